@@ -1,0 +1,24 @@
+# dlgenomics: download -> encode -> train (task x architecture x fold) -> evaluate -> submission.
+# Configuration: config/config.yaml (documented in config/README.md); run `snakemake -n` to plan.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),
+
+
+include: "workflow/rules/download.smk"
+include: "workflow/rules/encode.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/submission.smk"

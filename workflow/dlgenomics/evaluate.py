@@ -1,0 +1,143 @@
+"""Out-of-fold and held-out metrics, leaderboards and submissions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlgenomics import InputError
+from dlgenomics.files import atomic_path
+from dlgenomics.metrics import HIGHER_IS_BETTER, task_metrics
+
+# Leaderboard columns per task type, selection metric first.
+LEADERBOARD_METRICS = {
+    "regression": ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
+    "binary": ["accuracy", "auroc", "auprc"],
+}
+
+
+def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fold prediction files -> (out-of-fold rows, test rows averaged over the fold models)."""
+    frames = [pd.read_parquet(p) for p in prediction_paths]
+    folds = pd.concat(frames, ignore_index=True)
+    oof = folds[folds["role"] == "valid"].reset_index(drop=True)
+    if oof["row_id"].duplicated().any():
+        raise InputError("a row is validated in more than one fold: the split is broken")
+    test = folds[folds["role"] == "test"]
+    # Mean of the fold models, in the test table's original row order.
+    order = frames[0].loc[frames[0]["role"] == "test", "row_id"]
+    ensemble = test.groupby("row_id", sort=False).agg(
+        prediction=("prediction", "mean"), target=("target", "first")
+    )
+    ensemble = ensemble.loc[order].reset_index()
+    return oof, ensemble
+
+
+def evaluate_architecture(
+    task_type: str, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
+) -> dict[str, Any]:
+    """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled)."""
+    oof, test = combine_folds(prediction_paths)
+    per_fold = [
+        {
+            "fold": int(fold),
+            "rows": len(rows),
+            **task_metrics(task_type, rows["target"].to_numpy(), rows["prediction"].to_numpy()),
+        }
+        for fold, rows in oof.groupby("fold")
+    ]
+    labelled = test["target"].notna()
+    result = {
+        "oof": task_metrics(task_type, oof["target"].to_numpy(), oof["prediction"].to_numpy()),
+        "oof_rows": len(oof),
+        "folds": per_fold,
+        "test": (
+            task_metrics(
+                task_type,
+                test.loc[labelled, "target"].to_numpy(),
+                test.loc[labelled, "prediction"].to_numpy(),
+            )
+            if labelled.any()
+            else None
+        ),
+        "test_rows": len(test),
+    }
+    with atomic_path(out_metrics) as tmp:
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    table = pd.concat(
+        [oof.assign(role="oof"), test.assign(role="test", fold=-1)], ignore_index=True
+    )
+    with atomic_path(out_predictions) as tmp:
+        table[["row_id", "role", "fold", "prediction", "target"]].to_parquet(tmp, index=False)
+    return result
+
+
+def leaderboard(
+    task_type: str, selection_metric: str, metric_paths: dict[str, Path]
+) -> pd.DataFrame:
+    """One row per architecture, best first by the task's selection metric (out of fold)."""
+    rows = []
+    for arch, path in metric_paths.items():
+        result = json.loads(Path(path).read_text())
+        row: dict[str, Any] = {"architecture": arch}
+        row.update({f"oof_{m}": result["oof"][m] for m in LEADERBOARD_METRICS[task_type]})
+        fold_values = [f[selection_metric] for f in result["folds"]]
+        row[f"fold_{selection_metric}_sd"] = (
+            float(np.std(fold_values)) if len(fold_values) > 1 else float("nan")
+        )
+        if result["test"] is not None:
+            row.update({f"test_{m}": result["test"][m] for m in LEADERBOARD_METRICS[task_type]})
+        rows.append(row)
+    board = pd.DataFrame(rows)
+    ascending = not HIGHER_IS_BETTER[selection_metric]
+    return board.sort_values(
+        f"oof_{selection_metric}", ascending=ascending, kind="stable"
+    ).reset_index(drop=True)
+
+
+def write_leaderboard(board: pd.DataFrame, title: str, out_csv: Path, out_md: Path) -> None:
+    with atomic_path(out_csv) as tmp:
+        board.to_csv(tmp, index=False, float_format="%.4f")
+    header = "| " + " | ".join(board.columns) + " |"
+    rule = "|" + "|".join("---" for _ in board.columns) + "|"
+    lines = [
+        "| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in board.itertuples(index=False)
+    ]
+    with atomic_path(out_md) as tmp:
+        tmp.write_text("\n".join([f"## {title}", "", header, rule, *lines, ""]))
+
+
+def best_architecture(leaderboard_csv: Path) -> str:
+    return str(pd.read_csv(leaderboard_csv)["architecture"].iloc[0])
+
+
+def competition_submission(
+    sample_submission: Path, test_predictions: Path, target_column: str, out_csv: Path
+) -> None:
+    """The competition's sample_submission.csv with the target filled in: every other column,
+    the rows and their order unchanged."""
+    sample = pd.read_csv(sample_submission, dtype=str, keep_default_na=False)
+    predictions = pd.read_parquet(test_predictions)
+    predictions = predictions[predictions["role"] == "test"].set_index("row_id")["prediction"]
+    missing = ~sample["id"].isin(predictions.index)
+    if missing.any():
+        row = int(missing.to_numpy().argmax())
+        raise InputError(
+            f"{sample_submission}: row {row + 1}: id {sample['id'][row]} has no prediction"
+        )
+    sample[target_column] = predictions.loc[sample["id"]].to_numpy()
+    with atomic_path(out_csv) as tmp:
+        sample.to_csv(tmp, index=False)
+
+
+def predictions_table(test_predictions: Path, out_csv: Path) -> None:
+    """Held-out predictions keyed by row id, for tasks without a competition format."""
+    predictions = pd.read_parquet(test_predictions)
+    table = predictions[predictions["role"] == "test"][["row_id", "prediction", "target"]]
+    with atomic_path(out_csv) as tmp:
+        table.to_csv(tmp, index=False)

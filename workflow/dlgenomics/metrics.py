@@ -1,0 +1,94 @@
+"""Every metric the pipeline reports, in one place.
+
+The siRNA competition's official score (as its organisers define it):
+    score = 0.5 * (1 - MAE/100) + 0.5 * F1 * (1 - rangeMAE/100)
+with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *prediction* lies in
+[0, 30] (100 when there are none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+SIRNA_THRESHOLD = 30.0  # % mRNA remaining below which an siRNA counts as effective
+# Metric name -> True when higher is better; used for early stopping and leaderboards.
+HIGHER_IS_BETTER = {
+    "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
+    "recall": True, "pearson": True, "spearman": True, "rmse": False,
+    "accuracy": True, "auroc": True, "auprc": True,
+}  # fmt: skip
+
+
+def range_mae(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = SIRNA_THRESHOLD) -> float:
+    in_range = (y_pred >= 0) & (y_pred <= threshold)
+    return float(np.abs(y_true[in_range] - y_pred[in_range]).mean()) if in_range.any() else 100.0
+
+
+def sirna_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, threshold: float = SIRNA_THRESHOLD
+) -> dict[str, float]:
+    """Official score and its parts, plus correlations, for % mRNA remaining."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    true_hit, pred_hit = y_true < threshold, y_pred < threshold
+    mae = float(np.abs(y_true - y_pred).mean())
+    rmae = range_mae(y_true, y_pred, threshold)
+    f1 = float(f1_score(true_hit, pred_hit, zero_division=0))
+    return {
+        "score": 0.5 * (1 - mae / 100) + 0.5 * f1 * (1 - rmae / 100),
+        "mae": mae,
+        "range_mae": rmae,
+        "f1": f1,
+        "precision": float(precision_score(true_hit, pred_hit, zero_division=0)),
+        "recall": float(recall_score(true_hit, pred_hit, zero_division=0)),
+        "pearson": _correlation(stats.pearsonr, y_true, y_pred),
+        "spearman": _correlation(stats.spearmanr, y_true, y_pred),
+        "rmse": float(np.sqrt(((y_true - y_pred) ** 2).mean())),
+    }
+
+
+def _correlation(function, x: np.ndarray, y: np.ndarray) -> float:
+    # A constant prediction has no defined correlation; report 0 rather than NaN so that
+    # leaderboards stay sortable and a constant model ranks at the bottom.
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(function(x, y)[0])
+
+
+def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
+    """Accuracy at 0.5, AUROC, AUPRC and the confusion matrix counts."""
+    y_true = np.asarray(y_true).astype(int)
+    probability = np.asarray(probability, dtype=np.float64)
+    predicted = (probability >= 0.5).astype(int)
+    tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
+    both_classes = len(np.unique(y_true)) == 2
+    auprc = float(average_precision_score(y_true, probability)) if both_classes else float("nan")
+    return {
+        "accuracy": float((predicted == y_true).mean()),
+        "auroc": float(roc_auc_score(y_true, probability)) if both_classes else float("nan"),
+        "auprc": auprc,
+        "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp),
+    }  # fmt: skip
+
+
+def task_metrics(task_type: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    if task_type == "regression":
+        return sirna_metrics(y_true, y_pred)
+    if task_type == "binary":
+        return binary_metrics(y_true, y_pred)
+    raise ValueError(f"unknown task type {task_type!r}")
+
+
+def is_better(metric: str, new: float, old: float | None) -> bool:
+    if old is None or np.isnan(old):
+        return not np.isnan(new)
+    return new > old if HIGHER_IS_BETTER[metric] else new < old

@@ -1,0 +1,69 @@
+"""DeepBind/Basset-style CNN: per input, embedded tokens -> convolutions of several widths ->
+global max and average pooling; pooled features and conditions -> a small dense head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
+from dlgenomics.schema import MOD, SEQ, InputLayout
+
+
+@dataclass
+class CNNConfig:
+    embed_dim: int = 32
+    channels: int = 128
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 7, 11])
+    hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = True
+
+
+class ConvTower(nn.Module):
+    def __init__(self, vocab_size: int, config: CNNConfig):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, config.embed_dim, padding_idx=0)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(config.embed_dim, config.channels, k, padding=k // 2)
+            for k in config.kernel_sizes
+        )
+        self.out_dim = 2 * config.channels * len(config.kernel_sizes)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        x = self.embed(ids.long()).transpose(1, 2)  # (batch, embed, length)
+        pooled = []
+        for conv in self.convs:
+            h = torch.relu(conv(x))
+            pooled += [h.amax(dim=2), h.mean(dim=2)]
+        return torch.cat(pooled, dim=1)
+
+
+class CNN(GenomicsModel):
+    Config = CNNConfig
+
+    def __init__(self, config: CNNConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
+        super().__init__()
+        self.inputs = layout.select(config.inputs, (SEQ, MOD))
+        self.towers = nn.ModuleDict(
+            {c: ConvTower(layout.token_vocab_sizes[c], config) for c in self.inputs}
+        )
+        self.conditions = condition_encoder(config.use_conditions, layout, numeric_stats)
+        width = sum(t.out_dim for t in self.towers.values())
+        width += self.conditions.out_dim if self.conditions else 0
+        self.head = nn.Sequential(
+            nn.Dropout(config.dropout),
+            nn.Linear(width, config.hidden),
+            nn.ReLU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, n_outputs),
+        )
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        parts = [self.towers[c](batch[c]) for c in self.inputs]
+        if self.conditions is not None:
+            parts.append(self.conditions(batch))
+        return self.head(torch.cat(parts, dim=1))

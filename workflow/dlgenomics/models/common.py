@@ -1,0 +1,79 @@
+"""Pieces shared by the architectures: the base class, and the experimental-condition encoder."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from dlgenomics import InputError
+from dlgenomics.schema import InputLayout
+
+Batch = dict[str, torch.Tensor]
+
+
+class GenomicsModel(nn.Module):
+    """Base of every architecture: built from (config dataclass, input layout), maps a batch
+    of encoded columns to (batch, n_outputs) raw outputs (regression values or logits)."""
+
+    Config: ClassVar[type]
+
+    @classmethod
+    def make_config(cls, params: dict[str, Any], where: str = "model") -> Any:
+        known = {f.name for f in dataclasses.fields(cls.Config)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise InputError(
+                f"{where}: unknown hyperparameter(s) {unknown} (known: {', '.join(sorted(known))})"
+            )
+        return cls.Config(**params)
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str) -> None:
+        cls.make_config(params, where)
+
+
+class ConditionEncoder(nn.Module):
+    """Numeric conditions standardised (training-set mean/std kept as buffers, NaN -> 0 plus a
+    missing flag) and categorical conditions embedded; returns one vector per row."""
+
+    def __init__(
+        self,
+        layout: InputLayout,
+        numeric_stats: dict[str, tuple[float, float]],
+        embed_dim: int = 8,
+    ):
+        super().__init__()
+        self.numeric = list(layout.numeric)
+        self.categorical = list(layout.categorical)
+        means = [numeric_stats[c][0] for c in self.numeric]
+        stds = [numeric_stats[c][1] or 1.0 for c in self.numeric]
+        self.register_buffer("mean", torch.tensor(means, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(stds, dtype=torch.float32))
+        self.embeddings = nn.ModuleDict(
+            {c: nn.Embedding(n, min(embed_dim, n)) for c, n in layout.categorical.items()}
+        )
+        self.out_dim = 2 * len(self.numeric) + sum(
+            e.embedding_dim for e in self.embeddings.values()
+        )
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        parts = []
+        if self.numeric:
+            values = torch.stack([batch[c] for c in self.numeric], dim=1)
+            missing = torch.isnan(values)
+            scaled = torch.nan_to_num((values - self.mean) / self.std, nan=0.0)
+            parts += [scaled, missing.to(scaled.dtype)]
+        parts += [self.embeddings[c](batch[c].long()) for c in self.categorical]
+        return torch.cat(parts, dim=1)
+
+
+def condition_encoder(
+    use_conditions: bool, layout: InputLayout, numeric_stats: dict[str, tuple[float, float]]
+) -> ConditionEncoder | None:
+    """The encoder when asked for and the task has conditions at all (the primer task has none)."""
+    if not use_conditions or not (layout.numeric or layout.categorical):
+        return None
+    return ConditionEncoder(layout, numeric_stats)

@@ -1,0 +1,57 @@
+"""Figures for people: learning curves and prediction plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: cluster nodes have no display
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_curve
+
+from dlgenomics.files import atomic_path
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def learning_curves(
+    histories: dict[int, pd.DataFrame], metric: str, title: str, path: Path
+) -> None:
+    """Training loss and validation metric per epoch, one line per fold."""
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for fold, history in sorted(histories.items()):
+        loss_ax.plot(history["epoch"], history["train_loss"], label=f"fold {fold}")
+        metric_ax.plot(history["epoch"], history[f"valid_{metric}"], label=f"fold {fold}")
+    loss_ax.set(xlabel="epoch", ylabel="training loss (scaled)", title="training loss")
+    metric_ax.set(xlabel="epoch", ylabel=metric, title=f"validation {metric}")
+    metric_ax.legend(fontsize="small")
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def prediction_plot(
+    task_type: str, y_true: np.ndarray, y_pred: np.ndarray, title: str, path: Path
+) -> None:
+    """Regression: predicted vs observed with the 30% efficacy threshold. Binary: ROC curve."""
+    fig, ax = plt.subplots(figsize=(4.6, 4.4))
+    if task_type == "regression":
+        ax.scatter(y_true, y_pred, s=3, alpha=0.3)
+        top = float(max(np.max(y_true), np.max(y_pred)))
+        ax.plot([0, top], [0, top], color="grey", lw=1)
+        ax.axvline(30, color="red", lw=0.8, ls="--")
+        ax.axhline(30, color="red", lw=0.8, ls="--")
+        ax.set(xlabel="observed", ylabel="predicted (out of fold)")
+    else:
+        fpr, tpr, _ = roc_curve(y_true, y_pred)
+        ax.plot(fpr, tpr)
+        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+        ax.set(xlabel="false positive rate", ylabel="true positive rate")
+    ax.set_title(title)
+    _save(fig, path)

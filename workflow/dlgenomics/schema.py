@@ -1,0 +1,123 @@
+"""The encoded tensor schema: one Parquet file per task and role, plus vocab.json beside them.
+
+Columns (every model reads only these):
+  row_id           string   the source table's row id (competition `id`, primer line number)
+  seq_<input>      int16[L] nucleotide ids per position (tokens.nucleotide_vocab)
+  kmer_<input>     int16[L] k-mer ids (tokens.kmer_vocab), when the task asks for k-mers
+  mod_<strand>     int16[L] chemical-modification ids, one per token of the strand's
+                            modification list, in order (5'/3' caps and linkages included)
+  num_<condition>  float32  numeric condition (NaN when missing)
+  cat_<condition>  int16    category code (0 = missing or not seen in training)
+  target           float32  label (NaN where unknown, e.g. the competition test set)
+  fold             int8     validation fold of the row; -1 = never validated (and all test rows)
+
+`[L]` is a fixed-size list; L is the same in every role and recorded in vocab.json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dlgenomics import InputError
+from dlgenomics.files import atomic_path
+
+ROW_ID, TARGET, FOLD = "row_id", "target", "fold"
+SEQ, KMER, MOD, NUM, CAT = "seq_", "kmer_", "mod_", "num_", "cat_"
+TOKEN_PREFIXES = (SEQ, KMER, MOD)
+NEVER_VALIDATED = -1
+ROLES = ("train", "test")
+VOCAB_FILE = "vocab.json"
+
+
+def is_token_column(name: str) -> bool:
+    return name.startswith(TOKEN_PREFIXES)
+
+
+def _to_arrow(name: str, values: np.ndarray) -> pa.Array:
+    if values.ndim == 2:
+        return pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)), values.shape[1])
+    if name == ROW_ID:
+        return pa.array(values.astype(str), type=pa.string())
+    return pa.array(values)
+
+
+def write_tensors(columns: Mapping[str, np.ndarray], path: Path) -> None:
+    """Write encoded columns as Parquet, atomically; identical input gives identical bytes."""
+    table = pa.table({name: _to_arrow(name, values) for name, values in columns.items()})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_tensors(path: Path) -> dict[str, np.ndarray]:
+    """Read an encoded Parquet file back into numpy arrays (token columns as (n, L))."""
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise InputError(f"{path}: not a readable Parquet file ({error}); re-run encode") from None
+    out: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        if pa.types.is_fixed_size_list(column.type):
+            out[name] = column.flatten().to_numpy().reshape(len(column), column.type.list_size)
+        else:
+            out[name] = column.to_numpy(zero_copy_only=False)
+    missing = {ROW_ID, TARGET, FOLD} - set(out)
+    if missing:
+        raise InputError(f"{path}: missing column(s) {sorted(missing)}; re-run encode")
+    return out
+
+
+def write_vocab(vocab: Mapping[str, Any], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(vocab, indent=1, sort_keys=True) + "\n")
+
+
+def read_vocab(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+@dataclass(frozen=True)
+class InputLayout:
+    """What a model needs to know about its inputs, derived from vocab.json."""
+
+    token_vocab_sizes: dict[str, int]  # column -> vocabulary size
+    token_vocab_names: dict[str, str]  # column -> vocabulary name (columns may share one)
+    token_lengths: dict[str, int]  # column -> fixed length L
+    numeric: tuple[str, ...]
+    categorical: dict[str, int]  # column -> number of codes (0 included)
+
+    @classmethod
+    def from_vocab(cls, vocab: Mapping[str, Any]) -> InputLayout:
+        columns = vocab["columns"]
+        tokens = {c: s for c, s in columns.items() if is_token_column(c)}
+        return cls(
+            token_vocab_sizes={c: len(vocab["tokens"][s["vocab"]]) for c, s in tokens.items()},
+            token_vocab_names={c: s["vocab"] for c, s in tokens.items()},
+            token_lengths={c: s["length"] for c, s in tokens.items()},
+            numeric=tuple(c for c in columns if c.startswith(NUM)),
+            categorical={
+                c: len(vocab["categories"][s["vocab"]])
+                for c, s in columns.items()
+                if c.startswith(CAT)
+            },
+        )
+
+    def select(self, inputs: list[str] | None, prefixes: tuple[str, ...]) -> list[str]:
+        """Token columns a model reads: those named in `inputs`, else every one with a prefix."""
+        if inputs is None:
+            return [c for c in self.token_vocab_sizes if c.startswith(prefixes)]
+        unknown = [c for c in inputs if c not in self.token_vocab_sizes]
+        if unknown:
+            raise InputError(
+                f"model inputs {unknown} are not encoded token columns "
+                f"(available: {', '.join(self.token_vocab_sizes)})"
+            )
+        return list(inputs)

@@ -1,0 +1,80 @@
+"""Validation folds and held-out test rows: the only place rows are assigned to either."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    StratifiedKFold,
+    train_test_split,
+)
+
+from dlgenomics import InputError
+from dlgenomics.schema import NEVER_VALIDATED
+
+
+def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of test rows, exactly as `train_test_split(X, y, test_size, random_state)`
+    picks them (the primer tutorial's split), whatever X holds."""
+    _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
+    mask = np.zeros(n_rows, dtype=bool)
+    mask[test_index] = True
+    return mask
+
+
+def assign_folds(
+    n_rows: int,
+    method: str,
+    folds: int,
+    seed: int,
+    valid_fraction: float = 0.1,
+    groups: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """Validation fold of each row (int8), NEVER_VALIDATED for rows only ever trained on.
+
+    folds == 1 is a single hold-out of `valid_fraction`: for `random` that is the competition
+    baseline's `train_test_split(test_size=0.1, random_state=42)` row for row.
+    `gene` keeps all rows of a group in one fold, so no target gene is both trained and
+    validated on. `stratified` balances the label classes across folds.
+    """
+    index = np.arange(n_rows)
+    fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int8)
+    if method == "gene" and groups is None:
+        raise InputError("split.method 'gene' needs a group (target gene) column in this task")
+    if method == "stratified" and labels is None:
+        raise InputError("split.method 'stratified' needs class labels (a classification task)")
+    if folds == 1:
+        if method == "gene":
+            splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
+            _, valid = next(splitter.split(index, groups=groups))
+        else:
+            stratify = labels if method == "stratified" else None
+            _, valid = train_test_split(
+                index, test_size=valid_fraction, random_state=seed, stratify=stratify
+            )
+        fold[valid] = 0
+        return fold
+    if method == "gene":
+        n_groups = len(np.unique(groups))
+        if n_groups < folds:
+            raise InputError(f"split: {folds} gene folds asked for but only {n_groups} genes")
+        splits = GroupKFold(n_splits=folds).split(index, groups=groups)
+    elif method == "stratified":
+        smallest = int(np.bincount(labels.astype(np.int64)).min())
+        if smallest < folds:
+            raise InputError(
+                f"split: {folds} stratified folds but the rarest class has {smallest} rows"
+            )
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+            index, labels
+        )
+    else:
+        if n_rows < folds:
+            raise InputError(f"split: {folds} folds but only {n_rows} rows")
+        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(index)
+    for k, (_, valid) in enumerate(splits):
+        fold[valid] = k
+    return fold

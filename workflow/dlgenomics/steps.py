@@ -1,0 +1,39 @@
+"""Running one pipeline step from a Snakemake script: its log, and errors as one clear line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from dlgenomics import InputError
+from dlgenomics.download import DownloadError
+
+
+def run_step(step: Callable[[], object], log_path: str | Path) -> None:
+    """Run `step` with logging, warnings and progress bars going to `log_path`.
+
+    Bad input (InputError, DownloadError) is reported as `error: <message>` both in the log and
+    on the console, and the process exits with status 1; Snakemake then removes the step's
+    outputs. Anything else is a bug and keeps its traceback in the log.
+    """
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    console = sys.stderr
+    with open(log_path, "w") as log:
+        sys.stderr = log  # tqdm and warnings write here
+        logging.basicConfig(
+            stream=log,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(message)s",
+            force=True,
+        )
+        try:
+            step()
+        except (InputError, DownloadError) as error:
+            message = f"error: {error}"
+            print(message, file=log)
+            print(message, file=console)
+            raise SystemExit(1) from None
+        finally:
+            sys.stderr = console

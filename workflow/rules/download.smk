@@ -1,0 +1,13 @@
+rule download:
+    output:
+        "resources/data/{dataset}/{file}",
+    log:
+        "logs/download/{dataset}/{file}.log",
+    localrule: True
+    conda:
+        "../../envs/data.yaml"
+    params:
+        spec=download_spec,
+        mirror=config["mirror"],
+    script:
+        "../scripts/download.py"

@@ -1,0 +1,47 @@
+rule evaluate:
+    input:
+        predictions=fold_outputs("predictions.parquet"),
+        histories=fold_outputs("history.csv"),
+    output:
+        metrics=f"{EVAL_DIR}/metrics.json",
+        predictions=f"{EVAL_DIR}/predictions.parquet",
+        curves=report(
+            f"{EVAL_DIR}/learning_curves.png",
+            category="{task}",
+            subcategory="learning curves",
+        ),
+        plot=report(
+            f"{EVAL_DIR}/predictions.png",
+            category="{task}",
+            subcategory="predictions",
+        ),
+    log:
+        "logs/evaluate/{task}/{arch}.log",
+    conda:
+        "../../envs/report.yaml"
+    params:
+        kind=task_kind,
+    script:
+        "../scripts/evaluate.py"
+
+
+rule leaderboard:
+    input:
+        architecture_metrics,
+    output:
+        csv="results/{task}/leaderboard.csv",
+        md=report(
+            "results/{task}/leaderboard.md",
+            category="{task}",
+            subcategory="leaderboard",
+        ),
+        provenance="results/{task}/provenance.json",
+    log:
+        "logs/leaderboard/{task}.log",
+    conda:
+        "../../envs/report.yaml"
+    params:
+        kind=task_kind,
+        architectures=task_architectures,
+    script:
+        "../scripts/leaderboard.py"

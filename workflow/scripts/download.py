@@ -1,0 +1,22 @@
+"""Fetch one dataset file (mirror first), verified by its sha256."""
+
+import logging
+from pathlib import Path
+
+from dlgenomics.download import fetch_file, resolve_mirrors
+from dlgenomics.steps import run_step
+
+
+def main() -> None:
+    spec = snakemake.params.spec
+    place = fetch_file(
+        Path(snakemake.output[0]),
+        sha256=spec["sha256"],
+        sources=spec["sources"],
+        dataset=snakemake.wildcards.dataset,
+        mirrors=resolve_mirrors(snakemake.params.mirror),
+    )
+    logging.info("%s: from %s", snakemake.output[0], place)
+
+
+run_step(main, snakemake.log[0])

@@ -1,0 +1,18 @@
+"""Encode one task's raw tables into Parquet tensors and vocab.json."""
+
+import json
+import logging
+from pathlib import Path
+
+from dlgenomics.encode import encode_task
+from dlgenomics.steps import run_step
+
+
+def main() -> None:
+    files = {Path(p).name: Path(p) for p in snakemake.input}
+    out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab")}
+    summary = encode_task(snakemake.params.kind, files, snakemake.params.task, out)
+    logging.info("encoded %s: %s", snakemake.wildcards.task, json.dumps(summary))
+
+
+run_step(main, snakemake.log[0])

@@ -1,0 +1,36 @@
+"""Metrics and figures of one architecture on one task, from its fold predictions."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from dlgenomics import plots
+from dlgenomics.evaluate import evaluate_architecture
+from dlgenomics.steps import run_step
+from dlgenomics.tasks import TASK_KINDS
+
+
+def main() -> None:
+    kind = TASK_KINDS[snakemake.params.kind]
+    task, arch = snakemake.wildcards.task, snakemake.wildcards.arch
+    evaluate_architecture(
+        kind.task_type,
+        [Path(p) for p in snakemake.input.predictions],
+        Path(snakemake.output.metrics),
+        Path(snakemake.output.predictions),
+    )
+    histories = {i: pd.read_csv(p) for i, p in enumerate(snakemake.input.histories)}
+    plots.learning_curves(
+        histories, kind.selection_metric, f"{task}: {arch}", Path(snakemake.output.curves)
+    )
+    oof = pd.read_parquet(snakemake.output.predictions).query("role == 'oof'")
+    plots.prediction_plot(
+        kind.task_type,
+        oof["target"].to_numpy(),
+        oof["prediction"].to_numpy(),
+        f"{task}: {arch} (out of fold)",
+        Path(snakemake.output.plot),
+    )
+
+
+run_step(main, snakemake.log[0])

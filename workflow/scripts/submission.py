@@ -1,0 +1,23 @@
+"""The task's submission: the best architecture's test predictions (mean of its fold models)."""
+
+import logging
+from pathlib import Path
+
+from dlgenomics.evaluate import best_architecture, competition_submission, predictions_table
+from dlgenomics.steps import run_step
+from dlgenomics.tasks import SIRNA_TARGET
+
+
+def main() -> None:
+    best = best_architecture(Path(snakemake.input.leaderboard))
+    predictions = Path(snakemake.input.predictions[snakemake.params.architectures.index(best)])
+    if snakemake.params.kind == "sirna_competition":
+        competition_submission(
+            Path(snakemake.input.sample), predictions, SIRNA_TARGET, Path(snakemake.output[0])
+        )
+    else:
+        predictions_table(predictions, Path(snakemake.output[0]))
+    logging.info("submission from %s (%s)", best, predictions)
+
+
+run_step(main, snakemake.log[0])
