@@ -1,0 +1,86 @@
+"""Shared fixtures: the real-data mirror beside the checkout, and small generated tables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlgenomics.tasks import SIRNA_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+# The tests reach the real data as a user would: through the download step's mirror.
+MIRROR = Path(os.environ.get("DLGENOMICS_TEST_MIRROR", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    if not (MIRROR / "sirna_competition").is_dir():
+        pytest.fail(f"data mirror not found at {MIRROR} (set DLGENOMICS_TEST_MIRROR)")
+    return MIRROR
+
+
+def random_rna(rng: np.random.Generator, length: int) -> str:
+    return "".join(rng.choice(list("ACGU"), length))
+
+
+def sirna_table(n_rows: int, seed: int = 0, labelled: bool = True) -> pd.DataFrame:
+    """A small table in the competition's 19-column format, with a learnable target."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_rows):
+        sense = random_rna(rng, 21)
+        antisense = random_rna(rng, 23)
+        sense_mods = " ".join(b.lower() for b in sense) + " L96"
+        anti_mods = "VP " + " ".join(b if j % 2 else b.lower() for j, b in enumerate(antisense))
+        gc = sum(b in "GC" for b in antisense[:8]) / 8
+        rows.append(
+            {
+                "id": i + 1,
+                "publication_id": f"WO{i % 3}",
+                "gene_target_symbol_name": f"GENE{i % 6}",
+                "gene_target_ncbi_id": f"NM_{i % 6}",
+                "gene_target_species": "Homo sapiens",
+                "siRNA_duplex_id": f"AD-{i}",
+                "siRNA_sense_seq": sense,
+                "siRNA_antisense_seq": antisense,
+                "cell_line_donor": ["Hep3B Cells", "HeLa Cells"][i % 2],
+                "siRNA_concentration": [0.1, 1.0, 10.0][i % 3],
+                "concentration_unit": "nM",
+                "Transfection_method": "Lipofectamine",
+                "Duration_after_transfection_h": 24.0,
+                "modified_siRNA_sense_seq": sense.lower(),
+                "modified_siRNA_antisense_seq": antisense,
+                "modified_siRNA_sense_seq_list": sense_mods,
+                "modified_siRNA_antisense_seq_list": anti_mods,
+                "gene_target_seq": "ACGT" * 10,
+                "mRNA_remaining_pct": round(100 * gc + rng.normal(0, 5), 2) if labelled else None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(SIRNA_COLUMNS))
+    frame["mRNA_remaining_pct"] = frame["mRNA_remaining_pct"].clip(lower=0)
+    return frame
+
+
+MOD_VOCAB = ["A", "C", "G", "U", "a", "c", "g", "u", "VP", "L96", "s", "P"]
+
+
+@pytest.fixture
+def sirna_files(tmp_path: Path) -> dict[str, Path]:
+    """Raw files of a small competition-format dataset."""
+    files = {
+        "train_data.csv": tmp_path / "train_data.csv",
+        "sample_submission.csv": tmp_path / "sample_submission.csv",
+        "vocab.csv": tmp_path / "vocab.csv",
+    }
+    sirna_table(120, seed=1).to_csv(files["train_data.csv"], index=False)
+    test = sirna_table(30, seed=2, labelled=False)
+    test["id"] += 1000
+    test.to_csv(files["sample_submission.csv"], index=False)
+    pd.DataFrame({"Abbreviation": MOD_VOCAB, "Chemical Name": MOD_VOCAB}).to_csv(
+        files["vocab.csv"], index=False
+    )
+    return files

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics
+
+
+def test_official_score_against_hand_computed_values():
+    y_true = np.array([10.0, 50.0, 20.0, 80.0])
+    y_pred = np.array([20.0, 40.0, 35.0, 70.0])
+    m = sirna_metrics(y_true, y_pred)
+    # MAE = (10 + 10 + 15 + 10) / 4 = 11.25
+    assert m["mae"] == pytest.approx(11.25)
+    # Only row 0 is predicted in [0, 30]: rangeMAE = |10 - 20| = 10
+    assert m["range_mae"] == pytest.approx(10.0)
+    # y < 30: rows 0, 2; ŷ < 30: row 0 -> precision 1, recall 1/2, F1 2/3
+    assert (m["precision"], m["recall"]) == (pytest.approx(1.0), pytest.approx(0.5))
+    assert m["f1"] == pytest.approx(2 / 3)
+    # 0.5 * (1 - 0.1125) + 0.5 * 2/3 * (1 - 0.10) = 0.44375 + 0.3
+    assert m["score"] == pytest.approx(0.74375)
+
+
+def test_range_mae_is_100_when_no_prediction_is_in_range():
+    m = sirna_metrics(np.array([10.0, 50.0]), np.array([40.0, 60.0]))
+    assert m["range_mae"] == 100.0
+    assert m["f1"] == 0.0
+    assert m["score"] == pytest.approx(0.5 * (1 - 20.0 / 100))
+
+
+def test_negative_predictions_are_outside_the_range():
+    m = sirna_metrics(np.array([5.0, 10.0]), np.array([-5.0, 12.0]))
+    assert m["range_mae"] == pytest.approx(2.0)  # only the 12 counts
+
+
+def test_perfect_regression_scores_one_and_correlations():
+    y = np.array([5.0, 25.0, 60.0, 90.0])
+    m = sirna_metrics(y, y)
+    assert m["score"] == pytest.approx(1.0)
+    assert m["pearson"] == pytest.approx(1.0)
+    assert m["spearman"] == pytest.approx(1.0)
+    assert sirna_metrics(y, np.full(4, 50.0))["pearson"] == 0.0  # constant: defined as 0
+
+
+def test_binary_metrics_hand_computed():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.1, 0.6, 0.4, 0.9])
+    m = binary_metrics(y, p)
+    assert m["accuracy"] == 0.5
+    assert (m["tn"], m["fp"], m["fn"], m["tp"]) == (1, 1, 1, 1)
+    assert m["auroc"] == pytest.approx(0.75)  # 3 of 4 positive/negative pairs ordered right
+    assert m["auprc"] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_is_better_respects_direction():
+    assert is_better("score", 0.7, 0.6)
+    assert not is_better("mae", 12.0, 10.0)
+    assert is_better("mae", 9.0, 10.0)
+    assert is_better("auroc", 0.5, None)

@@ -1,0 +1,106 @@
+"""End to end: the real snakemake CLI on the tiny config, data through the mirror."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlgenomics.metrics import binary_metrics, sirna_metrics
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(*args: str, workdir: Path, mirror: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DLGENOMICS_MIRROR": str(mirror)}
+    return subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args],
+        capture_output=True, text=True, env=env, timeout=1200,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, mirror) -> Path:
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    config = workdir / "tiny.yaml"
+    shutil.copy(REPO / "tests" / "data" / "tiny.yaml", config)
+    args = ["--cores", "2", "--configfile", str(config), "--replace-workflow-config"]
+    result = snakemake(*args, workdir=workdir, mirror=mirror)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
+def test_dry_run_plans_every_stage(tmp_path, mirror):
+    default = str(REPO / "config" / "config.yaml")
+    result = snakemake("-n", "--configfile", default, workdir=tmp_path, mirror=mirror)
+    assert result.returncode == 0, result.stderr[-2000:]
+    stats = result.stdout.split("Job stats:")[1]
+    counts = dict(line.split() for line in stats.splitlines()[3:11])
+    # 3 tasks; 5 + 1 + 5 folds; 3 architectures each.
+    assert counts == {
+        "download": "5", "encode": "3", "train": str(3 * (5 + 1 + 5)), "evaluate": "9",
+        "leaderboard": "3", "submission": "3", "all": "1", "total": "57",
+    }  # fmt: skip
+
+
+def test_outputs_exist(tiny_run):
+    for task, archs in {"sirna": ["mlp", "cnn", "bigru"], "primer": ["mlp", "cnn"]}.items():
+        root = tiny_run / "results" / task
+        for name in ("leaderboard.csv", "leaderboard.md", "submission.csv", "provenance.json"):
+            assert (root / name).stat().st_size > 0
+        for arch in archs:
+            for fold in (0, 1):
+                folder = root / "models" / arch / f"fold{fold}"
+                for name in ("model.pt", "history.csv", "predictions.parquet", "run.json"):
+                    assert (folder / name).stat().st_size > 0
+            for name in ("learning_curves.png", "predictions.png"):
+                assert (root / "evaluation" / arch / name).read_bytes()[:4] == b"\x89PNG"
+    run = json.loads((tiny_run / "results/sirna/models/mlp/fold0/run.json").read_text())
+    assert run["seed"] == 0 and run["versions"]["torch"] and run["settings"]["max_epochs"] == 6
+
+
+def test_competition_submission_keeps_rows_and_columns(tiny_run, mirror):
+    sample = pd.read_csv(mirror / "sirna_competition" / "sample_submission.csv.gz", dtype=str,
+                         keep_default_na=False)  # fmt: skip
+    submission = pd.read_csv(tiny_run / "results/sirna/submission.csv", dtype=str,
+                             keep_default_na=False)  # fmt: skip
+    assert list(submission.columns) == list(sample.columns)
+    assert len(submission) == len(sample) == 4874
+    others = [c for c in sample.columns if c != "mRNA_remaining_pct"]
+    pd.testing.assert_frame_equal(submission[others], sample[others])
+    filled = submission["mRNA_remaining_pct"].astype(float)
+    assert np.isfinite(filled).all() and filled.std() > 0
+
+
+def test_metrics_are_finite_and_beat_a_constant_predictor(tiny_run):
+    board = pd.read_csv(tiny_run / "results/sirna/leaderboard.csv")
+    assert set(board["architecture"]) == {"mlp", "cnn", "bigru"}
+    assert np.isfinite(board.filter(like="oof_").to_numpy()).all()
+    oof = pd.read_parquet(tiny_run / "results/sirna/evaluation/mlp/predictions.parquet")
+    oof = oof[oof["role"] == "oof"]
+    # The best constant for MAE is the median: the model must beat it out of fold.
+    constant = np.full(len(oof), oof["target"].median())
+    assert board["oof_mae"].min() < sirna_metrics(oof["target"].to_numpy(), constant)["mae"]
+
+    primer = pd.read_csv(tiny_run / "results/primer/leaderboard.csv")
+    test = pd.read_csv(tiny_run / "results/primer/submission.csv")
+    majority = max(test["target"].mean(), 1 - test["target"].mean())
+    assert primer["test_accuracy"].max() > majority + 0.1
+    best = primer.iloc[0]
+    recomputed = binary_metrics(test["target"].to_numpy(), test["prediction"].to_numpy())
+    assert recomputed["accuracy"] == pytest.approx(best["test_accuracy"], abs=1e-4)
+
+
+def test_second_run_has_nothing_to_do(tiny_run, mirror):
+    result = snakemake("-n", "--configfile", str(tiny_run / "tiny.yaml"),
+                       "--replace-workflow-config", workdir=tiny_run, mirror=mirror)  # fmt: skip
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
