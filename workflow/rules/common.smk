@@ -7,7 +7,7 @@ from dlgenomics.tasks import TASK_KINDS
 from snakemake.exceptions import WorkflowError
 
 try:
-    validate_config(config, "config")
+    validate_config(config, " + ".join(map(str, workflow.configfiles)) or "config")
 except InputError as error:
     raise WorkflowError(str(error)) from None
 
