@@ -84,3 +84,13 @@ def sirna_files(tmp_path: Path) -> dict[str, Path]:
         files["vocab.csv"], index=False
     )
     return files
+
+
+def encode_settings(method: str, folds: int) -> dict:
+    """A task's config as `encode_task` receives it (schema defaults filled in)."""
+    return {
+        "split": {"method": method, "folds": folds, "seed": 42, "valid_fraction": 0.1,
+                  "test_fraction": 0.25},
+        "max_rows": None,
+        "kmer": {"k": 3, "stride": 3},
+    }  # fmt: skip

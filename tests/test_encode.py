@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import encode_settings
 
 from dlgenomics import InputError
 from dlgenomics.config import load_config
@@ -14,12 +15,7 @@ from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, read_tensors, r
 from dlgenomics.tokens import decode_nucleotides
 
 REPO = Path(__file__).resolve().parents[1]
-TASK = {
-    "split": {"method": "gene", "folds": 3, "seed": 42, "valid_fraction": 0.1,
-              "test_fraction": 0.25},
-    "max_rows": None,
-    "kmer": {"k": 3, "stride": 3},
-}  # fmt: skip
+TASK = encode_settings(method="gene", folds=3)
 
 
 def outputs(folder: Path) -> dict[str, Path]:
@@ -90,11 +86,11 @@ def test_bad_rows_are_reported_with_file_row_and_column(sirna_files, tmp_path):
 def test_missing_column_and_negative_concentration(sirna_files, tmp_path):
     table = pd.read_csv(sirna_files["train_data.csv"])
     table.drop(columns="siRNA_sense_seq").to_csv(sirna_files["train_data.csv"], index=False)
-    with pytest.raises(InputError, match="missing required column.*siRNA_sense_seq"):
+    with pytest.raises(InputError, match=r"missing required column.*siRNA_sense_seq"):
         encode_task("sirna_competition", sirna_files, TASK, outputs(tmp_path / "e1"))
     table.loc[2, "siRNA_concentration"] = -1
     table.to_csv(sirna_files["train_data.csv"], index=False)
-    with pytest.raises(InputError, match="siRNA_concentration, row 3: -1.0 is not a positive"):
+    with pytest.raises(InputError, match=r"siRNA_concentration, row 3: -1\.0 is not a positive"):
         encode_task("sirna_competition", sirna_files, TASK, outputs(tmp_path / "e2"))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import encode_settings
 
 from dlgenomics.checkpoint import load_model, predict, to_tensors
 from dlgenomics.encode import encode_task
@@ -13,12 +14,7 @@ from dlgenomics.metrics import sirna_metrics
 from dlgenomics.schema import TARGET, read_tensors, read_vocab
 from dlgenomics.training import TrainSettings, train_fold
 
-TASK = {
-    "split": {"method": "random", "folds": 2, "seed": 42, "valid_fraction": 0.1,
-              "test_fraction": 0.25},
-    "max_rows": None,
-    "kmer": {"k": 3, "stride": 3},
-}  # fmt: skip
+TASK = encode_settings(method="random", folds=2)
 SMALL = {
     "mlp": {"hidden": [32]},
     "cnn": {"channels": 8, "kernel_sizes": [3, 5], "hidden": 16},

@@ -16,7 +16,7 @@ from dlgenomics.metrics import HIGHER_IS_BETTER, task_metrics
 # Leaderboard columns per task type, selection metric first.
 LEADERBOARD_METRICS = {
     "regression": ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
-    "binary": ["accuracy", "auroc", "auprc"],
+    "binary": ["accuracy", "auroc", "auprc", "tn", "fp", "fn", "tp"],  # + confusion matrix
 }
 
 
