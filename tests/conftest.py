@@ -94,3 +94,12 @@ def encode_settings(method: str, folds: int) -> dict:
         "max_rows": None,
         "kmer": {"k": 3, "stride": 3},
     }  # fmt: skip
+
+
+def encode_outputs(folder: Path) -> dict[str, Path]:
+    """Where `encode_task` writes, as the encode rule names them."""
+    return {
+        "train": folder / "train.parquet",
+        "test": folder / "test.parquet",
+        "vocab": folder / "vocab.json",
+    }

@@ -1,13 +1,10 @@
-from pathlib import Path
-
 import pytest
 import yaml
+from conftest import REPO
 from snakemake.utils import update_config
 
 from dlgenomics import InputError
 from dlgenomics.config import load_config, model_settings, training_settings, validate_config
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def default_config() -> dict:

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import encode_settings
+from conftest import REPO, encode_outputs, encode_settings
 
 from dlgenomics import InputError
 from dlgenomics.config import load_config
@@ -14,16 +14,7 @@ from dlgenomics.encode import MISSING_CATEGORY, encode_task
 from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, read_tensors, read_vocab
 from dlgenomics.tokens import decode_nucleotides
 
-REPO = Path(__file__).resolve().parents[1]
 TASK = encode_settings(method="gene", folds=3)
-
-
-def outputs(folder: Path) -> dict[str, Path]:
-    return {
-        "train": folder / "train.parquet",
-        "test": folder / "test.parquet",
-        "vocab": folder / "vocab.json",
-    }
 
 
 def digests(paths: dict[str, Path]) -> dict[str, str]:
@@ -31,7 +22,7 @@ def digests(paths: dict[str, Path]) -> dict[str, str]:
 
 
 def test_encoded_schema_and_values(sirna_files, tmp_path):
-    out = outputs(tmp_path / "enc")
+    out = encode_outputs(tmp_path / "enc")
     summary = encode_task("sirna_competition", sirna_files, TASK, out)
     assert summary["rows"] == {"train": 120, "test": 30}
     train, test = read_tensors(out["train"]), read_tensors(out["test"])
@@ -58,7 +49,7 @@ def test_vocab_comes_from_training_rows_only(sirna_files, tmp_path):
     test = pd.read_csv(sirna_files["sample_submission.csv"])
     test.loc[0, "cell_line_donor"] = "Only In Test Cells"
     test.to_csv(sirna_files["sample_submission.csv"], index=False)
-    out = outputs(tmp_path / "enc")
+    out = encode_outputs(tmp_path / "enc")
     summary = encode_task("sirna_competition", sirna_files, TASK, out)
     vocab = read_vocab(out["vocab"])
     assert "Only In Test Cells" not in vocab["categories"]["cat_cell_line"]
@@ -68,7 +59,7 @@ def test_vocab_comes_from_training_rows_only(sirna_files, tmp_path):
 
 
 def test_encoding_twice_gives_identical_bytes(sirna_files, tmp_path):
-    first, second = outputs(tmp_path / "a"), outputs(tmp_path / "b")
+    first, second = encode_outputs(tmp_path / "a"), encode_outputs(tmp_path / "b")
     encode_task("sirna_competition", sirna_files, TASK, first)
     encode_task("sirna_competition", sirna_files, TASK, second)
     assert digests(first) == digests(second)
@@ -79,7 +70,7 @@ def test_bad_rows_are_reported_with_file_row_and_column(sirna_files, tmp_path):
     table.loc[4, "siRNA_antisense_seq"] = "ACGUXACGU"
     table.to_csv(sirna_files["train_data.csv"], index=False)
     with pytest.raises(InputError, match=r"column seq_antisense: row 5: character 'X'"):
-        encode_task("sirna_competition", sirna_files, TASK, outputs(tmp_path / "enc"))
+        encode_task("sirna_competition", sirna_files, TASK, encode_outputs(tmp_path / "enc"))
     assert not (tmp_path / "enc" / "train.parquet").exists()
 
 
@@ -87,11 +78,11 @@ def test_missing_column_and_negative_concentration(sirna_files, tmp_path):
     table = pd.read_csv(sirna_files["train_data.csv"])
     table.drop(columns="siRNA_sense_seq").to_csv(sirna_files["train_data.csv"], index=False)
     with pytest.raises(InputError, match=r"missing required column.*siRNA_sense_seq"):
-        encode_task("sirna_competition", sirna_files, TASK, outputs(tmp_path / "e1"))
+        encode_task("sirna_competition", sirna_files, TASK, encode_outputs(tmp_path / "e1"))
     table.loc[2, "siRNA_concentration"] = -1
     table.to_csv(sirna_files["train_data.csv"], index=False)
     with pytest.raises(InputError, match=r"siRNA_concentration, row 3: -1\.0 is not a positive"):
-        encode_task("sirna_competition", sirna_files, TASK, outputs(tmp_path / "e2"))
+        encode_task("sirna_competition", sirna_files, TASK, encode_outputs(tmp_path / "e2"))
 
 
 def test_real_competition_encoding_is_deterministic(mirror, tmp_path):
@@ -105,7 +96,7 @@ def test_real_competition_encoding_is_deterministic(mirror, tmp_path):
             mirrors=[mirror],
         )  # fmt: skip
     task = config["tasks"]["sirna_gene"]
-    first, second = outputs(tmp_path / "a"), outputs(tmp_path / "b")
+    first, second = encode_outputs(tmp_path / "a"), encode_outputs(tmp_path / "b")
     summary = encode_task("sirna_competition", files, task, first)
     encode_task("sirna_competition", files, task, second)
     assert digests(first) == digests(second)

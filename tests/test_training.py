@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import encode_settings
+from conftest import encode_outputs, encode_settings
 
 from dlgenomics.checkpoint import load_model, predict, to_tensors
 from dlgenomics.encode import encode_task
@@ -24,11 +24,7 @@ SMALL = {
 
 @pytest.fixture
 def encoded(sirna_files, tmp_path):
-    out = {
-        "train": tmp_path / "train.parquet",
-        "test": tmp_path / "test.parquet",
-        "vocab": tmp_path / "vocab.json",
-    }
+    out = encode_outputs(tmp_path)
     encode_task("sirna_competition", sirna_files, TASK, out)
     return read_tensors(out["train"]), read_tensors(out["test"]), read_vocab(out["vocab"])
 
