@@ -17,9 +17,9 @@ from dlgenomics.schema import ROW_ID, InputLayout
 CHECKPOINT_FORMAT = 1
 
 
-def save_checkpoint(path: Path, model: GenomicsModel, **meta: Any) -> None:
+def save_checkpoint(path: Path, network: GenomicsModel, **meta: Any) -> None:
     """Write the model's weights with `meta` (arch, params, layout, vocab, ...) atomically."""
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu() for k, v in network.state_dict().items()}
     with atomic_path(path) as tmp:
         torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, **meta}, tmp)
 
@@ -27,15 +27,20 @@ def save_checkpoint(path: Path, model: GenomicsModel, **meta: Any) -> None:
 def load_model(path: str | Path, device: str = "cpu") -> tuple[GenomicsModel, dict[str, Any]]:
     """Load a trained model from its `model.pt` for inference, with no network and no config.
 
-    Returns (model in eval mode on `device`, checkpoint dict). The checkpoint holds `arch`,
-    `params`, `vocab` (the encoding vocabularies: encode new tables with these), `task_type`,
+    Returns (model in eval mode on `device`, checkpoint dict). The checkpoint holds `arch`
+    (the configured name), `model` (the registry architecture), `params`, `vocab` (the
+    encoding vocabularies: encode new tables with these), `task_type`,
     `target_scale` and the validation `metrics`. Use `predict(model, checkpoint, columns)`
     on columns read with `dlgenomics.schema.read_tensors`.
     """
     checkpoint = torch.load(path, map_location=device, weights_only=True)
     layout = InputLayout(**checkpoint["layout"])
     model = build_model(
-        checkpoint["arch"], checkpoint["params"], layout, checkpoint["numeric_stats"]
+        checkpoint["model"],
+        checkpoint["params"],
+        layout,
+        checkpoint["numeric_stats"],
+        checkpoint["n_outputs"],
     )
     model.load_state_dict(checkpoint["state_dict"])
     return model.to(device).eval(), checkpoint

@@ -51,43 +51,55 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
     return config
 
 
+# Keys of an `architectures` entry that are not model hyperparameters.
+VARIANT_KEYS = ("model", "multitask")
+
+
 def _check_cross_references(config: dict[str, Any], source: str) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
     from dlgenomics.models import ARCHITECTURES
     from dlgenomics.tasks import TASK_KINDS
 
+    def check_arch(name: str, where: str) -> None:
+        model = config["architectures"].get(name, {}).get("model", name)
+        if model not in ARCHITECTURES:
+            known = sorted(set(ARCHITECTURES) | set(config["architectures"]))
+            raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
+
     training_keys = set(config["training"])
-    for name, params in config["architectures"].items():
-        if name not in ARCHITECTURES:
-            raise InputError(
-                f"{source}: architectures.{name}: unknown architecture "
-                f"(known: {', '.join(sorted(ARCHITECTURES))})"
-            )
-        ARCHITECTURES[name].check_params(params, f"{source}: architectures.{name}")
+    for name in config["architectures"]:
+        check_arch(name, f"{source}: architectures.{name}")
+        ARCHITECTURES[model_name(config, name)].check_params(
+            _hyperparameters(config["architectures"][name]), f"{source}: architectures.{name}"
+        )
     for task_name, task in config["tasks"].items():
         where = f"{source}: tasks.{task_name}"
-        if task["dataset"] not in config["datasets"]:
-            raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
-        missing = set(TASK_KINDS[task["kind"]].required_files) - set(
-            config["datasets"][task["dataset"]]["files"]
-        )
-        if missing:
-            raise InputError(
-                f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
-                f"in datasets.{task['dataset']}.files"
-            )
-        for arch in task["architectures"]:
-            if arch not in ARCHITECTURES:
+        kind = TASK_KINDS[task["kind"]]
+        if kind.required_files:
+            if "dataset" not in task:
+                raise InputError(f"{where}: kind {task['kind']!r} needs a `dataset`")
+            if task["dataset"] not in config["datasets"]:
+                raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
+            missing = set(kind.required_files) - set(config["datasets"][task["dataset"]]["files"])
+            if missing:
                 raise InputError(
-                    f"{where}.architectures: unknown architecture {arch!r} "
-                    f"(known: {', '.join(sorted(ARCHITECTURES))})"
+                    f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
+                    f"in datasets.{task['dataset']}.files"
+                )
+        for arch in task["architectures"]:
+            check_arch(arch, f"{where}.architectures")
+            if config["architectures"].get(arch, {}).get("multitask") and not kind.auxiliary_label:
+                raise InputError(
+                    f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
+                    "auxiliary head"
                 )
         for key in set(task["training"]) - training_keys:
             raise InputError(f"{where}.training.{key}: unknown training key")
-        for arch, params in task["model_params"].items():
-            if arch not in ARCHITECTURES:
-                raise InputError(f"{where}.model_params.{arch}: unknown architecture")
-            ARCHITECTURES[arch].check_params(params, f"{where}.model_params.{arch}")
+        for arch in task["model_params"]:
+            check_arch(arch, f"{where}.model_params.{arch}")
+            ARCHITECTURES[model_name(config, arch)].check_params(
+                model_settings(config, task_name, arch), f"{where}.model_params.{arch}"
+            )
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -106,9 +118,22 @@ def training_settings(config: Mapping[str, Any], task: str) -> dict[str, Any]:
     return {**config["training"], **config["tasks"][task]["training"]}
 
 
+def _hyperparameters(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k not in VARIANT_KEYS}
+
+
+def model_name(config: Mapping[str, Any], arch: str) -> str:
+    """The registry architecture behind a configured name (a variant's `model`, else itself)."""
+    return config["architectures"].get(arch, {}).get("model", arch)
+
+
+def is_multitask(config: Mapping[str, Any], arch: str) -> bool:
+    return bool(config["architectures"].get(arch, {}).get("multitask", False))
+
+
 def model_settings(config: Mapping[str, Any], task: str, arch: str) -> dict[str, Any]:
     """An architecture's hyperparameters with the task's overrides applied."""
     return {
-        **config["architectures"].get(arch, {}),
-        **config["tasks"][task]["model_params"].get(arch, {}),
+        **_hyperparameters(config["architectures"].get(arch, {})),
+        **_hyperparameters(config["tasks"][task]["model_params"].get(arch, {})),
     }

@@ -21,6 +21,7 @@ from dlgenomics.schema import (
     FOLD,
     KMER,
     MOD,
+    NMOD,
     NUM,
     ROW_ID,
     SEQ,
@@ -44,6 +45,7 @@ def build_vocab(
     frames: dict[str, pd.DataFrame],
     modification_tokens: list[str] | None,
     kmer: dict[str, Any] | None,
+    non_nucleotide_tokens: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Vocabularies and fixed lengths for every input column of the tables."""
     train = frames["train"]
@@ -70,6 +72,14 @@ def build_vocab(
         for column in mod_columns:
             length = tokens.max_tokens(everything[column].dropna())
             columns[column] = {"vocab": "modification", "length": length}
+            strand = column.removeprefix(MOD)
+            if SEQ + strand in columns:
+                columns[NMOD + strand] = {
+                    "vocab": "modification",
+                    "length": columns[SEQ + strand]["length"],
+                    "aligned_to": SEQ + strand,
+                }
+        vocabularies["modification_non_nucleotide"] = sorted(non_nucleotide_tokens)
     for column in _columns(train, NUM):
         columns[column] = {"dtype": "float32"}
     categories: dict[str, list[str]] = {}
@@ -107,6 +117,18 @@ def encode_frame(
             out[column] = ids
             if counts:
                 unknown[column] = counts
+        elif column.startswith(NMOD):
+            strand = column.removeprefix(NMOD)
+            out[column], short = tokens.align_to_nucleotides(
+                out[MOD + strand],
+                out[SEQ + strand],
+                tokens.nucleotide_token_mask(
+                    vocab["tokens"]["modification"],
+                    vocab["tokens"]["modification_non_nucleotide"],
+                ),
+            )
+            if short:
+                unknown[column] = {"modification list shorter than the sequence (rows)": short}
         elif column.startswith(NUM):
             out[column] = frame[column].to_numpy(dtype=np.float32)
         elif column.startswith(CAT):
@@ -150,10 +172,12 @@ def encode_task(
     Returns a summary (rows per role, rows dropped and why, unknown tokens) for the log.
     """
     kind = TASK_KINDS[kind_name]
-    tables = kind.load(files)
+    tables = kind.load(files, task.get("generate", {}))
     split = task["split"]
     frames = split_roles(tables, split, kind.has_test_table, task["max_rows"])
-    vocab = build_vocab(frames, tables.modification_tokens, task["kmer"])
+    vocab = build_vocab(
+        frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
+    )
     train = frames["train"]
     labels = train[TARGET].to_numpy() if kind.task_type == "binary" else None
     groups = train["group"].to_numpy() if "group" in train else None

@@ -11,13 +11,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.files import atomic_path
-from dlgenomics.metrics import HIGHER_IS_BETTER, task_metrics
-
-# Leaderboard columns per task type, selection metric first.
-LEADERBOARD_METRICS = {
-    "regression": ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
-    "binary": ["accuracy", "auroc", "auprc", "tn", "fp", "fn", "tp"],  # + confusion matrix
-}
+from dlgenomics.metrics import HIGHER_IS_BETTER, METRIC_FAMILIES, task_metrics
 
 
 def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,7 +32,7 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def evaluate_architecture(
-    task_type: str, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
+    metric_family: str, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
 ) -> dict[str, Any]:
     """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled)."""
     oof, test = combine_folds(prediction_paths)
@@ -46,18 +40,18 @@ def evaluate_architecture(
         {
             "fold": int(fold),
             "rows": len(rows),
-            **task_metrics(task_type, rows["target"].to_numpy(), rows["prediction"].to_numpy()),
+            **task_metrics(metric_family, rows["target"].to_numpy(), rows["prediction"].to_numpy()),
         }
         for fold, rows in oof.groupby("fold")
     ]
     labelled = test["target"].notna()
     result = {
-        "oof": task_metrics(task_type, oof["target"].to_numpy(), oof["prediction"].to_numpy()),
+        "oof": task_metrics(metric_family, oof["target"].to_numpy(), oof["prediction"].to_numpy()),
         "oof_rows": len(oof),
         "folds": per_fold,
         "test": (
             task_metrics(
-                task_type,
+                metric_family,
                 test.loc[labelled, "target"].to_numpy(),
                 test.loc[labelled, "prediction"].to_numpy(),
             )
@@ -77,20 +71,21 @@ def evaluate_architecture(
 
 
 def leaderboard(
-    task_type: str, selection_metric: str, metric_paths: dict[str, Path]
+    metric_family: str, selection_metric: str, metric_paths: dict[str, Path]
 ) -> pd.DataFrame:
     """One row per architecture, best first by the task's selection metric (out of fold)."""
+    columns = METRIC_FAMILIES[metric_family][1]
     rows = []
     for arch, path in metric_paths.items():
         result = json.loads(Path(path).read_text())
         row: dict[str, Any] = {"architecture": arch}
-        row.update({f"oof_{m}": result["oof"][m] for m in LEADERBOARD_METRICS[task_type]})
+        row.update({f"oof_{m}": result["oof"][m] for m in columns})
         fold_values = [f[selection_metric] for f in result["folds"]]
         row[f"fold_{selection_metric}_sd"] = (
             float(np.std(fold_values)) if len(fold_values) > 1 else float("nan")
         )
         if result["test"] is not None:
-            row.update({f"test_{m}": result["test"][m] for m in LEADERBOARD_METRICS[task_type]})
+            row.update({f"test_{m}": result["test"][m] for m in columns})
         rows.append(row)
     board = pd.DataFrame(rows)
     ascending = not HIGHER_IS_BETTER[selection_metric]

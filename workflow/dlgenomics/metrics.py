@@ -24,7 +24,7 @@ SIRNA_THRESHOLD = 30.0  # % mRNA remaining below which an siRNA counts as effect
 HIGHER_IS_BETTER = {
     "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
     "recall": True, "pearson": True, "spearman": True, "rmse": False,
-    "accuracy": True, "auroc": True, "auprc": True,
+    "accuracy": True, "auroc": True, "auprc": True, "r2": True,
 }  # fmt: skip
 
 
@@ -80,12 +80,36 @@ def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, flo
     }  # fmt: skip
 
 
-def task_metrics(task_type: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    if task_type == "regression":
-        return sirna_metrics(y_true, y_pred)
-    if task_type == "binary":
-        return binary_metrics(y_true, y_pred)
-    raise ValueError(f"unknown task type {task_type!r}")
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Plain regression: errors, R² and correlations."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    squared = float(((y_true - y_pred) ** 2).mean())
+    variance = float(y_true.var())
+    return {
+        "rmse": float(np.sqrt(squared)),
+        "mae": float(np.abs(y_true - y_pred).mean()),
+        "r2": 1.0 - squared / variance if variance > 0 else 0.0,
+        "pearson": _correlation(stats.pearsonr, y_true, y_pred),
+        "spearman": _correlation(stats.spearmanr, y_true, y_pred),
+    }
+
+
+# Metric family (TaskKind.metric_family) -> (metrics function, leaderboard columns in order).
+METRIC_FAMILIES = {
+    "sirna": (
+        sirna_metrics,
+        ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
+    ),
+    "regression": (regression_metrics, ["rmse", "mae", "r2", "pearson", "spearman"]),
+    "binary": (binary_metrics, ["accuracy", "auroc", "auprc", "tn", "fp", "fn", "tp"]),
+}
+
+
+def task_metrics(family: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    if family not in METRIC_FAMILIES:
+        raise ValueError(f"unknown metric family {family!r}")
+    return METRIC_FAMILIES[family][0](y_true, y_pred)
 
 
 def is_better(metric: str, new: float, old: float | None) -> bool:

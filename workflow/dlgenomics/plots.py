@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 
 from dlgenomics.files import atomic_path
+from dlgenomics.metrics import SIRNA_THRESHOLD
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -37,16 +38,19 @@ def learning_curves(
 
 
 def prediction_plot(
-    task_type: str, y_true: np.ndarray, y_pred: np.ndarray, title: str, path: Path
+    metric_family: str, y_true: np.ndarray, y_pred: np.ndarray, title: str, path: Path
 ) -> None:
-    """Regression: predicted vs observed with the 30% efficacy threshold. Binary: ROC curve."""
+    """Regression: predicted vs observed (siRNA: with the 30% efficacy threshold).
+    Binary: ROC curve."""
     fig, ax = plt.subplots(figsize=(4.6, 4.4))
-    if task_type == "regression":
+    if metric_family != "binary":
         ax.scatter(y_true, y_pred, s=3, alpha=0.3)
+        low = float(min(np.min(y_true), np.min(y_pred), 0))
         top = float(max(np.max(y_true), np.max(y_pred)))
-        ax.plot([0, top], [0, top], color="grey", lw=1)
-        ax.axvline(30, color="red", lw=0.8, ls="--")
-        ax.axhline(30, color="red", lw=0.8, ls="--")
+        ax.plot([low, top], [low, top], color="grey", lw=1)
+        if metric_family == "sirna":
+            ax.axvline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
+            ax.axhline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
         ax.set(xlabel="observed", ylabel="predicted (out of fold)")
     else:
         fpr, tpr, _ = roc_curve(y_true, y_pred)

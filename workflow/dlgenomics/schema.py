@@ -6,6 +6,9 @@ Columns (every model reads only these):
   kmer_<input>     int16[L] k-mer ids (tokens.kmer_vocab), when the task asks for k-mers
   mod_<strand>     int16[L] chemical-modification ids, one per token of the strand's
                             modification list, in order (5'/3' caps and linkages included)
+  nmod_<strand>    int16[L] the modification of each nucleotide of seq_<strand>, aligned with
+                            it position by position (caps and linkages left out); UNK where
+                            the list has fewer nucleotides than the sequence
   num_<condition>  float32  numeric condition (NaN when missing)
   cat_<condition>  int16    category code (0 = missing or not seen in training)
   target           float32  label (NaN where unknown, e.g. the competition test set)
@@ -30,8 +33,8 @@ from dlgenomics import InputError
 from dlgenomics.files import atomic_path
 
 ROW_ID, TARGET, FOLD = "row_id", "target", "fold"
-SEQ, KMER, MOD, NUM, CAT = "seq_", "kmer_", "mod_", "num_", "cat_"
-TOKEN_PREFIXES = (SEQ, KMER, MOD)
+SEQ, KMER, MOD, NMOD, NUM, CAT = "seq_", "kmer_", "mod_", "nmod_", "num_", "cat_"
+TOKEN_PREFIXES = (SEQ, KMER, MOD, NMOD)
 NEVER_VALIDATED = -1
 ROLES = ("train", "test")
 VOCAB_FILE = "vocab.json"
@@ -110,10 +113,19 @@ class InputLayout:
             },
         )
 
-    def select(self, inputs: list[str] | None, prefixes: tuple[str, ...]) -> list[str]:
-        """Token columns a model reads: those named in `inputs`, else every one with a prefix."""
+    def select(
+        self, inputs: list[str] | None, prefixes: tuple[str, ...], required: bool = True
+    ) -> list[str]:
+        """Token columns a model reads: those named in `inputs`, else every one with a prefix.
+        With `required`, a task without any such column is an error."""
         if inputs is None:
-            return [c for c in self.token_vocab_sizes if c.startswith(prefixes)]
+            chosen = [c for c in self.token_vocab_sizes if c.startswith(prefixes)]
+            if required and not chosen:
+                raise InputError(
+                    f"this architecture reads {'/'.join(p + '*' for p in prefixes)} columns "
+                    "and the task has none (a task of numbers only takes `mlp`)"
+                )
+            return chosen
         unknown = [c for c in inputs if c not in self.token_vocab_sizes]
         if unknown:
             raise InputError(

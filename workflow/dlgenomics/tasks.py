@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.metrics import SIRNA_THRESHOLD
 from dlgenomics.tables import check_unique, read_csv, read_lines
 
 
@@ -23,18 +25,24 @@ from dlgenomics.tables import check_unique, read_csv, read_lines
 class TaskTables:
     frames: dict[str, pd.DataFrame]  # role -> standard table
     modification_tokens: list[str] | None = None
+    # Modification tokens that sit between or beside nucleotides rather than on one (caps,
+    # linkages, conjugates): skipped when modifications are aligned to nucleotides.
+    non_nucleotide_tokens: frozenset[str] = frozenset()
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
 
 
 @dataclass(frozen=True)
 class TaskKind:
     name: str
-    task_type: str  # "regression" | "binary"
-    required_files: tuple[str, ...]
-    load: Callable[[dict[str, Path]], TaskTables]
+    task_type: str  # "regression" | "binary": the loss and the output transform
+    metric_family: str  # key of metrics.METRIC_FAMILIES: what is reported
+    required_files: tuple[str, ...]  # empty: the kind generates its data (`generate` config)
+    load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, generate settings)
     has_test_table: bool  # else the test rows are carved from the labelled ones
     selection_metric: str  # validation metric used for early stopping and model choice
     allow_n: bool  # whether N (unknown base) is accepted in sequences
+    # Labels of the auxiliary classification head of multi-task models (None: no such head).
+    auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 # --- siRNA competition --------------------------------------------------------------------
@@ -50,6 +58,14 @@ SIRNA_COLUMNS = (
 SIRNA_TARGET = "mRNA_remaining_pct"
 SIRNA_TARGET_RANGE = (0.0, 1000.0)  # % of mRNA left; > 100 happens (up-regulation), < 0 cannot
 _NANOMOLAR = {"pM": 1e-3, "nM": 1.0, "uM": 1e3, "µM": 1e3, "mM": 1e6}
+# vocab.csv entries that are not nucleosides: 5'-phosphate, vinyl-phosphonate, the
+# phosphorothioate linkage and the GalNAc conjugate.
+SIRNA_NON_NUCLEOTIDE_TOKENS = frozenset({"P", "VP", "s", "L96"})
+
+
+def sirna_is_effective(remaining_pct: np.ndarray) -> np.ndarray:
+    """The official score's class: less than 30% of the mRNA left."""
+    return (np.asarray(remaining_pct) < SIRNA_THRESHOLD).astype(np.float32)
 
 
 def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -108,13 +124,14 @@ def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, in
     return frame, dropped
 
 
-def load_sirna_competition(files: dict[str, Path]) -> TaskTables:
+def load_sirna_competition(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
     train, dropped = _sirna_table(files["train_data.csv"], labelled=True)
     test, _ = _sirna_table(files["sample_submission.csv"], labelled=False)
     vocab_table = read_csv(files["vocab.csv"], ["Abbreviation"])
     return TaskTables(
         frames={"train": train, "test": test},
         modification_tokens=vocab_table["Abbreviation"].astype(str).tolist(),
+        non_nucleotide_tokens=SIRNA_NON_NUCLEOTIDE_TOKENS,
         dropped=dropped,
     )
 
@@ -122,7 +139,7 @@ def load_sirna_competition(files: dict[str, Path]) -> TaskTables:
 # --- Primer tutorial ----------------------------------------------------------------------
 
 
-def load_primer(files: dict[str, Path]) -> TaskTables:
+def load_primer(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
     sequences = read_lines(files["sequences.txt"])
     labels = read_lines(files["labels.txt"])
     if len(sequences) != len(labels):
@@ -145,23 +162,77 @@ def load_primer(files: dict[str, Path]) -> TaskTables:
     return TaskTables(frames={"labelled": frame})
 
 
+# --- Smoke tasks of the classic tutorial assignment: a formula and XOR, generated ----------
+
+
+def _numeric_inputs(generate: dict[str, Any], n_inputs: int) -> tuple[np.random.Generator, dict]:
+    rng = np.random.default_rng(generate["seed"])
+    x = rng.uniform(-2.0, 2.0, size=(generate["rows"], n_inputs))
+    return rng, {f"num_x{i + 1}": x[:, i].astype(np.float32) for i in range(n_inputs)}
+
+
+def load_formula(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+    """y = sin(x1)·x2 + x3² + noise, x uniform on [-2, 2]."""
+    rng, inputs = _numeric_inputs(generate, 3)
+    x1, x2, x3 = inputs.values()
+    y = np.sin(x1) * x2 + x3**2 + rng.normal(0.0, generate["noise"], len(x1))
+    frame = pd.DataFrame(inputs).assign(target=y.astype(np.float32))
+    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
+    return TaskTables(frames={"labelled": frame})
+
+
+def load_xor(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+    """Label = (x1 > 0) XOR (x2 > 0): no linear model separates it; one hidden layer does.
+    Labels are flipped with probability `noise`."""
+    rng, inputs = _numeric_inputs(generate, 2)
+    x1, x2 = inputs.values()
+    label = (x1 > 0) ^ (x2 > 0)
+    label ^= rng.random(len(label)) < generate["noise"]
+    frame = pd.DataFrame(inputs).assign(target=label.astype(np.float32))
+    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
+    return TaskTables(frames={"labelled": frame})
+
+
 TASK_KINDS: dict[str, TaskKind] = {
     "sirna_competition": TaskKind(
         name="sirna_competition",
         task_type="regression",
+        metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
         load=load_sirna_competition,
         has_test_table=True,
         selection_metric="score",
         allow_n=False,
+        auxiliary_label=sirna_is_effective,
     ),
     "primer": TaskKind(
         name="primer",
         task_type="binary",
+        metric_family="binary",
         required_files=("sequences.txt", "labels.txt"),
         load=load_primer,
         has_test_table=False,
         selection_metric="auroc",
         allow_n=True,
+    ),
+    "formula": TaskKind(
+        name="formula",
+        task_type="regression",
+        metric_family="regression",
+        required_files=(),
+        load=load_formula,
+        has_test_table=False,
+        selection_metric="rmse",
+        allow_n=False,
+    ),
+    "xor": TaskKind(
+        name="xor",
+        task_type="binary",
+        metric_family="binary",
+        required_files=(),
+        load=load_xor,
+        has_test_table=False,
+        selection_metric="accuracy",
+        allow_n=False,
     ),
 }

@@ -27,6 +27,16 @@ def nucleotide_vocab() -> list[str]:
     return [PAD, UNK, *BASES]
 
 
+def complement_ids() -> np.ndarray:
+    """Nucleotide id -> id of its Watson-Crick partner (A-U/T, C-G); PAD and UNK pair with
+    nothing (-1)."""
+    partner = {"A": "U", "C": "G", "G": "C", "U": "A"}
+    table = np.full(len(nucleotide_vocab()), -1, dtype=np.int64)
+    for base, other in partner.items():
+        table[_BASE_IDS[base]] = _BASE_IDS[other]
+    return table
+
+
 def kmer_vocab(k: int) -> list[str]:
     """PAD, UNK, then every k-mer over ACGU in lexicographic order: fixed, never data-derived."""
     return [PAD, UNK, *("".join(p) for p in product(BASES, repeat=k))]
@@ -131,6 +141,33 @@ def encode_tokens(
     out = np.full((len(token_lists), length), PAD_ID, dtype=np.int16)
     out[rows, positions] = ids.fillna(UNK_ID).to_numpy(dtype=np.int16)
     return out, {str(k): int(v) for k, v in unknown.items()}
+
+
+def nucleotide_token_mask(vocab: Sequence[str], non_nucleotide: Sequence[str]) -> np.ndarray:
+    """Per modification id: does the token sit on a nucleotide? PAD does not; UNK is assumed
+    to (new chemistry is nearly always a modified nucleoside)."""
+    skip = {PAD, *non_nucleotide}
+    return np.array([token not in skip for token in vocab])
+
+
+def align_to_nucleotides(
+    modification_ids: np.ndarray, nucleotide_ids: np.ndarray, on_nucleotide: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Modification list ids (n, L_mod) -> the modification of each nucleotide (n, L_seq).
+
+    The k-th nucleotide-bearing token of a row belongs to the row's k-th nucleotide. Returns
+    the aligned ids and the number of rows whose list holds fewer nucleotides than the sequence
+    (their remaining positions are UNK).
+    """
+    n_rows, length = nucleotide_ids.shape
+    keep = on_nucleotide[modification_ids]
+    position = np.cumsum(keep, axis=1) - 1
+    rows, cols = np.nonzero(keep & (position < length))
+    out = np.full((n_rows, length), PAD_ID, dtype=np.int16)
+    out[rows, position[rows, cols]] = modification_ids[rows, cols]
+    unfilled = (out == PAD_ID) & (nucleotide_ids != PAD_ID)
+    out[unfilled] = UNK_ID
+    return out, int(unfilled.any(axis=1).sum())
 
 
 def decode_nucleotides(ids: np.ndarray) -> list[str]:

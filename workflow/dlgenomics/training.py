@@ -3,12 +3,19 @@
 No per-row Python work and no host-device synchronisation inside the step loop: the running
 loss is accumulated on the device and read once per epoch, when validation metrics are
 computed anyway.
+
+After every epoch the whole training state (weights, optimiser, schedule, random generators,
+history, best model so far) is written to a resume file; a killed job that is rerun picks up
+at the next epoch and ends exactly where an uninterrupted run would.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import hashlib
+import json
+import logging
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -27,6 +34,10 @@ from dlgenomics.files import atomic_path
 from dlgenomics.metrics import is_better, task_metrics
 from dlgenomics.models import build_model
 from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
+from dlgenomics.tasks import TaskKind
+
+log = logging.getLogger(__name__)
+RESUME_FORMAT = 1
 
 
 @dataclass
@@ -41,6 +52,8 @@ class TrainSettings:
     seed: int = 0
     device: str = "auto"
     threads: int = 2
+    compile: bool = False  # torch.compile the model (pays off on CUDA for the larger models)
+    auxiliary_weight: float = 1.0  # weight of the auxiliary head's loss in multi-task models
 
 
 def resolve_device(name: str) -> torch.device:
@@ -94,11 +107,36 @@ def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, to
     return to_tensors(columns, device)
 
 
+def _fingerprint(*parts: Any) -> str:
+    """What a resume file must match to be resumed: the run's settings and its data."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+    state = {"batches": generator.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None:
+    generator.set_state(state["batches"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
 def train_fold(
     *,
-    task_type: str,
-    selection_metric: str,
+    kind: TaskKind,
     arch: str,
+    model: str | None = None,
     model_params: dict[str, Any],
     settings: TrainSettings,
     train_columns: dict[str, np.ndarray],
@@ -108,10 +146,22 @@ def train_fold(
     out_checkpoint: Path,
     out_history: Path,
     out_predictions: Path,
+    multitask: bool = False,
+    pretrained: Path | None = None,
+    resume: Path | None = None,
+    selection_metric: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train one architecture on one fold; write its best checkpoint, per-epoch history and
-    validation + test predictions. Returns the best epoch's validation metrics."""
+    validation + test predictions. Returns the best epoch's validation metrics.
+
+    `arch` is the configured name, `model` the registry architecture behind it (default:
+    `arch`). `multitask` adds the task kind's auxiliary head. `pretrained` is an encoder from
+    `dlgenomics.pretraining` to start from. `resume` is the per-epoch resume file: resumed from
+    when it matches this run, removed once the run completes.
+    """
+    model_name = model or arch
+    selection_metric = selection_metric or kind.selection_metric
     device = resolve_device(settings.device)
     if device.type == "cpu":
         torch.set_num_threads(settings.threads)
@@ -127,22 +177,31 @@ def train_fold(
     layout = InputLayout.from_vocab(vocab)
     stats = numeric_stats(train_columns, train_rows)
     targets = train_columns[TARGET]
-    if task_type == "regression":
+    if kind.task_type == "regression":
         target_scale = (float(targets[train_rows].mean()), float(targets[train_rows].std()) or 1.0)
     else:
         target_scale = (0.0, 1.0)
+    if multitask and kind.auxiliary_label is None:
+        raise InputError(f"task kind {kind.name!r} has no auxiliary head for multitask models")
+    n_outputs = 2 if multitask else 1
 
-    model = build_model(arch, model_params, layout, stats).to(device)
-    model_config = asdict(model.make_config(model_params))
+    network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
+    if pretrained is not None:
+        network.load_encoder(pretrained)
+    model_config = asdict(network.make_config(model_params))
+    step_model = torch.compile(network) if settings.compile else network
     data = _place(train_columns, device)
     test_data = _place(test_columns, device)
     train_index = torch.from_numpy(train_rows).to(device)
     valid_data = {k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()}
     scaled_target = (data[TARGET] - target_scale[0]) / target_scale[1]
+    auxiliary_target = (
+        torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
+    )
 
     steps_per_epoch = math.ceil(len(train_rows) / settings.batch_size)
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+        network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
@@ -152,40 +211,77 @@ def train_fold(
     )
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    loss_fn = F.mse_loss if task_type == "regression" else F.binary_cross_entropy_with_logits
+    loss_fn = F.mse_loss if kind.task_type == "regression" else F.binary_cross_entropy_with_logits
 
     meta = {
-        "arch": arch, "params": model_config, "layout": layout_dict(layout),
-        "numeric_stats": stats, "vocab": vocab, "task_type": task_type,
-        "target_scale": target_scale, "fold": fold, "settings": asdict(settings),
+        "arch": arch, "model": model_name, "params": model_config, "n_outputs": n_outputs,
+        "layout": layout_dict(layout), "numeric_stats": stats, "vocab": vocab,
+        "task_type": kind.task_type, "target_scale": target_scale, "fold": fold,
+        "settings": asdict(settings),
     }  # fmt: skip
+    # Threads, device and compilation change speed, not results: a resume may differ in them.
+    resume_settings = {
+        k: v for k, v in asdict(settings).items() if k not in ("threads", "device", "compile")
+    }
+    fingerprint = _fingerprint(
+        model_name, model_config, n_outputs, resume_settings, fold, vocab,
+        targets, fold_of_row, None if pretrained is None else Path(pretrained).read_bytes(),
+    )  # fmt: skip
     history: list[dict[str, Any]] = []
     best_metrics: dict[str, Any] | None = None
     best_state: dict[str, torch.Tensor] | None = None
-    best_epoch, stale = 0, 0
+    best_epoch, stale, first_epoch = 0, 0, 1
+    if resume is not None and resume.exists():
+        saved = torch.load(resume, map_location=device, weights_only=False)
+        if saved.get("format") == RESUME_FORMAT and saved.get("fingerprint") == fingerprint:
+            network.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            _set_rng_state(generator, saved["rng"])
+            history, best_metrics, best_state = (
+                saved["history"],
+                saved["best_metrics"],
+                saved["best_state"],
+            )
+            best_epoch, stale = saved["best_epoch"], saved["stale"]
+            first_epoch = saved["epoch"] + 1
+            log.info("resuming from %s after epoch %d", resume, saved["epoch"])
+        else:
+            log.warning("%s belongs to another run (settings or data changed): ignored", resume)
+
     epochs = tqdm(
-        range(1, settings.max_epochs + 1), desc=f"{arch} fold {fold}", disable=not progress
+        range(first_epoch, settings.max_epochs + 1),
+        desc=f"{arch} fold {fold}",
+        disable=not progress,
+        initial=first_epoch - 1,
+        total=settings.max_epochs,
     )
     for epoch in epochs:
+        if stale >= settings.patience:
+            break  # a resumed run that had already stopped early
         started = time.perf_counter()
-        model.train()
+        network.train()
         running = torch.zeros((), device=device)
         order = train_index[torch.randperm(len(train_index), device=device, generator=generator)]
         for start in range(0, len(order), settings.batch_size):
             rows = order[start : start + settings.batch_size]
             batch = {k: v[rows] for k, v in data.items()}
             with autocast:
-                output = model(batch)[:, 0].float()
-            loss = loss_fn(output, scaled_target[rows])
+                output = step_model(batch).float()
+            loss = loss_fn(output[:, 0], scaled_target[rows])
+            if auxiliary_target is not None:
+                loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
+                    output[:, 1], auxiliary_target[rows]
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if settings.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+                torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
             optimizer.step()
             scheduler.step()
             running += loss.detach() * len(rows)
-        predicted = predict(model, meta, valid_data)
-        metrics = task_metrics(task_type, train_columns[TARGET][valid_rows], predicted)
+        predicted = predict(network, meta, valid_data)
+        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted)
         row = {
             "epoch": epoch,
             "train_loss": float(running) / len(train_rows),  # the one sync of the epoch
@@ -200,31 +296,46 @@ def train_fold(
             None if best_metrics is None else best_metrics[selection_metric],
         ):
             best_metrics, best_epoch, stale = metrics, epoch, 0
-            best_state = copy.deepcopy(model.state_dict())
+            best_state = copy.deepcopy(network.state_dict())
         else:
             stale += 1
         epochs.set_postfix(
             loss=f"{row['train_loss']:.4f}",
             **{selection_metric: f"{metrics[selection_metric]:.4f}"},
         )
+        if resume is not None:
+            _save_resume(resume, {
+                "format": RESUME_FORMAT, "fingerprint": fingerprint, "epoch": epoch,
+                "model": network.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": _rng_state(generator),
+                "history": history, "best_metrics": best_metrics, "best_state": best_state,
+                "best_epoch": best_epoch, "stale": stale,
+            })  # fmt: skip
         if stale >= settings.patience:
             break
     assert best_state is not None and best_metrics is not None
-    model.load_state_dict(best_state)
+    network.load_state_dict(best_state)
     meta.update(epoch=best_epoch, metrics=best_metrics)
-    save_checkpoint(out_checkpoint, model, **meta)
+    save_checkpoint(out_checkpoint, network, **meta)
     _write_history(history, out_history)
     _write_predictions(
         out_predictions,
         fold,
         valid=(
             train_columns[ROW_ID][valid_rows],
-            predict(model, meta, valid_data),
+            predict(network, meta, valid_data),
             targets[valid_rows],
         ),
-        test=(test_columns[ROW_ID], predict(model, meta, test_data), test_columns[TARGET]),
+        test=(test_columns[ROW_ID], predict(network, meta, test_data), test_columns[TARGET]),
     )
+    if resume is not None:
+        resume.unlink(missing_ok=True)  # done: a rerun must start afresh
     return {"fold": fold, "best_epoch": best_epoch, "epochs_run": len(history), **best_metrics}
+
+
+def _save_resume(path: Path, state: dict[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
 
 
 def _write_history(history: list[dict[str, Any]], path: Path) -> None:

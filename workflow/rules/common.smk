@@ -2,7 +2,14 @@
 from pathlib import Path
 
 from dlgenomics import InputError
-from dlgenomics.config import model_settings, training_settings, validate_config
+from dlgenomics.config import (
+    is_multitask,
+    model_name,
+    model_settings,
+    training_settings,
+    validate_config,
+)
+from dlgenomics.models import needs_pretraining
 from dlgenomics.tasks import TASK_KINDS
 from snakemake.exceptions import WorkflowError
 
@@ -14,6 +21,7 @@ except InputError as error:
 TASKS = list(config["tasks"])
 ENCODED = "results/{task}/encoded"
 MODEL_DIR = "results/{task}/models/{arch}/fold{fold}"
+PRETRAIN_DIR = "results/{task}/pretrain/{arch}"
 EVAL_DIR = "results/{task}/evaluation/{arch}"
 
 
@@ -65,6 +73,27 @@ def train_threads(wildcards):
 
 def arch_params(wildcards):
     return model_settings(config, wildcards.task, wildcards.arch)
+
+
+def arch_model(wildcards):
+    """The registry architecture behind a configured name (variants name it in `model`)."""
+    return model_name(config, wildcards.arch)
+
+
+def arch_multitask(wildcards):
+    return is_multitask(config, wildcards.arch)
+
+
+def train_inputs(wildcards):
+    """Encoded tensors, plus the pretrained encoder for transfer-learning architectures."""
+    inputs = {
+        "train": f"{ENCODED}/train.parquet".format(task=wildcards.task),
+        "test": f"{ENCODED}/test.parquet".format(task=wildcards.task),
+        "vocab": f"{ENCODED}/vocab.json".format(task=wildcards.task),
+    }
+    if needs_pretraining(arch_model(wildcards), arch_params(wildcards)):
+        inputs["pretrained"] = f"{PRETRAIN_DIR}/encoder.pt".format(**wildcards)
+    return inputs
 
 
 def fold_outputs(name):

@@ -1,8 +1,29 @@
-rule train:
+rule pretrain:
     input:
         train=f"{ENCODED}/train.parquet",
         test=f"{ENCODED}/test.parquet",
         vocab=f"{ENCODED}/vocab.json",
+    output:
+        encoder=f"{PRETRAIN_DIR}/encoder.pt",
+        history=f"{PRETRAIN_DIR}/history.csv",
+    log:
+        "logs/pretrain/{task}/{arch}.log",
+    conda:
+        "../../envs/train.yaml"
+    threads: train_threads
+    resources:
+        gpu=1,
+    params:
+        model=arch_model,
+        settings=train_settings,
+        model_params=arch_params,
+    script:
+        "../scripts/pretrain.py"
+
+
+rule train:
+    input:
+        unpack(train_inputs),
     output:
         model=f"{MODEL_DIR}/model.pt",
         history=f"{MODEL_DIR}/history.csv",
@@ -18,7 +39,12 @@ rule train:
     params:
         kind=task_kind,
         task=task_config,
+        model=arch_model,
+        multitask=arch_multitask,
         settings=train_settings,
         model_params=arch_params,
+        # Not an output: Snakemake would delete it when the job fails, and it is what a
+        # rerun of a killed job resumes from. Removed by the job once it completes.
+        resume=f"{MODEL_DIR}/resume.pt",
     script:
         "../scripts/train.py"

@@ -14,7 +14,7 @@ def main() -> None:
     kind = TASK_KINDS[snakemake.params.kind]
     task, arch = snakemake.wildcards.task, snakemake.wildcards.arch
     evaluate_architecture(
-        kind.task_type,
+        kind.metric_family,
         [Path(p) for p in snakemake.input.predictions],
         Path(snakemake.output.metrics),
         Path(snakemake.output.predictions),
@@ -25,7 +25,7 @@ def main() -> None:
     )
     oof = pd.read_parquet(snakemake.output.predictions).query("role == 'oof'")
     plots.prediction_plot(
-        kind.task_type,
+        kind.metric_family,
         oof["target"].to_numpy(),
         oof["prediction"].to_numpy(),
         f"{task}: {arch} (out of fold)",

@@ -15,7 +15,7 @@ def main() -> None:
     metric_paths = dict(
         zip(snakemake.params.architectures, map(Path, snakemake.input), strict=True)
     )
-    board = leaderboard(kind.task_type, kind.selection_metric, metric_paths)
+    board = leaderboard(kind.metric_family, kind.selection_metric, metric_paths)
     title = f"{task} (ranked by out-of-fold {kind.selection_metric})"
     write_leaderboard(board, title, Path(snakemake.output.csv), Path(snakemake.output.md))
     logging.info("\n%s", board.to_string(index=False))

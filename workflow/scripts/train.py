@@ -1,4 +1,4 @@
-"""Train one architecture on one fold of one task."""
+"""Train one architecture on one fold of one task (resuming a killed run of it)."""
 
 import logging
 from pathlib import Path
@@ -11,19 +11,22 @@ from dlgenomics.training import TrainSettings, train_fold
 
 
 def main() -> None:
-    kind = TASK_KINDS[snakemake.params.kind]
     settings = TrainSettings(**{**snakemake.params.settings, "threads": snakemake.threads})
     fold = int(snakemake.wildcards.fold)
+    pretrained = snakemake.input.get("pretrained")
     result = train_fold(
-        task_type=kind.task_type,
-        selection_metric=kind.selection_metric,
+        kind=TASK_KINDS[snakemake.params.kind],
         arch=snakemake.wildcards.arch,
+        model=snakemake.params.model,
         model_params=snakemake.params.model_params,
+        multitask=snakemake.params.multitask,
         settings=settings,
         train_columns=read_tensors(Path(snakemake.input.train)),
         test_columns=read_tensors(Path(snakemake.input.test)),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         fold=fold,
+        pretrained=Path(pretrained) if pretrained else None,
+        resume=Path(snakemake.params.resume),
         out_checkpoint=Path(snakemake.output.model),
         out_history=Path(snakemake.output.history),
         out_predictions=Path(snakemake.output.predictions),
@@ -33,10 +36,13 @@ def main() -> None:
         Path(snakemake.output.run),
         task=snakemake.wildcards.task,
         arch=snakemake.wildcards.arch,
+        model=snakemake.params.model,
         fold=fold,
         seed=settings.seed,
         settings=snakemake.params.settings,
         model_params=snakemake.params.model_params,
+        multitask=snakemake.params.multitask,
+        pretrained=pretrained,
         task_config=snakemake.params.task,
         result=result,
     )

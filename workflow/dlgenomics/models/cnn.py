@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
+from dlgenomics.models.common import Batch, FusionHead, GenomicsModel, condition_encoder
 from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
@@ -51,19 +51,13 @@ class CNN(GenomicsModel):
         self.towers = nn.ModuleDict(
             {c: ConvTower(layout.token_vocab_sizes[c], config) for c in self.inputs}
         )
-        self.conditions = condition_encoder(config.use_conditions, layout, numeric_stats)
-        width = sum(t.out_dim for t in self.towers.values())
-        width += self.conditions.out_dim if self.conditions else 0
-        self.head = nn.Sequential(
-            nn.Dropout(config.dropout),
-            nn.Linear(width, config.hidden),
-            nn.ReLU(),
-            nn.Dropout(config.dropout),
-            nn.Linear(config.hidden, n_outputs),
+        self.head = FusionHead(
+            sum(t.out_dim for t in self.towers.values()),
+            condition_encoder(config.use_conditions, layout, numeric_stats),
+            config.hidden,
+            config.dropout,
+            n_outputs,
         )
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        parts = [self.towers[c](batch[c]) for c in self.inputs]
-        if self.conditions is not None:
-            parts.append(self.conditions(batch))
-        return self.head(torch.cat(parts, dim=1))
+        return self.head([self.towers[c](batch[c]) for c in self.inputs], batch)

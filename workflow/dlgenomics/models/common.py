@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dlgenomics import InputError
-from dlgenomics.schema import InputLayout
+from dlgenomics.schema import NMOD, SEQ, InputLayout
 
 Batch = dict[str, torch.Tensor]
 
@@ -77,3 +77,76 @@ def condition_encoder(
     if not use_conditions or not (layout.numeric or layout.categorical):
         return None
     return ConditionEncoder(layout, numeric_stats)
+
+
+class SequenceEmbedding(nn.Module):
+    """Per-position vectors for each nucleotide input, optionally fused with the chemical
+    modification of that nucleotide (`nmod_<strand>`, aligned position by position): the
+    multimodal input shared by the sequence architectures.
+
+    forward(batch) -> {column: (states (B, L, dim), mask (B, L) True on real tokens)}
+    """
+
+    def __init__(self, layout: InputLayout, inputs: list[str], dim: int, modifications: bool):
+        super().__init__()
+        self.inputs = inputs
+        self.tokens = nn.ModuleDict(
+            {c: nn.Embedding(layout.token_vocab_sizes[c], dim, padding_idx=0) for c in inputs}
+        )
+        self.modified = {
+            c: NMOD + c.removeprefix(SEQ)
+            for c in inputs
+            if modifications and NMOD + c.removeprefix(SEQ) in layout.token_vocab_sizes
+        }
+        self.modifications = nn.ModuleDict(
+            {
+                c: nn.Embedding(layout.token_vocab_sizes[m], dim, padding_idx=0)
+                for c, m in self.modified.items()
+            }
+        )
+
+    def forward(self, batch: Batch) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        out = {}
+        for column in self.inputs:
+            ids = batch[column].long()
+            states = self.tokens[column](ids)
+            if column in self.modified:
+                states = states + self.modifications[column](batch[self.modified[column]].long())
+            out[column] = (states, ids != 0)
+        return out
+
+
+def masked_mean_max(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(B, L, D) states over real positions -> (B, 2D): mean and max pooling."""
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    mean = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    maximum = states.masked_fill(~mask.unsqueeze(-1), torch.finfo(states.dtype).min).amax(1)
+    return torch.cat([mean, maximum], dim=1)
+
+
+class FusionHead(nn.Module):
+    """Pooled sequence features + condition features -> a small dense head."""
+
+    def __init__(
+        self,
+        width: int,
+        conditions: ConditionEncoder | None,
+        hidden: int,
+        dropout: float,
+        n_outputs: int,
+    ):
+        super().__init__()
+        self.conditions = conditions
+        width += conditions.out_dim if conditions else 0
+        self.net = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(width, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_outputs),
+        )
+
+    def forward(self, features: list[torch.Tensor], batch: Batch) -> torch.Tensor:
+        if self.conditions is not None:
+            features = [*features, self.conditions(batch)]
+        return self.net(torch.cat(features, dim=1))

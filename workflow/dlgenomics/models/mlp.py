@@ -1,4 +1,5 @@
-"""Multi-layer perceptron on one-hot tokens (flattened) and experimental conditions."""
+"""Multi-layer perceptron on one-hot tokens (flattened) and experimental conditions; on a
+task of numbers only (the formula and XOR smoke tasks) it is the tutorial's plain MLP."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class MLP(GenomicsModel):
 
     def __init__(self, config: MLPConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
-        self.inputs = layout.select(config.inputs, (SEQ, MOD))
+        self.inputs = layout.select(config.inputs, (SEQ, MOD), required=False)
         self.vocab_sizes = {c: layout.token_vocab_sizes[c] for c in self.inputs}
         self.conditions = condition_encoder(config.use_conditions, layout, numeric_stats)
         width = sum(layout.token_lengths[c] * self.vocab_sizes[c] for c in self.inputs)

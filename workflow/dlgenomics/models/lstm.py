@@ -1,0 +1,68 @@
+"""Bidirectional LSTM: per nucleotide input (optionally fused with its modifications), a
+stacked BiLSTM whose states are mean- and max-pooled over the real positions (padding never
+read, unlike the published GRU baseline's last step), then conditions and a dense head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from dlgenomics.models.common import (
+    Batch,
+    FusionHead,
+    GenomicsModel,
+    SequenceEmbedding,
+    condition_encoder,
+    masked_mean_max,
+)
+from dlgenomics.schema import SEQ, InputLayout
+
+
+@dataclass
+class LSTMConfig:
+    embed_dim: int = 64
+    hidden: int = 128
+    layers: int = 2
+    head_hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
+    use_conditions: bool = True
+
+
+class LSTM(GenomicsModel):
+    Config = LSTMConfig
+
+    def __init__(self, config: LSTMConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
+        super().__init__()
+        self.inputs = layout.select(config.inputs, (SEQ,))
+        self.embed = SequenceEmbedding(layout, self.inputs, config.embed_dim, config.modifications)
+        self.lstms = nn.ModuleDict(
+            {
+                c: nn.LSTM(
+                    config.embed_dim,
+                    config.hidden,
+                    config.layers,
+                    batch_first=True,
+                    bidirectional=True,
+                    dropout=config.dropout if config.layers > 1 else 0.0,
+                )
+                for c in self.inputs
+            }
+        )
+        self.head = FusionHead(
+            4 * config.hidden * len(self.inputs),
+            condition_encoder(config.use_conditions, layout, numeric_stats),
+            config.head_hidden,
+            config.dropout,
+            n_outputs,
+        )
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        pooled = []
+        for column, (states, mask) in self.embed(batch).items():
+            outputs, _ = self.lstms[column](states)
+            pooled.append(masked_mean_max(outputs, mask))
+        return self.head(pooled, batch)

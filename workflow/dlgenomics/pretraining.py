@@ -1,0 +1,135 @@
+"""Unsupervised pretraining of a sequence encoder (the autoencoder architecture).
+
+Every available sequence is used, labels never: all rows of the training table (every fold:
+their inputs, not their targets) and of the test table. The encoder learns to restore the
+nucleotides (and modifications) at corrupted positions from their context.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from dlgenomics.files import atomic_path
+from dlgenomics.models import build_model
+from dlgenomics.schema import InputLayout
+from dlgenomics.tokens import PAD_ID, UNK_ID
+from dlgenomics.training import TrainSettings, cosine_with_warmup, resolve_device, seed_everything
+
+log = logging.getLogger(__name__)
+
+
+def corrupt(
+    group: dict[str, torch.Tensor], fraction: float, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Copies of aligned id columns (a sequence and its per-nucleotide modifications) with the
+    same random `fraction` of real positions set to UNK in every column, so that no column
+    gives away what was hidden in another."""
+    first = next(iter(group.values()))
+    hit = torch.rand(first.shape, device=first.device, generator=generator) < fraction
+    return {
+        column: torch.where(hit & (ids != PAD_ID), torch.full_like(ids, UNK_ID), ids)
+        for column, ids in group.items()
+    }
+
+
+def pretrain(
+    *,
+    model: str,
+    model_params: dict[str, Any],
+    settings: TrainSettings,
+    tables: list[dict[str, np.ndarray]],
+    vocab: dict[str, Any],
+    out_encoder: Path,
+    out_history: Path,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train the encoder of `model` (an Autoencoder) as a denoising autoencoder on the token
+    columns of `tables`; write its encoder weights and the per-epoch reconstruction loss."""
+    device = resolve_device(settings.device)
+    if device.type == "cpu":
+        torch.set_num_threads(settings.threads)
+    seed_everything(settings.seed, device)
+    layout = InputLayout.from_vocab(vocab)
+    # The head (and its condition scaling) is not trained here; only the encoder is kept.
+    network = build_model(model, model_params, layout).to(device)
+    config = network.config
+    columns = sorted({t for targets in network.targets.values() for t in targets})
+    data = {
+        c: torch.as_tensor(np.concatenate([t[c] for t in tables]), device=device) for c in columns
+    }
+    n_rows = len(next(iter(data.values())))
+    steps = math.ceil(n_rows / config.pretrain_batch_size)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.pretrain_learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, cosine_with_warmup(config.pretrain_epochs * steps, steps)
+    )
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    history = []
+    for epoch in tqdm(range(1, config.pretrain_epochs + 1), desc="pretrain", disable=not progress):
+        started = time.perf_counter()
+        network.train()
+        running = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device)
+        corrupted_total = torch.zeros((), device=device)
+        order = torch.randperm(n_rows, device=device, generator=generator)
+        for start in range(0, n_rows, config.pretrain_batch_size):
+            rows = order[start : start + config.pretrain_batch_size]
+            clean = {c: v[rows] for c, v in data.items()}
+            noisy = {}
+            for group in network.targets.values():
+                noisy |= corrupt({c: clean[c] for c in group}, config.mask_fraction, generator)
+            with autocast:
+                logits = network.reconstruct(noisy)
+            loss = torch.zeros((), device=device)
+            for column, column_logits in logits.items():
+                target = clean[column].long()
+                real = target != PAD_ID
+                loss = loss + F.cross_entropy(column_logits.float()[real], target[real])
+                hit = noisy[column] != clean[column]
+                guess = column_logits.argmax(-1)
+                correct += (guess[hit] == target[hit]).sum()
+                corrupted_total += hit.sum()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip or 1.0)
+            optimizer.step()
+            scheduler.step()
+            running += loss.detach() * len(rows)
+        history.append(
+            {
+                "epoch": epoch,
+                "reconstruction_loss": float(running) / n_rows,
+                # Restored share of the corrupted positions: above chance means context is used.
+                "corrupted_accuracy": float(correct) / max(float(corrupted_total), 1.0),
+                "seconds": time.perf_counter() - started,
+            }
+        )
+    with atomic_path(out_encoder) as tmp:
+        torch.save(
+            {
+                "model": model,
+                "params": asdict(config),
+                "encoder_state": {k: v.cpu() for k, v in network.encoder_state().items()},
+                "rows": n_rows,
+                "columns": list(data),
+            },
+            tmp,
+        )
+    with atomic_path(out_history) as tmp, tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+    log.info("pretrained on %d sequences rows: %s", n_rows, history[-1])
+    return {"rows": n_rows, **history[-1]}
