@@ -4,7 +4,14 @@ from conftest import REPO
 from snakemake.utils import update_config
 
 from dlgenomics import InputError
-from dlgenomics.config import load_config, model_settings, training_settings, validate_config
+from dlgenomics.config import (
+    is_multitask,
+    load_config,
+    model_name,
+    model_settings,
+    training_settings,
+    validate_config,
+)
 
 
 def default_config() -> dict:
@@ -21,6 +28,24 @@ def test_default_config_is_valid_and_gets_defaults():
         "kmer_antisense",
         "mod_antisense",
     ]
+
+
+def test_variants_name_their_registry_model_and_keep_their_own_hyperparameters():
+    config = load_config(REPO / "config" / "config.yaml")
+    assert model_name(config, "cnn_sequence_only") == "cnn"
+    assert model_name(config, "lstm") == "lstm"
+    assert is_multitask(config, "cnn_multitask") and not is_multitask(config, "cnn")
+    # `model` and `multitask` say what to build; they are not hyperparameters of the network.
+    params = model_settings(config, "sirna_gene", "cnn_sequence_only")
+    assert params["use_conditions"] is False and "model" not in params
+    assert "multitask" not in model_settings(config, "sirna_gene", "cnn_multitask")
+
+
+def test_generated_tasks_need_no_dataset():
+    config = default_config()
+    config["tasks"] = {"xor": {"kind": "xor", "architectures": ["mlp"]}}
+    validate_config(config, "config.yaml")
+    assert config["tasks"]["xor"]["generate"] == {"rows": 2000, "noise": 0.05, "seed": 0}
 
 
 def test_quick_config_overlays_the_default():
@@ -58,6 +83,26 @@ def test_quick_config_overlays_the_default():
         (
             lambda c: c["tasks"]["primer"].update(training={"epochs": 3}),
             r"tasks\.primer\.training\.epochs: unknown training key",
+        ),
+        (
+            lambda c: c["architectures"].update(cnn_wide={"model": "resnet"}),
+            r"architectures\.cnn_wide: unknown architecture 'resnet'",
+        ),
+        (
+            lambda c: c["architectures"]["cnn_sequence_only"].update(layers=3),
+            r"architectures\.cnn_sequence_only: unknown hyperparameter\(s\) \['layers'\]",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["architectures"].append("cnn_multitask"),
+            r"tasks\.primer\.architectures: cnn_multitask is multitask but kind 'primer' has no",
+        ),
+        (
+            lambda c: c["tasks"]["primer"].pop("dataset"),
+            r"tasks\.primer: kind 'primer' needs a `dataset`",
+        ),
+        (
+            lambda c: c["tasks"].update(smoke={"kind": "formula", "generate": {"rows": 5}}),
+            r"tasks\.smoke\.generate\.rows: 5 is less than the minimum of 20",
         ),
     ],
 )

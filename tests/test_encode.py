@@ -36,6 +36,12 @@ def test_encoded_schema_and_values(sirna_files, tmp_path):
     mods = vocab["tokens"]["modification"]
     first = [mods[i] for i in train["mod_antisense"][0] if i != 0]
     assert first == raw["modified_siRNA_antisense_seq_list"][0].split()
+    # nmod_ holds each nucleotide's own modification, aligned with seq_ (the VP cap left out).
+    aligned = [mods[i] for i in train["nmod_antisense"][0] if i != 0]
+    assert aligned == first[1:] and len(aligned) == len(raw["siRNA_antisense_seq"][0])
+    assert [a.upper() for a in aligned] == list(raw["siRNA_antisense_seq"][0])
+    sense = [mods[i] for i in train["nmod_sense"][0] if i != 0]
+    assert sense == raw["modified_siRNA_sense_seq_list"][0].split()[:-1]  # L96 conjugate left out
     assert np.allclose(train["num_log10_concentration_nm"], np.log10(raw["siRNA_concentration"]))
     np.testing.assert_allclose(train[TARGET], raw["mRNA_remaining_pct"], rtol=1e-6)
     assert np.isnan(test[TARGET]).all() and (test[FOLD] == -1).all()

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics
+from dlgenomics.metrics import (
+    binary_metrics,
+    is_better,
+    regression_metrics,
+    sirna_metrics,
+    task_metrics,
+)
 
 
 def test_official_score_against_hand_computed_values():
@@ -55,3 +61,16 @@ def test_is_better_respects_direction():
     assert not is_better("mae", 12.0, 10.0)
     assert is_better("mae", 9.0, 10.0)
     assert is_better("auroc", 0.5, None)
+
+
+def test_plain_regression_metrics_hand_computed():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    pred = np.array([1.0, 2.0, 3.0, 6.0])
+    m = regression_metrics(y, pred)
+    assert m["mae"] == pytest.approx(0.5)
+    assert m["rmse"] == pytest.approx(1.0)  # sqrt(4 / 4)
+    assert m["r2"] == pytest.approx(1 - 1.0 / 1.25)  # variance of y is 1.25
+    assert m["spearman"] == pytest.approx(1.0)
+    assert task_metrics("regression", y, pred) == m
+    with pytest.raises(ValueError, match="unknown metric family"):
+        task_metrics("ranking", y, pred)

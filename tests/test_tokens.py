@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics import InputError
+from dlgenomics import InputError, tokens
 from dlgenomics.tokens import (
     PAD_ID,
     UNK_ID,
@@ -66,3 +66,23 @@ def test_modification_tokens_keep_order_and_count_unknowns():
     assert unknown == {"Zz": 2}
     with pytest.raises(InputError, match="row 2: more than 3 tokens"):
         encode_tokens(pd.Series(["u", "u u u u"]), vocab, 3, "t")
+
+
+def test_modifications_align_to_their_nucleotides():
+    vocab = ["<pad>", "<unk>", "a", "Gf", "s", "VP", "L96", "u"]
+    on_nucleotide = tokens.nucleotide_token_mask(vocab, ["s", "VP", "L96"])
+    assert list(on_nucleotide) == [False, True, True, True, False, False, False, True]
+    # VP a s Gf u L96  -> a, Gf, u on nucleotides 1-3; a list one nucleotide short -> UNK.
+    lists = np.array([[5, 2, 4, 3, 7, 6], [2, 3, 0, 0, 0, 0]], dtype=np.int16)
+    nucleotides = np.array([[2, 4, 5], [2, 4, 5]], dtype=np.int16)
+    aligned, short = tokens.align_to_nucleotides(lists, nucleotides, on_nucleotide)
+    assert aligned.tolist() == [[2, 3, 7], [2, 3, 1]]
+    assert short == 1
+
+
+def test_complement_ids_pair_watson_crick():
+    ids = {b: i for i, b in enumerate(tokens.nucleotide_vocab())}
+    complement = tokens.complement_ids()
+    assert complement[ids["A"]] == ids["U"] and complement[ids["G"]] == ids["C"]
+    assert complement[ids["C"]] == ids["G"] and complement[ids["U"]] == ids["A"]
+    assert complement[tokens.PAD_ID] == complement[tokens.UNK_ID] == -1

@@ -1,6 +1,7 @@
 """Bidirectional LSTM: per nucleotide input (optionally fused with its modifications), a
-stacked BiLSTM whose states are mean- and max-pooled over the real positions (padding never
-read, unlike the published GRU baseline's last step), then conditions and a dense head."""
+stacked BiLSTM whose states are mean- and max-pooled over the real positions (rather than
+the published GRU baseline's last step, which lands in padding), then conditions and a dense
+head. Sequences are not packed: packing needs the lengths on the host, a sync per batch."""
 
 from __future__ import annotations
 
