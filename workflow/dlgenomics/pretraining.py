@@ -94,12 +94,13 @@ def pretrain(
                 logits = network.reconstruct(noisy)
             loss = torch.zeros((), device=device)
             for column, column_logits in logits.items():
+                # No boolean indexing here: it would make the host wait for the device.
                 target = clean[column].long()
-                real = target != PAD_ID
-                loss = loss + F.cross_entropy(column_logits.float()[real], target[real])
+                loss = loss + F.cross_entropy(
+                    column_logits.float().flatten(0, 1), target.flatten(), ignore_index=PAD_ID
+                )
                 hit = noisy[column] != clean[column]
-                guess = column_logits.argmax(-1)
-                correct += (guess[hit] == target[hit]).sum()
+                correct += ((column_logits.argmax(-1) == target) & hit).sum()
                 corrupted_total += hit.sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -56,24 +56,31 @@ def backbone_adjacency(masks: list[torch.Tensor]) -> torch.Tensor:
     mask = torch.cat(masks, dim=1)
     n = mask.shape[1]
     link = mask[:, :-1] & mask[:, 1:]
-    ends = torch.tensor([m.shape[1] for m in masks], device=mask.device).cumsum(0)[:-1] - 1
-    link[:, ends] = False  # no edge from the last slot of one strand to the next strand
+    start = 0
+    for strand in masks[:-1]:  # no edge from the last slot of one strand to the next strand
+        start += strand.shape[1]
+        link[:, start - 1] = False
     adjacency = torch.zeros(mask.shape[0], n, n, device=mask.device)
     index = torch.arange(n - 1, device=mask.device)
     adjacency[:, index, index + 1] = link.to(adjacency.dtype)
     return adjacency + adjacency.transpose(1, 2)
 
 
-def pairing_adjacency(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+def pairing_adjacency(
+    first: torch.Tensor, second: torch.Tensor, complement: torch.Tensor | None = None
+) -> torch.Tensor:
     """Watson-Crick pair edges between two antiparallel strands (nucleotide ids (B, L1), (B, L2)).
 
     Position i of the first strand faces position c - i of the second; the register c is
     chosen per duplex among the usual shifts as the one with the most complementary pairs.
-    Returns the (B, L1 + L2, L1 + L2) adjacency of the pair edges.
+    Returns the (B, L1 + L2, L1 + L2) adjacency of the pair edges. `complement` is
+    `tokens.complement_ids()` on the device (the model keeps it as a buffer: building it here
+    would copy from the host at every step).
     """
     batch, len1 = first.shape
     len2 = second.shape[1]
-    complement = torch.as_tensor(tokens.complement_ids(), device=first.device)
+    if complement is None:
+        complement = torch.as_tensor(tokens.complement_ids(), device=first.device)
     partner = complement[first.long()]  # (B, L1), -1 for padding/unknown
     i = torch.arange(len1, device=first.device)
     lengths = (first != 0).sum(1)
@@ -120,6 +127,7 @@ class GCN(GenomicsModel):
         self.inputs = layout.select(config.inputs, (SEQ,))
         self.pair_strands = config.pair_strands and len(self.inputs) == 2
         self.embed = SequenceEmbedding(layout, self.inputs, config.dim, config.modifications)
+        self.register_buffer("complement", torch.as_tensor(tokens.complement_ids()), False)
         # Where along its strand a nucleotide sits matters (seed region, ends): a learned
         # position embedding per strand slot.
         self.positions = nn.Parameter(
@@ -143,7 +151,9 @@ class GCN(GenomicsModel):
         mask = torch.cat(masks, dim=1)
         backbone = normalise(backbone_adjacency(masks))
         if self.pair_strands:
-            pair = normalise(pairing_adjacency(batch[self.inputs[0]], batch[self.inputs[1]]))
+            pair = normalise(
+                pairing_adjacency(batch[self.inputs[0]], batch[self.inputs[1]], self.complement)
+            )
         else:
             pair = torch.zeros_like(backbone)
         for layer in self.layers:
