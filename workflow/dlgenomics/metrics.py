@@ -9,15 +9,9 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
-from sklearn.metrics import (
-    average_precision_score,
-    confusion_matrix,
-    f1_score,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+
+# scipy and scikit-learn are imported inside the functions that use them: the workflow imports
+# this module (through the task kinds) to plan jobs, and importing them costs seconds there.
 
 SIRNA_THRESHOLD = 30.0  # % mRNA remaining below which an siRNA counts as effective
 # Metric name -> True when higher is better; used for early stopping and leaderboards.
@@ -37,6 +31,8 @@ def sirna_metrics(
     y_true: np.ndarray, y_pred: np.ndarray, threshold: float = SIRNA_THRESHOLD
 ) -> dict[str, float]:
     """Official score and its parts, plus correlations, for % mRNA remaining."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     true_hit, pred_hit = y_true < threshold, y_pred < threshold
@@ -50,22 +46,27 @@ def sirna_metrics(
         "f1": f1,
         "precision": float(precision_score(true_hit, pred_hit, zero_division=0)),
         "recall": float(recall_score(true_hit, pred_hit, zero_division=0)),
-        "pearson": _correlation(stats.pearsonr, y_true, y_pred),
-        "spearman": _correlation(stats.spearmanr, y_true, y_pred),
+        "pearson": _correlation("pearson", y_true, y_pred),
+        "spearman": _correlation("spearman", y_true, y_pred),
         "rmse": float(np.sqrt(((y_true - y_pred) ** 2).mean())),
     }
 
 
-def _correlation(function, x: np.ndarray, y: np.ndarray) -> float:
+def _correlation(kind: str, x: np.ndarray, y: np.ndarray) -> float:
     # A constant prediction has no defined correlation; report 0 rather than NaN so that
     # leaderboards stay sortable and a constant model ranks at the bottom.
+    from scipy import stats
+
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
+    function = stats.pearsonr if kind == "pearson" else stats.spearmanr
     return float(function(x, y)[0])
 
 
 def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
     """Accuracy at 0.5, AUROC, AUPRC and the confusion matrix counts."""
+    from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score
+
     y_true = np.asarray(y_true).astype(int)
     probability = np.asarray(probability, dtype=np.float64)
     predicted = (probability >= 0.5).astype(int)
@@ -90,8 +91,8 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
         "rmse": float(np.sqrt(squared)),
         "mae": float(np.abs(y_true - y_pred).mean()),
         "r2": 1.0 - squared / variance if variance > 0 else 0.0,
-        "pearson": _correlation(stats.pearsonr, y_true, y_pred),
-        "spearman": _correlation(stats.spearmanr, y_true, y_pred),
+        "pearson": _correlation("pearson", y_true, y_pred),
+        "spearman": _correlation("spearman", y_true, y_pred),
     }
 
 
