@@ -57,20 +57,22 @@ VARIANT_KEYS = ("model", "multitask")
 
 def _check_cross_references(config: dict[str, Any], source: str) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
-    from dlgenomics.models import ARCHITECTURES
+    from dlgenomics.architectures import CONFIGS, make_config
     from dlgenomics.tasks import TASK_KINDS
 
     def check_arch(name: str, where: str) -> None:
         model = config["architectures"].get(name, {}).get("model", name)
-        if model not in ARCHITECTURES:
-            known = sorted(set(ARCHITECTURES) | set(config["architectures"]))
+        if model not in CONFIGS:
+            known = sorted(set(CONFIGS) | set(config["architectures"]))
             raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
 
     training_keys = set(config["training"])
     for name in config["architectures"]:
         check_arch(name, f"{source}: architectures.{name}")
-        ARCHITECTURES[model_name(config, name)].check_params(
-            _hyperparameters(config["architectures"][name]), f"{source}: architectures.{name}"
+        make_config(
+            model_name(config, name),
+            _hyperparameters(config["architectures"][name]),
+            f"{source}: architectures.{name}",
         )
     for task_name, task in config["tasks"].items():
         where = f"{source}: tasks.{task_name}"
@@ -97,8 +99,10 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
             raise InputError(f"{where}.training.{key}: unknown training key")
         for arch in task["model_params"]:
             check_arch(arch, f"{where}.model_params.{arch}")
-            ARCHITECTURES[model_name(config, arch)].check_params(
-                model_settings(config, task_name, arch), f"{where}.model_params.{arch}"
+            make_config(
+                model_name(config, arch),
+                model_settings(config, task_name, arch),
+                f"{where}.model_params.{arch}",
             )
 
 

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from dlgenomics import InputError
+from dlgenomics.architectures import make_config
 from dlgenomics.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.files import atomic_path
 from dlgenomics.metrics import is_better, task_metrics
@@ -188,7 +189,7 @@ def train_fold(
     network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
     if pretrained is not None:
         network.load_encoder(pretrained)
-    model_config = asdict(network.make_config(model_params))
+    model_config = asdict(make_config(model_name, model_params))
     step_model = torch.compile(network) if settings.compile else network
     data = _place(train_columns, device)
     test_data = _place(test_columns, device)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from dlgenomics import InputError
+from dlgenomics.architectures import needs_pretraining
 from dlgenomics.config import (
     is_multitask,
     model_name,
@@ -9,7 +10,6 @@ from dlgenomics.config import (
     training_settings,
     validate_config,
 )
-from dlgenomics.models import needs_pretraining
 from dlgenomics.tasks import TASK_KINDS
 from snakemake.exceptions import WorkflowError
 

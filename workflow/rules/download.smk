@@ -8,6 +8,5 @@ rule download:
         "../../envs/data.yaml"
     params:
         spec=download_spec,
-        mirror=config["mirror"],
     script:
         "../scripts/download.py"

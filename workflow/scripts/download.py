@@ -14,7 +14,9 @@ def main() -> None:
         sha256=spec["sha256"],
         sources=spec["sources"],
         dataset=snakemake.wildcards.dataset,
-        mirrors=resolve_mirrors(snakemake.params.mirror),
+        # Read from the config, not params: where a verified file came from does not change
+        # it, so pointing at another mirror must not make Snakemake redo the whole run.
+        mirrors=resolve_mirrors(snakemake.config["mirror"]),
     )
     logging.info("%s: from %s", snakemake.output[0], place)
 

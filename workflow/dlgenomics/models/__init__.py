@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlgenomics import InputError
+from dlgenomics.architectures import make_config
 from dlgenomics.models.autoencoder import Autoencoder
 from dlgenomics.models.bigru import BiGRU
 from dlgenomics.models.cnn import CNN
@@ -42,11 +43,5 @@ def build_model(
         raise InputError(
             f"unknown architecture {name!r} (known: {', '.join(sorted(ARCHITECTURES))})"
         )
-    cls = ARCHITECTURES[name]
-    return cls(cls.make_config(params, f"architectures.{name}"), layout, numeric_stats, n_outputs)
-
-
-def needs_pretraining(name: str, params: dict[str, Any]) -> bool:
-    """Whether this architecture, so configured, fine-tunes a pretrained encoder."""
-    config = ARCHITECTURES[name].make_config(params, f"architectures.{name}")
-    return bool(getattr(config, "pretrained", False))
+    config = make_config(name, params, f"architectures.{name}")
+    return ARCHITECTURES[name](config, layout, numeric_stats, n_outputs)

@@ -12,13 +12,13 @@ Decoder: per-position linear maps back to the input vocabularies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from dlgenomics import InputError
+from dlgenomics.architectures import AutoencoderConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -30,23 +30,6 @@ from dlgenomics.models.common import (
 from dlgenomics.schema import SEQ, InputLayout
 
 ENCODER_PREFIXES = ("embed.", "encoders.")  # parameters that pretraining trains and transfers
-
-
-@dataclass
-class AutoencoderConfig:
-    dim: int = 64
-    layers: int = 3
-    kernel_size: int = 5
-    head_hidden: int = 128
-    dropout: float = 0.1
-    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
-    modifications: bool = True  # also embed and reconstruct each nucleotide's modification
-    use_conditions: bool = True
-    pretrained: bool = True  # fine-tune from the pretrained encoder (else: from scratch)
-    pretrain_epochs: int = 30
-    pretrain_batch_size: int = 256
-    pretrain_learning_rate: float = 2e-3
-    mask_fraction: float = 0.15  # share of positions corrupted during pretraining
 
 
 class ConvEncoder(nn.Module):

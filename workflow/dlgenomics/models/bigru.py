@@ -7,23 +7,12 @@ bidirectional GRU applied to each input sequence, the output at the *last* time 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from dlgenomics.architectures import BiGRUConfig
 from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
 from dlgenomics.schema import MOD, SEQ, InputLayout
-
-
-@dataclass
-class BiGRUConfig:
-    embed_dim: int = 200
-    hidden: int = 256
-    layers: int = 3
-    dropout: float = 0.5
-    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
-    use_conditions: bool = False  # the baseline reads sequences only
 
 
 class BiGRU(GenomicsModel):

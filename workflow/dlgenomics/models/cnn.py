@@ -3,24 +3,12 @@ global max and average pooling; pooled features and conditions -> a small dense 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
 
+from dlgenomics.architectures import CNNConfig
 from dlgenomics.models.common import Batch, FusionHead, GenomicsModel, condition_encoder
 from dlgenomics.schema import MOD, SEQ, InputLayout
-
-
-@dataclass
-class CNNConfig:
-    embed_dim: int = 32
-    channels: int = 128
-    kernel_sizes: list[int] = field(default_factory=lambda: [3, 7, 11])
-    hidden: int = 128
-    dropout: float = 0.2
-    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
-    use_conditions: bool = True
 
 
 class ConvTower(nn.Module):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from dlgenomics import InputError
 from dlgenomics.schema import NMOD, SEQ, InputLayout
 
 Batch = dict[str, torch.Tensor]
@@ -19,20 +17,6 @@ class GenomicsModel(nn.Module):
     of encoded columns to (batch, n_outputs) raw outputs (regression values or logits)."""
 
     Config: ClassVar[type]
-
-    @classmethod
-    def make_config(cls, params: dict[str, Any], where: str = "model") -> Any:
-        known = {f.name for f in dataclasses.fields(cls.Config)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"{where}: unknown hyperparameter(s) {unknown} (known: {', '.join(sorted(known))})"
-            )
-        return cls.Config(**params)
-
-    @classmethod
-    def check_params(cls, params: dict[str, Any], where: str) -> None:
-        cls.make_config(params, where)
 
 
 class ConditionEncoder(nn.Module):

@@ -12,12 +12,11 @@ batch needs no Python loop over its graphs. Each layer is a relational graph con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from dlgenomics import tokens
+from dlgenomics.architectures import GCNConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -31,18 +30,6 @@ from dlgenomics.schema import SEQ, InputLayout
 # How far (nt) the pairing register may shift from "5' end of one strand opposite the 3' end
 # of the other"; covers blunt ends and the usual 2-nt overhangs.
 PAIRING_SHIFTS = range(-3, 4)
-
-
-@dataclass
-class GCNConfig:
-    dim: int = 64
-    layers: int = 3
-    head_hidden: int = 128
-    dropout: float = 0.1
-    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
-    modifications: bool = True  # node features include the nucleotide's modification
-    pair_strands: bool = True  # with two inputs (sense, antisense): Watson-Crick pair edges
-    use_conditions: bool = True
 
 
 def normalise(adjacency: torch.Tensor) -> torch.Tensor:

@@ -5,11 +5,10 @@ head. Sequences are not packed: packing needs the lengths on the host, a sync pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from dlgenomics.architectures import LSTMConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -19,18 +18,6 @@ from dlgenomics.models.common import (
     masked_mean_max,
 )
 from dlgenomics.schema import SEQ, InputLayout
-
-
-@dataclass
-class LSTMConfig:
-    embed_dim: int = 64
-    hidden: int = 128
-    layers: int = 2
-    head_hidden: int = 128
-    dropout: float = 0.2
-    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
-    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
-    use_conditions: bool = True
 
 
 class LSTM(GenomicsModel):

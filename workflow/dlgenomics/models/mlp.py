@@ -3,22 +3,13 @@ task of numbers only (the formula and XOR smoke tasks) it is the tutorial's plai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlgenomics.architectures import MLPConfig
 from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
 from dlgenomics.schema import MOD, SEQ, InputLayout
-
-
-@dataclass
-class MLPConfig:
-    hidden: list[int] = field(default_factory=lambda: [512, 256])
-    dropout: float = 0.2
-    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
-    use_conditions: bool = True
 
 
 class MLP(GenomicsModel):

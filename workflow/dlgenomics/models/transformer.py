@@ -6,12 +6,12 @@ pre-norm blocks; masked mean + max pooling; conditions; a dense head."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from dlgenomics import InputError
+from dlgenomics.architectures import TransformerConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -21,20 +21,6 @@ from dlgenomics.models.common import (
     masked_mean_max,
 )
 from dlgenomics.schema import SEQ, InputLayout
-
-
-@dataclass
-class TransformerConfig:
-    dim: int = 64
-    heads: int = 4
-    layers: int = 2
-    ff_mult: int = 4
-    positions: str = "learned"  # or "sinusoidal"
-    head_hidden: int = 128
-    dropout: float = 0.1
-    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
-    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
-    use_conditions: bool = True
 
 
 def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
