@@ -132,5 +132,5 @@ def pretrain(
         writer = csv.DictWriter(handle, fieldnames=list(history[0]))
         writer.writeheader()
         writer.writerows(history)
-    log.info("pretrained on %d sequences rows: %s", n_rows, history[-1])
+    log.info("pretrained on the sequences of %d rows: %s", n_rows, history[-1])
     return {"rows": n_rows, **history[-1]}
