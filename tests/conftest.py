@@ -68,22 +68,30 @@ def sirna_table(n_rows: int, seed: int = 0, labelled: bool = True) -> pd.DataFra
 MOD_VOCAB = ["A", "C", "G", "U", "a", "c", "g", "u", "VP", "L96", "s", "P"]
 
 
-@pytest.fixture
-def sirna_files(tmp_path: Path) -> dict[str, Path]:
-    """Raw files of a small competition-format dataset."""
+def write_sirna_files(
+    folder: Path, train_rows: int, test_rows: int, seed: int, test_ids_from: int
+) -> dict[str, Path]:
+    """Raw files of a small competition-format dataset in `folder`: a labelled training table
+    (`seed`), an unlabelled test table (`seed + 1`, ids from `test_ids_from + 1`), the vocab."""
     files = {
-        "train_data.csv": tmp_path / "train_data.csv",
-        "sample_submission.csv": tmp_path / "sample_submission.csv",
-        "vocab.csv": tmp_path / "vocab.csv",
+        "train_data.csv": folder / "train_data.csv",
+        "sample_submission.csv": folder / "sample_submission.csv",
+        "vocab.csv": folder / "vocab.csv",
     }
-    sirna_table(120, seed=1).to_csv(files["train_data.csv"], index=False)
-    test = sirna_table(30, seed=2, labelled=False)
-    test["id"] += 1000
+    sirna_table(train_rows, seed=seed).to_csv(files["train_data.csv"], index=False)
+    test = sirna_table(test_rows, seed=seed + 1, labelled=False)
+    test["id"] += test_ids_from
     test.to_csv(files["sample_submission.csv"], index=False)
     pd.DataFrame({"Abbreviation": MOD_VOCAB, "Chemical Name": MOD_VOCAB}).to_csv(
         files["vocab.csv"], index=False
     )
     return files
+
+
+@pytest.fixture
+def sirna_files(tmp_path: Path) -> dict[str, Path]:
+    """Raw files of a small competition-format dataset."""
+    return write_sirna_files(tmp_path, train_rows=120, test_rows=30, seed=1, test_ids_from=1000)
 
 
 def encode_settings(method: str, folds: int) -> dict:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 import train_job
-from conftest import MOD_VOCAB, REPO, encode_outputs, encode_settings, sirna_table
+from conftest import REPO, encode_outputs, encode_settings, write_sirna_files
 
 from dlgenomics import InputError
 from dlgenomics.checkpoint import load_model, predict, to_tensors
@@ -177,18 +177,7 @@ def test_pretrained_encoder_must_fit(encoded, tmp_path):
 @pytest.fixture
 def job_folder(tmp_path):
     """Encoded data for tests/train_job.py: enough rows that an epoch takes a moment."""
-    files = {
-        "train_data.csv": tmp_path / "train_data.csv",
-        "sample_submission.csv": tmp_path / "sample_submission.csv",
-        "vocab.csv": tmp_path / "vocab.csv",
-    }
-    sirna_table(600, seed=5).to_csv(files["train_data.csv"], index=False)
-    test = sirna_table(20, seed=6, labelled=False)
-    test["id"] += 5000
-    test.to_csv(files["sample_submission.csv"], index=False)
-    pd.DataFrame({"Abbreviation": MOD_VOCAB, "Chemical Name": MOD_VOCAB}).to_csv(
-        files["vocab.csv"], index=False
-    )
+    files = write_sirna_files(tmp_path, train_rows=600, test_rows=20, seed=5, test_ids_from=5000)
     folder = tmp_path / "job"
     encode_task("sirna_competition", files, TASK, encode_outputs(folder))
     return folder

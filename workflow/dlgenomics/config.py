@@ -61,7 +61,7 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     from dlgenomics.tasks import TASK_KINDS
 
     def check_arch(name: str, where: str) -> None:
-        model = config["architectures"].get(name, {}).get("model", name)
+        model = model_name(config, name)
         if model not in CONFIGS:
             known = sorted(set(CONFIGS) | set(config["architectures"]))
             raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
@@ -90,7 +90,7 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
                 )
         for arch in task["architectures"]:
             check_arch(arch, f"{where}.architectures")
-            if config["architectures"].get(arch, {}).get("multitask") and not kind.auxiliary_label:
+            if is_multitask(config, arch) and not kind.auxiliary_label:
                 raise InputError(
                     f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
                     "auxiliary head"

@@ -7,7 +7,6 @@ nucleotides (and modifications) at corrupted positions from their context.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import time
@@ -24,7 +23,13 @@ from dlgenomics.files import atomic_path
 from dlgenomics.models import build_model
 from dlgenomics.schema import InputLayout
 from dlgenomics.tokens import PAD_ID, UNK_ID
-from dlgenomics.training import TrainSettings, cosine_with_warmup, resolve_device, seed_everything
+from dlgenomics.training import (
+    TrainSettings,
+    cosine_with_warmup,
+    mixed_precision,
+    prepare_device,
+    write_history,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +61,7 @@ def pretrain(
 ) -> dict[str, Any]:
     """Train the encoder of `model` (an Autoencoder) as a denoising autoencoder on the token
     columns of `tables`; write its encoder weights and the per-epoch reconstruction loss."""
-    device = resolve_device(settings.device)
-    if device.type == "cpu":
-        torch.set_num_threads(settings.threads)
-    seed_everything(settings.seed, device)
+    device = prepare_device(settings)
     layout = InputLayout.from_vocab(vocab)
     # The head (and its condition scaling) is not trained here; only the encoder is kept.
     network = build_model(model, model_params, layout).to(device)
@@ -75,7 +77,7 @@ def pretrain(
         optimizer, cosine_with_warmup(config.pretrain_epochs * steps, steps)
     )
     generator = torch.Generator(device=device).manual_seed(settings.seed)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = mixed_precision(device)
     history = []
     for epoch in tqdm(range(1, config.pretrain_epochs + 1), desc="pretrain", disable=not progress):
         started = time.perf_counter()
@@ -128,9 +130,6 @@ def pretrain(
             },
             tmp,
         )
-    with atomic_path(out_history) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
+    write_history(history, out_history)
     log.info("pretrained on the sequences of %d rows: %s", n_rows, history[-1])
     return {"rows": n_rows, **history[-1]}

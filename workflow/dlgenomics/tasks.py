@@ -171,14 +171,19 @@ def _numeric_inputs(generate: dict[str, Any], n_inputs: int) -> tuple[np.random.
     return rng, {f"num_x{i + 1}": x[:, i].astype(np.float32) for i in range(n_inputs)}
 
 
+def _generated_tables(inputs: dict[str, np.ndarray], target: np.ndarray) -> TaskTables:
+    """Generated inputs and target -> the labelled standard table, rows numbered from 1."""
+    frame = pd.DataFrame(inputs).assign(target=target.astype(np.float32))
+    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
+    return TaskTables(frames={"labelled": frame})
+
+
 def load_formula(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
     """y = sin(x1)·x2 + x3² + noise, x uniform on [-2, 2]."""
     rng, inputs = _numeric_inputs(generate, 3)
     x1, x2, x3 = inputs.values()
     y = np.sin(x1) * x2 + x3**2 + rng.normal(0.0, generate["noise"], len(x1))
-    frame = pd.DataFrame(inputs).assign(target=y.astype(np.float32))
-    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
-    return TaskTables(frames={"labelled": frame})
+    return _generated_tables(inputs, y)
 
 
 def load_xor(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
@@ -188,9 +193,7 @@ def load_xor(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
     x1, x2 = inputs.values()
     label = (x1 > 0) ^ (x2 > 0)
     label ^= rng.random(len(label)) < generate["noise"]
-    frame = pd.DataFrame(inputs).assign(target=label.astype(np.float32))
-    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
-    return TaskTables(frames={"labelled": frame})
+    return _generated_tables(inputs, label)
 
 
 TASK_KINDS: dict[str, TaskKind] = {

@@ -73,6 +73,20 @@ def seed_everything(seed: int, device: torch.device) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def prepare_device(settings: TrainSettings) -> torch.device:
+    """The job's device, its CPU threads and its seeds: the start of every training job."""
+    device = resolve_device(settings.device)
+    if device.type == "cpu":
+        torch.set_num_threads(settings.threads)
+    seed_everything(settings.seed, device)
+    return device
+
+
+def mixed_precision(device: torch.device) -> torch.autocast:
+    """bf16 autocast on CUDA (no loss scaling needed, unlike fp16); full precision on CPU."""
+    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
 def numeric_stats(
     columns: dict[str, np.ndarray], rows: np.ndarray
 ) -> dict[str, tuple[float, float]]:
@@ -163,10 +177,7 @@ def train_fold(
     """
     model_name = model or arch
     selection_metric = selection_metric or kind.selection_metric
-    device = resolve_device(settings.device)
-    if device.type == "cpu":
-        torch.set_num_threads(settings.threads)
-    seed_everything(settings.seed, device)
+    device = prepare_device(settings)
 
     fold_of_row = train_columns[FOLD]
     valid_rows = np.flatnonzero(fold_of_row == fold)
@@ -211,7 +222,7 @@ def train_fold(
         ),
     )
     generator = torch.Generator(device=device).manual_seed(settings.seed)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = mixed_precision(device)
     loss_fn = F.mse_loss if kind.task_type == "regression" else F.binary_cross_entropy_with_logits
 
     meta = {
@@ -318,7 +329,7 @@ def train_fold(
     network.load_state_dict(best_state)
     meta.update(epoch=best_epoch, metrics=best_metrics)
     save_checkpoint(out_checkpoint, network, **meta)
-    _write_history(history, out_history)
+    write_history(history, out_history)
     _write_predictions(
         out_predictions,
         fold,
@@ -339,7 +350,8 @@ def _save_resume(path: Path, state: dict[str, Any]) -> None:
         torch.save(state, tmp)
 
 
-def _write_history(history: list[dict[str, Any]], path: Path) -> None:
+def write_history(history: list[dict[str, Any]], path: Path) -> None:
+    """Per-epoch rows as CSV, written atomically."""
     with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(history[0]))
         writer.writeheader()
