@@ -1,4 +1,5 @@
-# dlgenomics: download -> encode -> train (task x architecture x fold) -> evaluate -> submission.
+# dlgenomics: download -> encode (+ siRNA features) -> train (task x architecture x fold) ->
+# evaluate -> ensemble -> leaderboard, submission; cross-dataset evaluation; virtual screens.
 # Configuration: config/config.yaml (documented in config/README.md); run `snakemake -n` to plan.
 from snakemake.utils import min_version
 
@@ -22,3 +23,4 @@ include: "workflow/rules/encode.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/submission.smk"
+include: "workflow/rules/screen.smk"

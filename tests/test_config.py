@@ -44,6 +44,7 @@ def test_variants_name_their_registry_model_and_keep_their_own_hyperparameters()
 def test_generated_tasks_need_no_dataset():
     config = default_config()
     config["tasks"] = {"xor": {"kind": "xor", "architectures": ["mlp"]}}
+    config["screen"] = {}  # it screens with a task replaced here
     validate_config(config, "config.yaml")
     assert config["tasks"]["xor"]["generate"] == {"rows": 2000, "noise": 0.05, "seed": 0}
 
@@ -103,6 +104,52 @@ def test_quick_config_overlays_the_default():
         (
             lambda c: c["tasks"].update(smoke={"kind": "formula", "generate": {"rows": 5}}),
             r"tasks\.smoke\.generate\.rows: 5 is less than the minimum of 20",
+        ),
+        (
+            lambda c: c["architectures"].update(mlp_h={"model": "mlp", "training": {"lr": 1}}),
+            r"architectures\.mlp_h\.training\.lr: unknown training key",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["architectures"].append("mlp_huber"),
+            r"tasks\.primer: mlp_huber sets loss 'huber' on a classification task",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["architectures"].append("mlp_weighted"),
+            r"tasks\.primer: mlp_weighted sets loss 'threshold_weighted' on a classification",
+        ),
+        (
+            lambda c: c["tasks"]["primer"].update(ensemble=["mlp", "gbm"]),
+            r"tasks\.primer\.ensemble: 'gbm' is not one of the task's architectures",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["architectures"].append("ensemble"),
+            r"tasks\.primer\.architectures: 'ensemble' names the task's ensemble",
+        ),
+        (
+            lambda c: c["architectures"]["gbm"].update(features=["bases", "colour"]),
+            r"architectures\.gbm: unknown feature group\(s\) \['colour'\]",
+        ),
+        (
+            lambda c: c["tasks"]["sirna_gene"].update(features={"flank": -1}),
+            r"tasks\.sirna_gene\.features\.flank: -1 is less than the minimum of 0",
+        ),
+        (
+            lambda c: c.update(
+                cross_evaluation={"x": {"train": "sirna_gene", "evaluate": "primer"}}
+            ),
+            r"cross_evaluation\.x\.evaluate: task 'primer' is not an siRNA task",
+        ),
+        (
+            lambda c: c["screen"]["LDHA"].update(task="nope"),
+            r"screen\.LDHA\.task: no task named 'nope'",
+        ),
+        (
+            lambda c: c["screen"]["LDHA"]["transcript"].update(fasta="x.fa"),
+            r"screen\.LDHA\.transcript: give exactly one of gene or fasta",
+        ),
+        (
+            lambda c: c["screen"]["LDHA"]["conditions"].update(concentration_nm=0),
+            r"screen\.LDHA\.conditions\.concentration_nm: 0 is less than or equal to the minimum",
         ),
     ],
 )

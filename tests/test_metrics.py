@@ -6,6 +6,7 @@ from dlgenomics.metrics import (
     is_better,
     regression_metrics,
     sirna_metrics,
+    sirna_table_metrics,
     task_metrics,
 )
 
@@ -74,3 +75,30 @@ def test_plain_regression_metrics_hand_computed():
     assert task_metrics("regression", y, pred) == m
     with pytest.raises(ValueError, match="unknown metric family"):
         task_metrics("ranking", y, pred)
+
+
+def test_sirna_table_metrics_hand_computed():
+    y = np.array([10.0, 50.0, 20.0, 80.0])  # % remaining: rows 0 and 2 effective (< 30)
+    pred = np.array([20.0, 40.0, 45.0, 70.0])
+    m = sirna_table_metrics(y, pred)
+    assert set(m) == {"pearson", "spearman", "auroc", "auprc", "mae", "rmse"}  # no score
+    # Ranked by -prediction: row 0 (+), 1 (-), 2 (+), 3 (-): 3 of 4 pairs ordered right.
+    assert m["auroc"] == pytest.approx(0.75)
+    assert m["auprc"] == pytest.approx((1 + 2 / 3) / 2)  # precision 1 at row 0, 2/3 at row 2
+    assert m["mae"] == pytest.approx((10 + 10 + 25 + 10) / 4)
+    assert m["rmse"] == pytest.approx(np.sqrt((100 + 100 + 625 + 100) / 4))
+    # Ranks 1 3 2 4 vs 1 2 3 4: 1 - 6 * 2 / (4 * 15)
+    assert m["spearman"] == pytest.approx(0.8)
+    assert m["pearson"] == pytest.approx(1700 / np.sqrt(3000 * 1268.75))
+    # On efficacy (100 - remaining) both sides reverse: the same rank correlation.
+    assert sirna_table_metrics(100 - y, 100 - pred)["spearman"] == pytest.approx(0.8)
+
+
+def test_sirna_table_metrics_threshold_official_and_one_class():
+    y = np.array([10.0, 50.0, 20.0, 80.0])
+    pred = np.array([20.0, 40.0, 45.0, 70.0])
+    strict = task_metrics("sirna_table", y, pred, threshold=15.0, official=True)
+    assert (strict["auroc"], strict["auprc"]) == (1.0, 1.0)  # only row 0, ranked first
+    assert strict["score"] == sirna_metrics(y, pred)["score"]  # the competition's, at 30 %
+    none_effective = sirna_table_metrics(y, pred, threshold=5.0)
+    assert np.isnan(none_effective["auroc"]) and np.isnan(none_effective["auprc"])

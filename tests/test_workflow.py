@@ -35,7 +35,9 @@ def snakemake(*args: str, workdir: Path, mirror: Path) -> subprocess.CompletedPr
 def tiny_run(tmp_path_factory, mirror) -> Path:
     workdir = tmp_path_factory.mktemp("tiny_run")
     config = workdir / "tiny.yaml"
-    shutil.copy(REPO / "tests" / "data" / "tiny.yaml", config)
+    # Our own example table is found through the config's mirror: tests/data.
+    config.write_text(yaml.safe_dump({**TINY, "mirror": str(REPO / "tests" / "data")}))
+    shutil.copy(REPO / "tests" / "data" / "short_transcript.fa", workdir)
     args = ["--cores", "2", "--configfile", str(config), "--replace-workflow-config"]
     result = snakemake(*args, workdir=workdir, mirror=mirror)
     assert result.returncode == 0, result.stderr[-3000:]

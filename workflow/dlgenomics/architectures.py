@@ -97,6 +97,30 @@ class AutoencoderConfig:
     mask_fraction: float = 0.15  # share of positions corrupted during pretraining
 
 
+# Input groups of the tabular model (dlgenomics.tabular): what each adds is in config/README.md.
+GBM_FEATURE_GROUPS = ("bases", "modifications", "conditions", "design", "site", "context")
+
+
+@dataclass
+class GBMConfig:
+    """scikit-learn HistGradientBoostingRegressor/Classifier on tabular features."""
+
+    features: list[str] = field(default_factory=lambda: list(GBM_FEATURE_GROUPS))
+    learning_rate: float = 0.05
+    max_iter: int = 2000
+    max_leaf_nodes: int = 31
+    min_samples_leaf: int = 20
+    l2_regularization: float = 0.0
+    n_iter_no_change: int = 100  # early stopping on the validation fold, in boosting rounds
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.features) - set(GBM_FEATURE_GROUPS))
+        if unknown:
+            raise InputError(
+                f"unknown feature group(s) {unknown} (known: {', '.join(GBM_FEATURE_GROUPS)})"
+            )
+
+
 CONFIGS: dict[str, type] = {
     "mlp": MLPConfig,
     "cnn": CNNConfig,
@@ -105,7 +129,9 @@ CONFIGS: dict[str, type] = {
     "transformer": TransformerConfig,
     "gcn": GCNConfig,
     "autoencoder": AutoencoderConfig,
+    "gbm": GBMConfig,
 }
+TABULAR = frozenset({"gbm"})  # trained by dlgenomics.tabular (rule train_tabular), not torch
 
 
 def make_config(name: str, params: dict[str, Any], where: str = "model") -> Any:
@@ -118,7 +144,10 @@ def make_config(name: str, params: dict[str, Any], where: str = "model") -> Any:
         raise InputError(
             f"{where}: unknown hyperparameter(s) {unknown} (known: {', '.join(sorted(known))})"
         )
-    return CONFIGS[name](**params)
+    try:
+        return CONFIGS[name](**params)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
 
 
 def needs_pretraining(name: str, params: dict[str, Any]) -> bool:

@@ -11,8 +11,17 @@ import jsonschema
 import yaml
 
 from dlgenomics import InputError
+from dlgenomics.ensemble import ENSEMBLE
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+def _training_keys() -> tuple[str, ...]:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    return tuple(schema["properties"]["training"]["properties"])
+
+
+TRAINING_KEYS = _training_keys()  # every key `training` (and its overrides) may hold
 
 
 def _with_defaults(validator_class: type) -> type:
@@ -48,27 +57,34 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
         error = errors[0]
         raise InputError(f"{source}: {_key_path(error.absolute_path)}: {error.message}")
     _check_cross_references(config, source)
+    _check_cross_dataset_and_screens(config, source)
     return config
 
 
 # Keys of an `architectures` entry that are not model hyperparameters.
-VARIANT_KEYS = ("model", "multitask")
+VARIANT_KEYS = ("model", "multitask", "training")
 
 
 def _check_cross_references(config: dict[str, Any], source: str) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
     from dlgenomics.architectures import CONFIGS, make_config
-    from dlgenomics.tasks import TASK_KINDS
+    from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config
 
     def check_arch(name: str, where: str) -> None:
+        if name == ENSEMBLE:
+            raise InputError(
+                f"{where}: {ENSEMBLE!r} names the task's ensemble, not an architecture"
+            )
         model = model_name(config, name)
         if model not in CONFIGS:
             known = sorted(set(CONFIGS) | set(config["architectures"]))
             raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
 
-    training_keys = set(config["training"])
+    training_keys = set(TRAINING_KEYS)
     for name in config["architectures"]:
         check_arch(name, f"{source}: architectures.{name}")
+        for key in set(config["architectures"][name].get("training", {})) - training_keys:
+            raise InputError(f"{source}: architectures.{name}.training.{key}: unknown training key")
         make_config(
             model_name(config, name),
             _hyperparameters(config["architectures"][name]),
@@ -77,19 +93,36 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
     for task_name, task in config["tasks"].items():
         where = f"{source}: tasks.{task_name}"
         kind = TASK_KINDS[task["kind"]]
-        if kind.required_files:
+        # Before kind.files: a sirna_table task names its file in `table`.
+        if kind.name == "sirna_table":
+            if "table" not in task:
+                raise InputError(f"{where}.table: kind 'sirna_table' needs a `table` mapping")
+            check_sirna_table_config(task["table"], f"{where}.table")
+        elif "table" in task:
+            raise InputError(f"{where}.table: only kind 'sirna_table' reads a `table`")
+        if kind.files(task):
             if "dataset" not in task:
                 raise InputError(f"{where}: kind {task['kind']!r} needs a `dataset`")
             if task["dataset"] not in config["datasets"]:
                 raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
-            missing = set(kind.required_files) - set(config["datasets"][task["dataset"]]["files"])
+            missing = set(kind.files(task)) - set(config["datasets"][task["dataset"]]["files"])
             if missing:
                 raise InputError(
                     f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
                     f"in datasets.{task['dataset']}.files"
                 )
+        for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
+            raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
         for arch in task["architectures"]:
             check_arch(arch, f"{where}.architectures")
+            loss = training_settings(config, task_name, arch).get("loss", "mse")
+            if loss != "mse" and kind.task_type != "regression":
+                raise InputError(f"{where}: {arch} sets loss {loss!r} on a classification task")
+            if loss == "threshold_weighted" and kind.metric_family not in ("sirna", "sirna_table"):
+                raise InputError(
+                    f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
+                    "(it weights rows by the efficacy threshold)"
+                )
             if is_multitask(config, arch) and not kind.auxiliary_label:
                 raise InputError(
                     f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
@@ -106,6 +139,34 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
             )
 
 
+def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> None:
+    from dlgenomics.tasks import TASK_KINDS
+
+    def sirna_task(name: str, where: str) -> None:
+        if name not in config["tasks"]:
+            raise InputError(f"{where}: no task named {name!r}")
+        if not TASK_KINDS[config["tasks"][name]["kind"]].sirna_features:
+            raise InputError(f"{where}: task {name!r} is not an siRNA task")
+
+    for name, pair in config["cross_evaluation"].items():
+        where = f"{source}: cross_evaluation.{name}"
+        sirna_task(pair["train"], f"{where}.train")
+        sirna_task(pair["evaluate"], f"{where}.evaluate")
+        if pair["train"] == pair["evaluate"]:
+            raise InputError(f"{where}: train and evaluate are the same task")
+        trained = config["tasks"][pair["train"]]["architectures"]
+        for arch in set(pair.get("architectures") or []) - set(trained):
+            raise InputError(f"{where}.architectures: {arch!r} is not trained on {pair['train']}")
+    for name, screen in config["screen"].items():
+        where = f"{source}: screen.{name}"
+        sirna_task(screen["task"], f"{where}.task")
+        if len(ensemble_members_of(config["tasks"][screen["task"]])) < 2:
+            raise InputError(f"{where}.task: {screen['task']!r} has no ensemble to score with")
+        sources = [k for k in ("gene", "fasta") if screen["transcript"].get(k)]
+        if len(sources) != 1:
+            raise InputError(f"{where}.transcript: give exactly one of gene or fasta")
+
+
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read a YAML config, apply `overrides` (top-level keys) and validate it."""
     path = Path(path)
@@ -117,13 +178,36 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     return validate_config(config, str(path))
 
 
-def training_settings(config: Mapping[str, Any], task: str) -> dict[str, Any]:
-    """Global training settings with the task's overrides applied."""
-    return {**config["training"], **config["tasks"][task]["training"]}
+def training_settings(
+    config: Mapping[str, Any], task: str, arch: str | None = None
+) -> dict[str, Any]:
+    """Global training settings with the task's, then the architecture entry's, overrides."""
+    own = config["architectures"].get(arch, {}).get("training", {}) if arch else {}
+    return {**config["training"], **config["tasks"][task]["training"], **own}
 
 
 def _hyperparameters(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if k not in VARIANT_KEYS}
+
+
+# Task keys that say how the data is read, split and scored, as opposed to what is trained on
+# it: the data steps' parameters, so that adding an architecture re-runs nothing else.
+TRAINING_CHOICE_KEYS = ("architectures", "model_params", "training", "ensemble")
+
+
+def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's settings without its training choices (TRAINING_CHOICE_KEYS)."""
+    return {k: v for k, v in task.items() if k not in TRAINING_CHOICE_KEYS}
+
+
+def ensemble_members_of(task: Mapping[str, Any]) -> list[str]:
+    """The architectures a task's ensemble combines: `ensemble` (a list), all of the task's
+    architectures when it is absent or true, none when false or fewer than two."""
+    setting = task.get("ensemble", True)
+    if setting is False:
+        return []
+    members = task["architectures"] if setting is True else setting
+    return list(members) if len(members) >= 2 else []
 
 
 def model_name(config: Mapping[str, Any], arch: str) -> str:

@@ -30,7 +30,7 @@ from dlgenomics.schema import (
     write_vocab,
 )
 from dlgenomics.splits import assign_folds, holdout_test
-from dlgenomics.tasks import TASK_KINDS, TaskTables
+from dlgenomics.tasks import TASK_KINDS, TaskTables, metric_options
 
 log = logging.getLogger(__name__)
 MISSING_CATEGORY = "<missing or unseen>"
@@ -164,6 +164,15 @@ def split_roles(
     return frames
 
 
+def standard_tables(
+    kind_name: str, files: dict[str, Path], task: dict[str, Any]
+) -> tuple[TaskTables, dict[str, pd.DataFrame]]:
+    """The task's standard tables by role (train, test), as encoded: loaded, split, sampled."""
+    kind = TASK_KINDS[kind_name]
+    tables = kind.load(files, task)
+    return tables, split_roles(tables, task["split"], kind.has_test_table, task["max_rows"])
+
+
 def encode_task(
     kind_name: str, files: dict[str, Path], task: dict[str, Any], out: dict[str, Path]
 ) -> dict[str, Any]:
@@ -172,9 +181,8 @@ def encode_task(
     Returns a summary (rows per role, rows dropped and why, unknown tokens) for the log.
     """
     kind = TASK_KINDS[kind_name]
-    tables = kind.load(files, task.get("generate", {}))
+    tables, frames = standard_tables(kind_name, files, task)
     split = task["split"]
-    frames = split_roles(tables, split, kind.has_test_table, task["max_rows"])
     vocab = build_vocab(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
     )
@@ -197,6 +205,9 @@ def encode_task(
     summary["fold_sizes"] = {
         int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
     }
+    options = metric_options(task)
+    if options:  # only kinds with settings of their own record them (older files stay valid)
+        vocab["metric_options"] = options
     write_vocab(vocab, out["vocab"])
     for reason, count in tables.dropped.items():
         log.warning("dropped %d rows: %s", count, reason)

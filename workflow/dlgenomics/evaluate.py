@@ -32,34 +32,54 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def evaluate_architecture(
-    metric_family: str, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
+    metric_family: str,
+    prediction_paths: list[Path],
+    out_metrics: Path,
+    out_predictions: Path,
+    metric_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled)."""
     oof, test = combine_folds(prediction_paths)
-    per_fold = [
-        {
-            "fold": int(fold),
-            "rows": len(rows),
-            **task_metrics(metric_family, rows["target"].to_numpy(), rows["prediction"].to_numpy()),
-        }
-        for fold, rows in oof.groupby("fold")
-    ]
-    labelled = test["target"].notna()
-    result = {
-        "oof": task_metrics(metric_family, oof["target"].to_numpy(), oof["prediction"].to_numpy()),
+    return write_evaluation(metric_family, oof, test, out_metrics, out_predictions, metric_options)
+
+
+def prediction_metrics(
+    metric_family: str,
+    oof: pd.DataFrame,
+    test: pd.DataFrame,
+    metric_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Metrics of out-of-fold rows (pooled and per fold) and of labelled test rows."""
+    options = metric_options or {}
+
+    def metrics(rows: pd.DataFrame) -> dict[str, float]:
+        return task_metrics(
+            metric_family, rows["target"].to_numpy(), rows["prediction"].to_numpy(), **options
+        )
+
+    labelled = test[test["target"].notna()]
+    return {
+        "oof": metrics(oof),
         "oof_rows": len(oof),
-        "folds": per_fold,
-        "test": (
-            task_metrics(
-                metric_family,
-                test.loc[labelled, "target"].to_numpy(),
-                test.loc[labelled, "prediction"].to_numpy(),
-            )
-            if labelled.any()
-            else None
-        ),
+        "folds": [
+            {"fold": int(fold), "rows": len(rows), **metrics(rows)}
+            for fold, rows in oof.groupby("fold")
+        ],
+        "test": metrics(labelled) if len(labelled) else None,
         "test_rows": len(test),
     }
+
+
+def write_evaluation(
+    metric_family: str,
+    oof: pd.DataFrame,
+    test: pd.DataFrame,
+    out_metrics: Path,
+    out_predictions: Path,
+    metric_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """metrics.json and predictions.parquet (roles oof and test) of one architecture."""
+    result = prediction_metrics(metric_family, oof, test, metric_options)
     with atomic_path(out_metrics) as tmp:
         tmp.write_text(json.dumps(result, indent=1) + "\n")
     table = pd.concat(
@@ -74,11 +94,12 @@ def leaderboard(
     metric_family: str, selection_metric: str, metric_paths: dict[str, Path]
 ) -> pd.DataFrame:
     """One row per architecture, best first by the task's selection metric (out of fold)."""
-    columns = METRIC_FAMILIES[metric_family][1]
     rows = []
     for arch, path in metric_paths.items():
         result = json.loads(Path(path).read_text())
         row: dict[str, Any] = {"architecture": arch}
+        # Families may leave a column out (sirna_table: `score` only on the official scale).
+        columns = [m for m in METRIC_FAMILIES[metric_family][1] if m in result["oof"]]
         row.update({f"oof_{m}": result["oof"][m] for m in columns})
         fold_values = [f[selection_metric] for f in result["folds"]]
         row[f"fold_{selection_metric}_sd"] = (
@@ -92,6 +113,35 @@ def leaderboard(
     return board.sort_values(
         f"oof_{selection_metric}", ascending=ascending, kind="stable"
     ).reset_index(drop=True)
+
+
+def score_board(
+    scores: pd.DataFrame,
+    names: list[str],
+    metric_family: str,
+    selection_metric: str,
+    metric_options: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Leaderboard of prediction columns `names` of `scores` against its `target` column
+    (cross-dataset evaluation: every labelled row of another dataset)."""
+    labelled = scores[scores["target"].notna()]
+    rows = []
+    for name in names:
+        metrics = task_metrics(
+            metric_family,
+            labelled["target"].to_numpy(),
+            labelled[name].to_numpy(),
+            **(metric_options or {}),
+        )
+        columns = [m for m in METRIC_FAMILIES[metric_family][1] if m in metrics]
+        rows.append(
+            {"architecture": name, "rows": len(labelled), **{m: metrics[m] for m in columns}}
+        )
+    board = pd.DataFrame(rows)
+    ascending = not HIGHER_IS_BETTER[selection_metric]
+    return board.sort_values(selection_metric, ascending=ascending, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def write_leaderboard(board: pd.DataFrame, title: str, out_csv: Path, out_md: Path) -> None:

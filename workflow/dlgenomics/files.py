@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 
 @contextlib.contextmanager
@@ -26,3 +31,25 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def write_history(history: list[dict[str, Any]], path: Path) -> None:
+    """Per-epoch (or per-round) rows as CSV, written atomically."""
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def write_fold_predictions(
+    path: Path, fold: int, **roles: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """One fold model's predictions: role -> (row ids, predictions, targets), as Parquet."""
+    frames = [
+        pd.DataFrame(
+            {"row_id": ids, "role": role, "fold": fold, "prediction": pred, "target": target}
+        )
+        for role, (ids, pred, target) in roles.items()
+    ]
+    with atomic_path(path) as tmp:
+        pd.concat(frames, ignore_index=True).to_parquet(tmp, index=False)

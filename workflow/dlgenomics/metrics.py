@@ -63,20 +63,29 @@ def _correlation(kind: str, x: np.ndarray, y: np.ndarray) -> float:
     return float(function(x, y)[0])
 
 
+def _ranking_metrics(y_true: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """AUROC and AUPRC of 0/1 labels ranked by `score`; NaN when only one class is present."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    if len(np.unique(y_true)) < 2:
+        return {"auroc": float("nan"), "auprc": float("nan")}
+    return {
+        "auroc": float(roc_auc_score(y_true, score)),
+        "auprc": float(average_precision_score(y_true, score)),
+    }
+
+
 def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
     """Accuracy at 0.5, AUROC, AUPRC and the confusion matrix counts."""
-    from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score
+    from sklearn.metrics import confusion_matrix
 
     y_true = np.asarray(y_true).astype(int)
     probability = np.asarray(probability, dtype=np.float64)
     predicted = (probability >= 0.5).astype(int)
     tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
-    both_classes = len(np.unique(y_true)) == 2
-    auprc = float(average_precision_score(y_true, probability)) if both_classes else float("nan")
     return {
         "accuracy": float((predicted == y_true).mean()),
-        "auroc": float(roc_auc_score(y_true, probability)) if both_classes else float("nan"),
-        "auprc": auprc,
+        **_ranking_metrics(y_true, probability),
         "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp),
     }  # fmt: skip
 
@@ -96,6 +105,32 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
     }
 
 
+def sirna_table_metrics(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    threshold: float = SIRNA_THRESHOLD,
+    official: bool = False,
+) -> dict[str, float]:
+    """A user's siRNA table, on % mRNA remaining: correlations, errors, and how well the
+    prediction ranks the effective rows (true remaining < `threshold`) first. `official` adds
+    the competition's score (its own 30% threshold), meaningful only on its scale."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    plain = regression_metrics(y_true, y_pred)
+    # Lower remaining is better, so the negated prediction is the score of "effective".
+    effective = (y_true < threshold).astype(int)
+    metrics = {
+        "pearson": plain["pearson"],
+        "spearman": plain["spearman"],  # the same on efficacy: ranks just reverse on both sides
+        **_ranking_metrics(effective, -y_pred),
+        "mae": plain["mae"],
+        "rmse": plain["rmse"],
+    }
+    if official:
+        metrics["score"] = sirna_metrics(y_true, y_pred)["score"]
+    return metrics
+
+
 # Metric family (TaskKind.metric_family) -> (metrics function, leaderboard columns in order).
 METRIC_FAMILIES = {
     "sirna": (
@@ -104,13 +139,21 @@ METRIC_FAMILIES = {
     ),
     "regression": (regression_metrics, ["rmse", "mae", "r2", "pearson", "spearman"]),
     "binary": (binary_metrics, ["accuracy", "auroc", "auprc", "tn", "fp", "fn", "tp"]),
+    # `score` is there only for tables on the competition's scale (`official`).
+    "sirna_table": (
+        sirna_table_metrics,
+        ["spearman", "pearson", "auroc", "auprc", "mae", "rmse", "score"],
+    ),
 }
 
 
-def task_metrics(family: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+def task_metrics(
+    family: str, y_true: np.ndarray, y_pred: np.ndarray, **options: float | bool
+) -> dict[str, float]:
+    """The family's metrics; `options` are the task's own settings (tasks.metric_options)."""
     if family not in METRIC_FAMILIES:
         raise ValueError(f"unknown metric family {family!r}")
-    return METRIC_FAMILIES[family][0](y_true, y_pred)
+    return METRIC_FAMILIES[family][0](y_true, y_pred, **options)
 
 
 def is_better(metric: str, new: float, old: float | None) -> bool:

@@ -59,3 +59,19 @@ def prediction_plot(
         ax.set(xlabel="false positive rate", ylabel="true positive rate")
     ax.set_title(title)
     _save(fig, path)
+
+
+def screen_plot(table: pd.DataFrame, column: str, top: int, title: str, path: Path) -> None:
+    """Predicted % mRNA remaining along the transcript; the `top` best sites marked."""
+    ordered = table.sort_values("position")
+    fig, ax = plt.subplots(figsize=(11, 3.6))
+    ax.plot(ordered["position"], ordered[column], lw=0.6, color="tab:blue")
+    best = table.nsmallest(top, column)
+    ax.scatter(best["position"], best[column], s=14, color="tab:red", zorder=3,
+               label=f"best {len(best)} sites")  # fmt: skip
+    ax.axhline(
+        SIRNA_THRESHOLD, color="grey", lw=0.8, ls="--", label=f"{SIRNA_THRESHOLD:g}% remaining"
+    )
+    ax.set(xlabel="site start on the mRNA (nt)", ylabel="predicted % mRNA remaining", title=title)
+    ax.legend(fontsize="small", loc="upper right")
+    _save(fig, path)

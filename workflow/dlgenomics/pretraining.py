@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, write_history
 from dlgenomics.models import build_model
 from dlgenomics.schema import InputLayout
 from dlgenomics.tokens import PAD_ID, UNK_ID
@@ -28,7 +28,6 @@ from dlgenomics.training import (
     cosine_with_warmup,
     mixed_precision,
     prepare_device,
-    write_history,
 )
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,13 @@ Columns (every model reads only these):
   fold             int8     validation fold of the row; -1 = never validated (and all test rows)
 
 `[L]` is a fixed-size list; L is the same in every role and recorded in vocab.json.
+
+siRNA tasks also get a features file per role (results/<task>/features/<role>.parquet, same
+rows in the same order, `features.py`), read by the tabular model and, on request, networks:
+  row_id           string   as above
+  feat_<name>      float32  hand-made feature: design rules, thermodynamics, target site
+  seq_target       int16[L] the guide's target site with its flanks on the mRNA, nucleotide
+                            ids (UNK where the transcript ends, is missing or has no site)
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from dlgenomics.files import atomic_path
 
 ROW_ID, TARGET, FOLD = "row_id", "target", "fold"
 SEQ, KMER, MOD, NMOD, NUM, CAT = "seq_", "kmer_", "mod_", "nmod_", "num_", "cat_"
+FEATURE = "feat_"
+TARGET_CONTEXT = SEQ + "target"  # in the features file, not the encoded tensors
 TOKEN_PREFIXES = (SEQ, KMER, MOD, NMOD)
 NEVER_VALIDATED = -1
 ROLES = ("train", "test")
@@ -59,8 +68,10 @@ def write_tensors(columns: Mapping[str, np.ndarray], path: Path) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
-def read_tensors(path: Path) -> dict[str, np.ndarray]:
-    """Read an encoded Parquet file back into numpy arrays (token columns as (n, L))."""
+def read_tensors(
+    path: Path, required: tuple[str, ...] = (ROW_ID, TARGET, FOLD)
+) -> dict[str, np.ndarray]:
+    """Read an encoded (or features) Parquet file into numpy arrays (token columns as (n, L))."""
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as error:
@@ -72,7 +83,7 @@ def read_tensors(path: Path) -> dict[str, np.ndarray]:
             out[name] = column.flatten().to_numpy().reshape(len(column), column.type.list_size)
         else:
             out[name] = column.to_numpy(zero_copy_only=False)
-    missing = {ROW_ID, TARGET, FOLD} - set(out)
+    missing = set(required) - set(out)
     if missing:
         raise InputError(f"{path}: missing column(s) {sorted(missing)}; re-run encode")
     return out
@@ -85,6 +96,12 @@ def write_vocab(vocab: Mapping[str, Any], path: Path) -> None:
 
 def read_vocab(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
+
+
+def vocab_metric_options(vocab: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's metric settings (tasks.metric_options), recorded by encode beside the target
+    they describe; absent (no settings) for most task kinds."""
+    return dict(vocab.get("metric_options", {}))
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,27 @@ def read_lines(path: Path) -> list[str]:
     if not lines:
         raise InputError(f"{path}: empty file")
     return lines
+
+
+def read_fasta(path: Path) -> dict[str, str]:
+    """FASTA records -> {id (first word of the header): sequence (lines joined)}."""
+    records: dict[str, list[str]] = {}
+    current: str | None = None
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            current = line[1:].split()[0] if line[1:].split() else ""
+            if not current:
+                raise InputError(f"{path}: line {number}: a record header without an id")
+            if current in records:
+                raise InputError(f"{path}: line {number}: duplicated record id {current!r}")
+            records[current] = []
+        elif current is None:
+            raise InputError(f"{path}: line {number}: sequence before the first '>' header")
+        else:
+            records[current].append(line)
+    if not records:
+        raise InputError(f"{path}: no FASTA record")
+    return {name: "".join(lines) for name, lines in records.items()}

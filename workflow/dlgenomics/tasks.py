@@ -37,12 +37,20 @@ class TaskKind:
     task_type: str  # "regression" | "binary": the loss and the output transform
     metric_family: str  # key of metrics.METRIC_FAMILIES: what is reported
     required_files: tuple[str, ...]  # empty: the kind generates its data (`generate` config)
-    load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, generate settings)
+    load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, task config)
     has_test_table: bool  # else the test rows are carved from the labelled ones
     selection_metric: str  # validation metric used for early stopping and model choice
     allow_n: bool  # whether N (unknown base) is accepted in sequences
     # Labels of the auxiliary classification head of multi-task models (None: no such head).
     auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
+    # Whether the features rule adds siRNA design-rule/target-site features (features.py).
+    sirna_features: bool = False
+    # Files named by the task's config rather than by the kind (a user's own table).
+    files_from_config: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+
+    def files(self, task: dict[str, Any]) -> tuple[str, ...]:
+        """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
+        return self.files_from_config(task) if self.files_from_config else self.required_files
 
 
 # --- siRNA competition --------------------------------------------------------------------
@@ -68,6 +76,22 @@ def sirna_is_effective(remaining_pct: np.ndarray) -> np.ndarray:
     return (np.asarray(remaining_pct) < SIRNA_THRESHOLD).astype(np.float32)
 
 
+def _first_row(mask: pd.Series) -> int:
+    """0-based position of the first True in `mask`."""
+    return int(mask.to_numpy().nonzero()[0][0])
+
+
+def _check_range(values: pd.Series, bounds: tuple[float, float], path: Path, column: str) -> None:
+    """Raise naming the first row (1-based) whose value lies outside `bounds`; NaN passes."""
+    low, high = bounds
+    outside = values.notna() & ~values.between(low, high)
+    if outside.any():
+        row = _first_row(outside)
+        raise InputError(
+            f"{path}: column {column}, row {row + 1}: {values.iloc[row]} is outside [{low}, {high}]"
+        )
+
+
 def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, int]]:
     raw = read_csv(
         path,
@@ -77,18 +101,12 @@ def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, in
     check_unique(raw["id"], path, "id")
     dropped: dict[str, int] = {}
     if labelled:
+        # Checked before rows are dropped, so the row named is the file's own.
+        _check_range(raw[SIRNA_TARGET], SIRNA_TARGET_RANGE, path, SIRNA_TARGET)
         missing = raw[SIRNA_TARGET].isna()
         if missing.any():
             dropped[f"{path.name}: missing {SIRNA_TARGET}"] = int(missing.sum())
             raw = raw[~missing].reset_index(drop=True)
-        low, high = SIRNA_TARGET_RANGE
-        outside = ~raw[SIRNA_TARGET].between(low, high)
-        if outside.any():
-            row = int(outside.to_numpy().nonzero()[0][0])
-            raise InputError(
-                f"{path}: column {SIRNA_TARGET}, row {row + 1}: "
-                f"{raw[SIRNA_TARGET].iloc[row]} is outside [{low}, {high}]"
-            )
     unit = raw["concentration_unit"].map(_NANOMOLAR)
     if unit.isna().any():
         row = int(unit.isna().to_numpy().nonzero()[0][0])
@@ -118,13 +136,14 @@ def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, in
             "num_duration_h": raw["Duration_after_transfection_h"],
             "cat_cell_line": raw["cell_line_donor"],
             "cat_transfection_method": raw["Transfection_method"],
+            "target_context": raw["gene_target_seq"],  # raw text: no encoder prefix, kept as is
             "target": raw[SIRNA_TARGET] if labelled else np.nan,
         }
     )
     return frame, dropped
 
 
-def load_sirna_competition(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     train, dropped = _sirna_table(files["train_data.csv"], labelled=True)
     test, _ = _sirna_table(files["sample_submission.csv"], labelled=False)
     vocab_table = read_csv(files["vocab.csv"], ["Abbreviation"])
@@ -136,10 +155,174 @@ def load_sirna_competition(files: dict[str, Path], generate: dict[str, Any]) -> 
     )
 
 
+# --- A user's own siRNA table: columns mapped by the task's `table` config --------------------
+
+# `table.conditions` key -> the standard column it fills.
+SIRNA_TABLE_CONDITIONS = {
+    "concentration_nm": "num_log10_concentration_nm",
+    "duration_h": "num_duration_h",
+    "cell_line": "cat_cell_line",
+    "transfection_method": "cat_transfection_method",
+}
+# `table.label.scale` -> the range a label on that scale must lie in.
+SIRNA_LABEL_SCALES = {
+    "efficacy_fraction": (0.0, 1.0),  # share of the mRNA knocked down, higher is better
+    "efficacy_percent": (0.0, 100.0),  # the same in percent
+    "remaining_percent": SIRNA_TARGET_RANGE,  # % mRNA left, lower is better (the competition's)
+}
+# Table key -> the standard column holding its text as read (sequences are stripped).
+_SIRNA_TABLE_TEXT = {
+    "guide": "seq_antisense",
+    "passenger": "seq_sense",
+    "guide_modifications": "mod_antisense",
+    "passenger_modifications": "mod_sense",
+    "target": "target_context",
+}
+
+
+def to_remaining_percent(values: np.ndarray | pd.Series | float, scale: str) -> np.ndarray:
+    """A label on `scale` -> % mRNA remaining, the `target` of every siRNA kind."""
+    values = np.asarray(values, dtype=np.float64)
+    if scale == "efficacy_fraction":
+        remaining = 100.0 * (1.0 - values)
+    elif scale == "efficacy_percent":
+        remaining = 100.0 - values
+    elif scale == "remaining_percent":
+        remaining = values
+    else:
+        raise InputError(f"unknown label scale {scale!r} (known: {', '.join(SIRNA_LABEL_SCALES)})")
+    # 100·(1 − 0.7) is 30.000000000000004: rounding keeps a label equal to the threshold equal
+    # to it after conversion, as the user wrote them.
+    return np.round(remaining, 6)
+
+
+def check_sirna_table_config(table: dict[str, Any], where: str) -> None:
+    """What the schema cannot say about a `table` mapping; `where` names it in errors."""
+    unknown = sorted(set(table.get("conditions") or {}) - set(SIRNA_TABLE_CONDITIONS))
+    if unknown:
+        raise InputError(
+            f"{where}.conditions: unknown condition(s) {unknown} "
+            f"(known: {', '.join(SIRNA_TABLE_CONDITIONS)})"
+        )
+    modified = [k for k in ("guide_modifications", "passenger_modifications") if table.get(k)]
+    if modified and not table.get("modification_tokens"):
+        raise InputError(
+            f"{where}.modification_tokens: needed with {' and '.join(modified)} "
+            "(the allowed modification tokens)"
+        )
+    label = table["label"]
+    if label["scale"] not in SIRNA_LABEL_SCALES:
+        raise InputError(
+            f"{where}.label.scale: unknown scale {label['scale']!r} "
+            f"(known: {', '.join(SIRNA_LABEL_SCALES)})"
+        )
+    low, high = SIRNA_LABEL_SCALES[label["scale"]]
+    effective_at = label.get("effective_at")
+    if effective_at is not None and not low <= effective_at <= high:
+        raise InputError(
+            f"{where}.label.effective_at: {effective_at} is outside [{low}, {high}] "
+            f"for scale {label['scale']}"
+        )
+
+
+def _text_column(raw: pd.DataFrame, column: str, path: Path, what: str) -> pd.Series:
+    """A text column of the user's table, stripped; a missing or blank cell is an error."""
+    values = raw[column].astype("string").str.strip()
+    missing = values.isna() | (values == "")
+    if missing.any():
+        row = _first_row(missing)
+        raise InputError(f"{path}: column {column}, row {row + 1}: missing {what}")
+    return values.astype(object)
+
+
+def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    """A user's CSV of siRNAs -> the competition kind's standard table, `target` in % mRNA
+    remaining, via the column names in `task["table"]`. Rows without a label are dropped."""
+    table = task["table"]
+    check_sirna_table_config(table, "table")
+    path = files[table["file"]]
+    label, scale = table["label"]["column"], table["label"]["scale"]
+    conditions = {k: v for k, v in (table.get("conditions") or {}).items() if v}
+    text = {key: table[key] for key in _SIRNA_TABLE_TEXT if table.get(key)}
+    numbers = [conditions[k] for k in ("concentration_nm", "duration_h") if k in conditions]
+    required = [*text.values(), *conditions.values(), label]
+    for key in ("id", "group"):
+        if table.get(key):
+            required.append(table[key])
+    raw = read_csv(path, list(dict.fromkeys(required)), numeric=[label, *numbers])
+
+    if table.get("id"):
+        row_id = _text_column(raw, table["id"], path, "id")
+        check_unique(row_id, path, table["id"])
+    else:
+        row_id = pd.Series([str(i + 1) for i in range(len(raw))], dtype=object)
+    frame = pd.DataFrame({"row_id": row_id})
+    if table.get("group"):
+        # A row without a group is a group of its own: it can never leak into another's fold.
+        group = raw[table["group"]].astype("string").str.strip()
+        frame["group"] = group.fillna("row:" + row_id).astype(object)
+    for key, column in text.items():
+        if key == "target":
+            frame["target_context"] = raw[column]  # raw text, read by feature code only
+        else:
+            what = key.replace("_", " ") if "modifications" in key else f"{key} sequence"
+            frame[_SIRNA_TABLE_TEXT[key]] = _text_column(raw, column, path, what)
+    if "concentration_nm" in conditions:
+        column = conditions["concentration_nm"]
+        bad = raw[column] <= 0
+        if bad.any():
+            row = _first_row(bad)
+            raise InputError(
+                f"{path}: column {column}, row {row + 1}: "
+                f"{raw[column].iloc[row]} is not a positive concentration"
+            )
+        frame["num_log10_concentration_nm"] = np.log10(raw[column])
+    if "duration_h" in conditions:
+        _check_range(raw[conditions["duration_h"]], (0.0, np.inf), path, conditions["duration_h"])
+        frame["num_duration_h"] = raw[conditions["duration_h"]]
+    for key in ("cell_line", "transfection_method"):
+        if key in conditions:
+            frame[SIRNA_TABLE_CONDITIONS[key]] = raw[conditions[key]]
+    _check_range(raw[label], SIRNA_LABEL_SCALES[scale], path, label)
+    frame["target"] = to_remaining_percent(raw[label], scale)
+
+    dropped: dict[str, int] = {}
+    missing = frame["target"].isna()
+    if missing.any():
+        dropped[f"{path.name}: missing {label}"] = int(missing.sum())
+        frame = frame[~missing].reset_index(drop=True)
+    if frame.empty:
+        raise InputError(f"{path}: column {label}: no row has a label")
+    tokens = table.get("modification_tokens")
+    return TaskTables(
+        frames={"labelled": frame},
+        modification_tokens=list(tokens) if tokens else None,
+        non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
+        dropped=dropped,
+    )
+
+
+def metric_options(task: dict[str, Any]) -> dict[str, Any]:
+    """The task's own metric settings, passed to `metrics.task_metrics` (none for most kinds).
+
+    `sirna_table`: the "effective" threshold in % remaining, and the competition's official
+    score when the labels are on its scale."""
+    if task.get("kind") != "sirna_table":
+        return {}
+    label = task["table"]["label"]
+    effective_at = label.get("effective_at")
+    threshold = (
+        SIRNA_THRESHOLD
+        if effective_at is None
+        else float(to_remaining_percent(effective_at, label["scale"]))
+    )
+    return {"threshold": threshold, "official": label["scale"] == "remaining_percent"}
+
+
 # --- Primer tutorial ----------------------------------------------------------------------
 
 
-def load_primer(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+def load_primer(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     sequences = read_lines(files["sequences.txt"])
     labels = read_lines(files["labels.txt"])
     if len(sequences) != len(labels):
@@ -165,7 +348,8 @@ def load_primer(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
 # --- Smoke tasks of the classic tutorial assignment: a formula and XOR, generated ----------
 
 
-def _numeric_inputs(generate: dict[str, Any], n_inputs: int) -> tuple[np.random.Generator, dict]:
+def _numeric_inputs(task: dict[str, Any], n_inputs: int) -> tuple[np.random.Generator, dict]:
+    generate = task["generate"]
     rng = np.random.default_rng(generate["seed"])
     x = rng.uniform(-2.0, 2.0, size=(generate["rows"], n_inputs))
     return rng, {f"num_x{i + 1}": x[:, i].astype(np.float32) for i in range(n_inputs)}
@@ -178,27 +362,28 @@ def _generated_tables(inputs: dict[str, np.ndarray], target: np.ndarray) -> Task
     return TaskTables(frames={"labelled": frame})
 
 
-def load_formula(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+def load_formula(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     """y = sin(x1)·x2 + x3² + noise, x uniform on [-2, 2]."""
-    rng, inputs = _numeric_inputs(generate, 3)
+    rng, inputs = _numeric_inputs(task, 3)
     x1, x2, x3 = inputs.values()
-    y = np.sin(x1) * x2 + x3**2 + rng.normal(0.0, generate["noise"], len(x1))
+    y = np.sin(x1) * x2 + x3**2 + rng.normal(0.0, task["generate"]["noise"], len(x1))
     return _generated_tables(inputs, y)
 
 
-def load_xor(files: dict[str, Path], generate: dict[str, Any]) -> TaskTables:
+def load_xor(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     """Label = (x1 > 0) XOR (x2 > 0): no linear model separates it; one hidden layer does.
     Labels are flipped with probability `noise`."""
-    rng, inputs = _numeric_inputs(generate, 2)
+    rng, inputs = _numeric_inputs(task, 2)
     x1, x2 = inputs.values()
     label = (x1 > 0) ^ (x2 > 0)
-    label ^= rng.random(len(label)) < generate["noise"]
+    label ^= rng.random(len(label)) < task["generate"]["noise"]
     return _generated_tables(inputs, label)
 
 
 TASK_KINDS: dict[str, TaskKind] = {
     "sirna_competition": TaskKind(
         name="sirna_competition",
+        sirna_features=True,
         task_type="regression",
         metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
@@ -207,6 +392,18 @@ TASK_KINDS: dict[str, TaskKind] = {
         selection_metric="score",
         allow_n=False,
         auxiliary_label=sirna_is_effective,
+    ),
+    "sirna_table": TaskKind(
+        name="sirna_table",
+        sirna_features=True,
+        task_type="regression",
+        metric_family="sirna_table",
+        required_files=(),
+        load=load_sirna_table,
+        has_test_table=False,
+        selection_metric="spearman",
+        allow_n=False,
+        files_from_config=lambda task: (task["table"]["file"],),
     ),
     "primer": TaskKind(
         name="primer",

@@ -12,7 +12,6 @@ at the next epoch and ends exactly where an uninterrupted run would.
 from __future__ import annotations
 
 import copy
-import csv
 import hashlib
 import json
 import logging
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -31,10 +29,11 @@ from tqdm import tqdm
 from dlgenomics import InputError
 from dlgenomics.architectures import make_config
 from dlgenomics.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
-from dlgenomics.files import atomic_path
-from dlgenomics.metrics import is_better, task_metrics
+from dlgenomics.files import atomic_path, write_fold_predictions, write_history
+from dlgenomics.losses import HUBER_DELTA, clip_target, row_weights
+from dlgenomics.metrics import SIRNA_THRESHOLD, is_better, task_metrics
 from dlgenomics.models import build_model
-from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
+from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout, vocab_metric_options
 from dlgenomics.tasks import TaskKind
 
 log = logging.getLogger(__name__)
@@ -55,6 +54,8 @@ class TrainSettings:
     threads: int = 2
     compile: bool = False  # torch.compile the model (pays off on CUDA for the larger models)
     auxiliary_weight: float = 1.0  # weight of the auxiliary head's loss in multi-task models
+    loss: str = "mse"  # regression: mse | huber | threshold_weighted (losses.py)
+    target_clip: list[float] | None = None  # clip training targets to [low, high]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -122,6 +123,26 @@ def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, to
     return to_tensors(columns, device)
 
 
+def loss_threshold(kind: TaskKind, metric_options: dict[str, Any]) -> float | None:
+    """The efficacy threshold (% remaining) that threshold-weighted losses lean on."""
+    if "threshold" in metric_options:
+        return float(metric_options["threshold"])
+    return SIRNA_THRESHOLD if kind.metric_family == "sirna" else None
+
+
+def regression_loss(
+    name: str, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+) -> torch.Tensor:
+    """Mean per-row loss on standardised targets, optionally weighted per row."""
+    if name == "mse" and weight is None:
+        return F.mse_loss(output, target)
+    if name == "huber":
+        per_row = F.huber_loss(output, target, reduction="none", delta=HUBER_DELTA)
+    else:
+        per_row = (output - target) ** 2
+    return (per_row * weight).mean() if weight is not None else per_row.mean()
+
+
 def _fingerprint(*parts: Any) -> str:
     """What a resume file must match to be resumed: the run's settings and its data."""
     digest = hashlib.sha256()
@@ -177,6 +198,7 @@ def train_fold(
     """
     model_name = model or arch
     selection_metric = selection_metric or kind.selection_metric
+    metric_options = vocab_metric_options(vocab)
     device = prepare_device(settings)
 
     fold_of_row = train_columns[FOLD]
@@ -189,8 +211,12 @@ def train_fold(
     layout = InputLayout.from_vocab(vocab)
     stats = numeric_stats(train_columns, train_rows)
     targets = train_columns[TARGET]
+    # What the model is fitted to; validation is always judged on the untouched targets.
+    fitted = (
+        clip_target(targets, settings.target_clip) if kind.task_type == "regression" else targets
+    )
     if kind.task_type == "regression":
-        target_scale = (float(targets[train_rows].mean()), float(targets[train_rows].std()) or 1.0)
+        target_scale = (float(fitted[train_rows].mean()), float(fitted[train_rows].std()) or 1.0)
     else:
         target_scale = (0.0, 1.0)
     if multitask and kind.auxiliary_label is None:
@@ -206,7 +232,9 @@ def train_fold(
     test_data = _place(test_columns, device)
     train_index = torch.from_numpy(train_rows).to(device)
     valid_data = {k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()}
-    scaled_target = (data[TARGET] - target_scale[0]) / target_scale[1]
+    scaled_target = (torch.as_tensor(fitted, device=device) - target_scale[0]) / target_scale[1]
+    weights = row_weights(settings.loss, targets, loss_threshold(kind, metric_options))
+    row_weight = None if weights is None else torch.as_tensor(weights, device=device)
     auxiliary_target = (
         torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
     )
@@ -223,7 +251,6 @@ def train_fold(
     )
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     autocast = mixed_precision(device)
-    loss_fn = F.mse_loss if kind.task_type == "regression" else F.binary_cross_entropy_with_logits
 
     meta = {
         "arch": arch, "model": model_name, "params": model_config, "n_outputs": n_outputs,
@@ -280,7 +307,15 @@ def train_fold(
             batch = {k: v[rows] for k, v in data.items()}
             with autocast:
                 output = step_model(batch).float()
-            loss = loss_fn(output[:, 0], scaled_target[rows])
+            if kind.task_type == "regression":
+                loss = regression_loss(
+                    settings.loss,
+                    output[:, 0],
+                    scaled_target[rows],
+                    None if row_weight is None else row_weight[rows],
+                )
+            else:
+                loss = F.binary_cross_entropy_with_logits(output[:, 0], scaled_target[rows])
             if auxiliary_target is not None:
                 loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
                     output[:, 1], auxiliary_target[rows]
@@ -293,7 +328,7 @@ def train_fold(
             scheduler.step()
             running += loss.detach() * len(rows)
         predicted = predict(network, meta, valid_data)
-        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted)
+        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted, **metric_options)
         row = {
             "epoch": epoch,
             "train_loss": float(running) / len(train_rows),  # the one sync of the epoch
@@ -330,7 +365,7 @@ def train_fold(
     meta.update(epoch=best_epoch, metrics=best_metrics)
     save_checkpoint(out_checkpoint, network, **meta)
     write_history(history, out_history)
-    _write_predictions(
+    write_fold_predictions(
         out_predictions,
         fold,
         valid=(
@@ -348,24 +383,3 @@ def train_fold(
 def _save_resume(path: Path, state: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
-
-
-def write_history(history: list[dict[str, Any]], path: Path) -> None:
-    """Per-epoch rows as CSV, written atomically."""
-    with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
-
-
-def _write_predictions(
-    path: Path, fold: int, **roles: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> None:
-    frames = [
-        pd.DataFrame(
-            {"row_id": ids, "role": role, "fold": fold, "prediction": pred, "target": target}
-        )
-        for role, (ids, pred, target) in roles.items()
-    ]
-    with atomic_path(path) as tmp:
-        pd.concat(frames, ignore_index=True).to_parquet(tmp, index=False)

@@ -2,15 +2,18 @@
 from pathlib import Path
 
 from dlgenomics import InputError
-from dlgenomics.architectures import needs_pretraining
+from dlgenomics.architectures import TABULAR, needs_pretraining
 from dlgenomics.config import (
+    data_settings,
+    ensemble_members_of,
     is_multitask,
     model_name,
     model_settings,
     training_settings,
     validate_config,
 )
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.schema import TARGET_CONTEXT
+from dlgenomics.tasks import TASK_KINDS, metric_options
 from snakemake.exceptions import WorkflowError
 
 try:
@@ -23,6 +26,25 @@ ENCODED = "results/{task}/encoded"
 MODEL_DIR = "results/{task}/models/{arch}/fold{fold}"
 PRETRAIN_DIR = "results/{task}/pretrain/{arch}"
 EVAL_DIR = "results/{task}/evaluation/{arch}"
+FEATURES = "results/{task}/features"
+ENSEMBLE_DIR = "results/{task}/ensemble"
+
+
+def _name_pattern(names):
+    """A wildcard regex matching exactly these names (never matching when there are none)."""
+    return "|".join(sorted(names)) or "(?!x)x"
+
+
+_ARCH_NAMES = set(config["architectures"]).union(
+    *(task["architectures"] for task in config["tasks"].values())
+)
+# Tabular architectures are trained by train_tabular, networks by train.
+TABULAR_PATTERN = _name_pattern(
+    a for a in _ARCH_NAMES if model_name(config, a) in TABULAR
+)
+NETWORK_PATTERN = _name_pattern(
+    a for a in _ARCH_NAMES if model_name(config, a) not in TABULAR
+)
 
 
 wildcard_constraints:
@@ -31,10 +53,17 @@ wildcard_constraints:
     file="[^/]+",
     arch="[A-Za-z0-9_]+",
     fold=r"\d+",
+    pair="[A-Za-z][A-Za-z0-9_]*",
+    screen="[A-Za-z][A-Za-z0-9_]*",
 
 
 def task_config(wildcards):
     return config["tasks"][wildcards.task]
+
+
+def task_data(wildcards):
+    """What the data steps depend on (not the architectures trained on the data)."""
+    return data_settings(task_config(wildcards))
 
 
 def task_kind(wildcards):
@@ -56,7 +85,9 @@ def raw_file(task, name):
 def encode_inputs(wildcards):
     """Every raw file the task's kind reads, through the download rule."""
     kind = TASK_KINDS[task_kind(wildcards)]
-    return [raw_file(wildcards.task, name) for name in kind.required_files]
+    return [
+        raw_file(wildcards.task, name) for name in kind.files(task_config(wildcards))
+    ]
 
 
 def download_spec(wildcards):
@@ -64,11 +95,11 @@ def download_spec(wildcards):
 
 
 def train_settings(wildcards):
-    return training_settings(config, wildcards.task)
+    return training_settings(config, wildcards.task, wildcards.arch)
 
 
 def train_threads(wildcards):
-    return training_settings(config, wildcards.task)["threads"]
+    return train_settings(wildcards)["threads"]
 
 
 def arch_params(wildcards):
@@ -93,6 +124,30 @@ def train_inputs(wildcards):
     }
     if needs_pretraining(arch_model(wildcards), arch_params(wildcards)):
         inputs["pretrained"] = f"{PRETRAIN_DIR}/encoder.pt".format(**wildcards)
+    if TARGET_CONTEXT in (arch_params(wildcards).get("inputs") or []):
+        inputs["features_train"] = f"{FEATURES}/train.parquet".format(task=wildcards.task)
+        inputs["features_test"] = f"{FEATURES}/test.parquet".format(task=wildcards.task)
+        inputs["features_spec"] = f"{FEATURES}/features.json".format(task=wildcards.task)
+    return inputs
+
+
+def has_features(task):
+    """Whether the task gets the siRNA features file (design rules, target site)."""
+    return TASK_KINDS[config["tasks"][task]["kind"]].sirna_features
+
+
+def tabular_inputs(wildcards):
+    """Encoded tensors, plus the siRNA features where the task has them."""
+    inputs = {
+        "train": f"{ENCODED}/train.parquet".format(task=wildcards.task),
+        "test": f"{ENCODED}/test.parquet".format(task=wildcards.task),
+        "vocab": f"{ENCODED}/vocab.json".format(task=wildcards.task),
+    }
+    if has_features(wildcards.task):
+        inputs["features_train"] = f"{FEATURES}/train.parquet".format(
+            task=wildcards.task
+        )
+        inputs["features_test"] = f"{FEATURES}/test.parquet".format(task=wildcards.task)
     return inputs
 
 
@@ -110,26 +165,148 @@ def fold_outputs(name):
     return inputs
 
 
-def architecture_metrics(wildcards):
+def ensemble_members(wildcards):
+    """Architectures the task's ensemble combines ([] when it has none)."""
+    return ensemble_members_of(config["tasks"][wildcards.task])
+
+
+def ensemble_inputs(wildcards):
     return expand(
-        f"{EVAL_DIR}/metrics.json",
+        f"{EVAL_DIR}/predictions.parquet",
         task=wildcards.task,
-        arch=task_architectures(wildcards),
+        arch=ensemble_members(wildcards),
     )
+
+
+def ranked_names(wildcards):
+    """What the leaderboard ranks: the task's architectures, then its ensemble if any."""
+    return task_architectures(wildcards) + (
+        ["ensemble"] if ensemble_members(wildcards) else []
+    )
+
+
+def _evaluated(wildcards, name):
+    """Per ranked name, its evaluation file `name` (metrics.json or predictions.parquet)."""
+    return [
+        (
+            f"{ENSEMBLE_DIR}/{name}".format(task=wildcards.task)
+            if arch == "ensemble"
+            else f"{EVAL_DIR}/{name}".format(task=wildcards.task, arch=arch)
+        )
+        for arch in ranked_names(wildcards)
+    ]
+
+
+def architecture_metrics(wildcards):
+    return _evaluated(wildcards, "metrics.json")
+
+
+def task_metric_options(wildcards):
+    return metric_options(task_config(wildcards))
 
 
 def submission_inputs(wildcards):
     inputs = {
         "leaderboard": f"results/{wildcards.task}/leaderboard.csv",
-        "predictions": expand(
-            f"{EVAL_DIR}/predictions.parquet",
-            task=wildcards.task,
-            arch=task_architectures(wildcards),
-        ),
+        "predictions": _evaluated(wildcards, "predictions.parquet"),
     }
     if task_kind(wildcards) == "sirna_competition":
         inputs["sample"] = raw_file(wildcards.task, "sample_submission.csv")
     return inputs
+
+
+# --- Scoring new rows with a trained task: cross-dataset evaluation and virtual screens -----
+
+CROSS_DIR = "results/cross/{pair}"
+SCREEN_DIR = "results/screen/{screen}"
+
+
+def model_file(task, arch, fold):
+    name = "model.joblib" if model_name(config, arch) in TABULAR else "model.pt"
+    return f"{MODEL_DIR}/{name}".format(task=task, arch=arch, fold=fold)
+
+
+def scoring_inputs(task, members):
+    """What scoring rows with `task`'s models reads: every fold model of each member, the
+    vocabularies, the feature settings and the ensemble weights (when all members are scored).
+    """
+    inputs = {
+        "vocab": f"{ENCODED}/vocab.json".format(task=task),
+        "models": [
+            model_file(task, a, f) for a in members for f in range(fold_count(task))
+        ],
+    }
+    if has_features(task):
+        inputs["spec"] = f"{FEATURES}/features.json".format(task=task)
+    ensemble = ensemble_members_of(config["tasks"][task])
+    if ensemble and set(ensemble) <= set(members):
+        inputs["weights"] = f"{ENSEMBLE_DIR}/weights.json".format(task=task)
+    return inputs
+
+
+def raw_files(task):
+    kind = TASK_KINDS[config["tasks"][task]["kind"]]
+    return [raw_file(task, name) for name in kind.files(config["tasks"][task])]
+
+
+def cross_pair(wildcards):
+    return config["cross_evaluation"][wildcards.pair]
+
+
+def cross_members(wildcards):
+    pair = cross_pair(wildcards)
+    return pair.get("architectures") or config["tasks"][pair["train"]]["architectures"]
+
+
+def cross_inputs(wildcards):
+    pair = cross_pair(wildcards)
+    inputs = scoring_inputs(pair["train"], cross_members(wildcards))
+    inputs["raw"] = raw_files(pair["evaluate"])
+    return inputs
+
+
+def cross_evaluated_task(wildcards):
+    """The evaluated task's kind and data settings, and its metric settings."""
+    name = cross_pair(wildcards)["evaluate"]
+    return {
+        "name": name,
+        "kind": config["tasks"][name]["kind"],
+        "data": task_data_of(name),
+    }
+
+
+def screen_config(wildcards):
+    return config["screen"][wildcards.screen]
+
+
+def screen_members(wildcards):
+    return ensemble_members_of(config["tasks"][screen_config(wildcards)["task"]])
+
+
+def screen_inputs(wildcards):
+    screen = screen_config(wildcards)
+    inputs = scoring_inputs(screen["task"], screen_members(wildcards))
+    inputs["raw"] = raw_files(screen["task"])
+    if screen["transcript"].get("fasta"):
+        inputs["fasta"] = screen["transcript"]["fasta"]
+    return inputs
+
+
+def screen_task(wildcards):
+    name = screen_config(wildcards)["task"]
+    return {
+        "name": name,
+        "kind": config["tasks"][name]["kind"],
+        "data": task_data_of(name),
+    }
+
+
+def task_data_of(name):
+    return data_settings(config["tasks"][name])
+
+
+def all_screens():
+    return expand(f"{SCREEN_DIR}/candidates.csv", screen=list(config["screen"]))
 
 
 def all_outputs():
@@ -139,4 +316,7 @@ def all_outputs():
             f"results/{task}/leaderboard.md",
             f"results/{task}/submission.csv",
         ]
-    return outputs
+    outputs += expand(
+        f"{CROSS_DIR}/leaderboard.md", pair=list(config["cross_evaluation"])
+    )
+    return outputs + all_screens()

@@ -11,6 +11,26 @@ rule encode:
         "../../envs/data.yaml"
     params:
         kind=task_kind,
-        task=task_config,
+        task=task_data,
     script:
         "../scripts/encode.py"
+
+
+rule features:
+    input:
+        raw=encode_inputs,
+        train=f"{ENCODED}/train.parquet",
+        test=f"{ENCODED}/test.parquet",
+    output:
+        train=f"{FEATURES}/train.parquet",
+        test=f"{FEATURES}/test.parquet",
+        spec=f"{FEATURES}/features.json",
+    log:
+        "logs/features/{task}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        kind=task_kind,
+        task=task_data,
+    script:
+        "../scripts/features.py"

@@ -21,8 +21,33 @@ rule evaluate:
         "../../envs/report.yaml"
     params:
         kind=task_kind,
+        metric_options=task_metric_options,
     script:
         "../scripts/evaluate.py"
+
+
+rule ensemble:
+    input:
+        ensemble_inputs,
+    output:
+        metrics=f"{ENSEMBLE_DIR}/metrics.json",
+        predictions=f"{ENSEMBLE_DIR}/predictions.parquet",
+        weights=f"{ENSEMBLE_DIR}/weights.json",
+        plot=report(
+            f"{ENSEMBLE_DIR}/predictions.png",
+            category="{task}",
+            subcategory="predictions",
+        ),
+    log:
+        "logs/ensemble/{task}.log",
+    conda:
+        "../../envs/report.yaml"
+    params:
+        kind=task_kind,
+        members=ensemble_members,
+        metric_options=task_metric_options,
+    script:
+        "../scripts/ensemble.py"
 
 
 rule leaderboard:
@@ -42,6 +67,6 @@ rule leaderboard:
         "../../envs/report.yaml"
     params:
         kind=task_kind,
-        architectures=task_architectures,
+        names=ranked_names,
     script:
         "../scripts/leaderboard.py"

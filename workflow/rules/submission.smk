@@ -9,6 +9,6 @@ rule submission:
         "../../envs/report.yaml"
     params:
         kind=task_kind,
-        architectures=task_architectures,
+        names=ranked_names,
     script:
         "../scripts/submission.py"

@@ -31,6 +31,8 @@ rule train:
         run=f"{MODEL_DIR}/run.json",
     log:
         "logs/train/{task}/{arch}/fold{fold}.log",
+    wildcard_constraints:
+        arch=NETWORK_PATTERN,
     conda:
         "../../envs/train.yaml"
     threads: train_threads
@@ -38,7 +40,7 @@ rule train:
         gpu=1,
     params:
         kind=task_kind,
-        task=task_config,
+        task=task_data,
         model=arch_model,
         multitask=arch_multitask,
         settings=train_settings,
@@ -48,3 +50,27 @@ rule train:
         resume=f"{MODEL_DIR}/resume.pt",
     script:
         "../scripts/train.py"
+
+
+rule train_tabular:
+    input:
+        unpack(tabular_inputs),
+    output:
+        model=f"{MODEL_DIR}/model.joblib",
+        history=f"{MODEL_DIR}/history.csv",
+        predictions=f"{MODEL_DIR}/predictions.parquet",
+        run=f"{MODEL_DIR}/run.json",
+    log:
+        "logs/train/{task}/{arch}/fold{fold}.log",
+    wildcard_constraints:
+        arch=TABULAR_PATTERN,
+    conda:
+        "../../envs/train.yaml"
+    threads: train_threads
+    params:
+        kind=task_kind,
+        task=task_data,
+        settings=train_settings,
+        model_params=arch_params,
+    script:
+        "../scripts/train_tabular.py"

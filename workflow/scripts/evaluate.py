@@ -18,6 +18,7 @@ def main() -> None:
         [Path(p) for p in snakemake.input.predictions],
         Path(snakemake.output.metrics),
         Path(snakemake.output.predictions),
+        snakemake.params.metric_options,
     )
     histories = {i: pd.read_csv(p) for i, p in enumerate(snakemake.input.histories)}
     plots.learning_curves(

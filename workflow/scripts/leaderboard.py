@@ -12,9 +12,7 @@ from dlgenomics.tasks import TASK_KINDS
 def main() -> None:
     kind = TASK_KINDS[snakemake.params.kind]
     task = snakemake.wildcards.task
-    metric_paths = dict(
-        zip(snakemake.params.architectures, map(Path, snakemake.input), strict=True)
-    )
+    metric_paths = dict(zip(snakemake.params.names, map(Path, snakemake.input), strict=True))
     board = leaderboard(kind.metric_family, kind.selection_metric, metric_paths)
     title = f"{task} (ranked by out-of-fold {kind.selection_metric})"
     write_leaderboard(board, title, Path(snakemake.output.csv), Path(snakemake.output.md))

@@ -1,4 +1,5 @@
-"""The task's submission: the best architecture's test predictions (mean of its fold models)."""
+"""The task's submission: the test predictions of the leaderboard's best row (an architecture's
+fold models averaged, or the ensemble)."""
 
 import logging
 from pathlib import Path
@@ -10,7 +11,7 @@ from dlgenomics.tasks import SIRNA_TARGET
 
 def main() -> None:
     best = best_architecture(Path(snakemake.input.leaderboard))
-    predictions = Path(snakemake.input.predictions[snakemake.params.architectures.index(best)])
+    predictions = Path(snakemake.input.predictions[snakemake.params.names.index(best)])
     if snakemake.params.kind == "sirna_competition":
         competition_submission(
             Path(snakemake.input.sample), predictions, SIRNA_TARGET, Path(snakemake.output[0])

@@ -1,0 +1,80 @@
+"""Ensembles: weights fitted on out-of-fold predictions, cross-fitted for an honest figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlgenomics.ensemble import CROSS_FIT_PARTS, build_ensemble, cross_fit_groups, fit_weights
+
+
+def test_weights_recover_a_known_mixture():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(3, 500))
+    target = 0.7 * a + 0.3 * b  # c is noise: weight 0
+    weights = fit_weights(np.column_stack([a, b, c]), target)
+    np.testing.assert_allclose(weights, [0.7, 0.3, 0.0], atol=1e-4)
+    assert weights.sum() == pytest.approx(1.0) and (weights >= 0).all()
+
+
+def test_weights_stay_non_negative_for_an_anti_correlated_member():
+    rng = np.random.default_rng(1)
+    target = rng.normal(size=300)
+    weights = fit_weights(np.column_stack([target, -target]), target)
+    np.testing.assert_allclose(weights, [1.0, 0.0], atol=1e-6)
+
+
+def test_single_hold_out_is_cut_into_parts_and_folds_are_kept():
+    folds = np.array([0, 0, 1, 1, 2])
+    assert cross_fit_groups(folds, seed=0) is folds
+    groups = cross_fit_groups(np.zeros(103, dtype=int), seed=0)
+    assert sorted(np.unique(groups)) == list(range(CROSS_FIT_PARTS))
+    assert np.bincount(groups).min() >= 103 // CROSS_FIT_PARTS
+
+
+def _write_member(path: Path, oof: np.ndarray, test: np.ndarray, target: np.ndarray,
+                  folds: np.ndarray) -> Path:  # fmt: skip
+    frame = pd.concat([
+        pd.DataFrame({"row_id": [f"r{i}" for i in range(len(oof))], "role": "oof",
+                      "fold": folds, "prediction": oof, "target": target}),
+        pd.DataFrame({"row_id": [f"t{i}" for i in range(len(test))], "role": "test",
+                      "fold": -1, "prediction": test, "target": np.nan}),
+    ])  # fmt: skip
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def test_cross_fitted_predictions_only_use_weights_from_other_folds(tmp_path):
+    # Member `good` is exact in fold 0 and useless in fold 1, `other` the reverse: weights fitted
+    # on fold 1 favour `other`, so fold 0's cross-fitted predictions come mostly from `other`.
+    rng = np.random.default_rng(2)
+    target = rng.normal(size=200)
+    folds = np.repeat([0, 1], 100)
+    noise = rng.normal(size=200) * 3
+    good = np.where(folds == 0, target, noise)
+    other = np.where(folds == 1, target, -noise)
+    members = {
+        "good": _write_member(tmp_path / "good.parquet", good, np.ones(3), target, folds),
+        "other": _write_member(tmp_path / "other.parquet", other, np.zeros(3), target, folds),
+    }
+    oof, test, weights = build_ensemble(members)
+    fold0 = weights["cross_fit_weights"][0]
+    assert fold0["other"] > 0.9  # fitted on fold 1 only
+    np.testing.assert_allclose(
+        oof["prediction"][:100], fold0["good"] * good[:100] + fold0["other"] * other[:100]
+    )
+    # The test rows use the weights fitted on every out-of-fold row.
+    final = weights["weights"]
+    np.testing.assert_allclose(test["prediction"], final["good"] * 1.0 + final["other"] * 0.0)
+    assert list(oof["row_id"]) == [f"r{i}" for i in range(200)]
+
+
+def test_members_must_cover_the_same_rows(tmp_path):
+    folds = np.zeros(4, dtype=int)
+    a = _write_member(tmp_path / "a.parquet", np.ones(4), np.ones(2), np.ones(4), folds)
+    b = _write_member(tmp_path / "b.parquet", np.ones(3), np.ones(2), np.ones(3), folds[:3])
+    with pytest.raises(Exception, match="rows differ"):
+        build_ensemble({"a": a, "b": b})

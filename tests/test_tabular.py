@@ -1,0 +1,102 @@
+"""The tabular model: its feature matrix, and that it learns like any other architecture."""
+
+from __future__ import annotations
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import encode_outputs, encode_settings, write_sirna_files
+
+from dlgenomics import InputError
+from dlgenomics.encode import encode_task, standard_tables
+from dlgenomics.features import featurize_task
+from dlgenomics.metrics import sirna_metrics
+from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.tabular import feature_matrix, predict_tabular, train_tabular_fold
+from dlgenomics.tasks import TASK_KINDS
+
+TASK = encode_settings("random", 2)
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tabular")
+    files = write_sirna_files(folder, train_rows=400, test_rows=40, seed=3, test_ids_from=1000)
+    out = encode_outputs(folder / "encoded")
+    encode_task("sirna_competition", files, TASK, out)
+    _, frames = standard_tables("sirna_competition", files, TASK)
+    features = {role: folder / f"features/{role}.parquet" for role in frames}
+    featurize_task(frames, TASK, {r: out[r] for r in frames}, features, folder / "spec.json")
+    return {
+        "train": read_tensors(out["train"]),
+        "test": read_tensors(out["test"]),
+        "vocab": read_vocab(out["vocab"]),
+        "features_train": read_tensors(features["train"], required=(ROW_ID,)),
+        "features_test": read_tensors(features["test"], required=(ROW_ID,)),
+    }
+
+
+def test_feature_groups_make_the_matrix(tables):
+    train, vocab, features = tables["train"], tables["vocab"], tables["features_train"]
+    matrix, names, categorical = feature_matrix(train, features, ["bases"], vocab)
+    # One categorical column per position of each strand (sense 21, antisense 23 nt).
+    assert names[0] == "seq_sense_1" and len(names) == 21 + 23 and categorical.all()
+    np.testing.assert_array_equal(matrix[:, 0], train["seq_sense"][:, 0])
+    _, names, categorical = feature_matrix(
+        train, features, ["modifications", "conditions", "design", "site", "context"], vocab
+    )
+    assert "nmod_antisense_1" in names and "mod_antisense_count_VP" in names
+    assert "num_log10_concentration_nm" in names and "cat_cell_line" in names
+    assert "feat_duplex_dg" in names and "feat_site_found" in names
+    assert "seq_target_1" in names
+    # Conditions' categories, per-position ids: categorical; counts and features: numeric.
+    kinds = dict(zip(names, categorical, strict=True))
+    assert kinds["cat_cell_line"] and kinds["seq_target_1"] and not kinds["feat_duplex_dg"]
+    assert not kinds["mod_antisense_count_VP"]
+    with pytest.raises(InputError, match="give no feature"):
+        feature_matrix(train, None, ["design"], vocab)
+
+
+def _fit(tables, folder, params=None, settings=None):
+    return train_tabular_fold(
+        kind=TASK_KINDS["sirna_competition"], arch="gbm",
+        model_params=params or {"max_iter": 200, "n_iter_no_change": 30},
+        settings=settings or {},
+        train_columns=tables["train"], test_columns=tables["test"],
+        train_features=tables["features_train"], test_features=tables["features_test"],
+        vocab=tables["vocab"], fold=0,
+        out_model=folder / "model.joblib", out_history=folder / "history.csv",
+        out_predictions=folder / "predictions.parquet",
+    )  # fmt: skip
+
+
+def test_gradient_boosting_beats_the_mean_and_saves_what_it_evaluated(tables, tmp_path):
+    result = _fit(tables, tmp_path)
+    train = tables["train"]
+    valid = train["fold"] == 0
+    mean = np.full(valid.sum(), train["target"][~valid].mean())
+    assert result["mae"] < sirna_metrics(train["target"][valid], mean)["mae"]
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert {"epoch", "train_loss", "valid_score"} <= set(history.columns)
+    assert result["best_epoch"] in set(history["epoch"])
+    # The saved model, refitted with the kept rounds, gives the predictions that were scored.
+    saved = joblib.load(tmp_path / "model.joblib")
+    assert saved["rounds"] == result["best_epoch"]
+    matrix, names, _ = feature_matrix(
+        train, tables["features_train"], saved["params"]["features"], tables["vocab"]
+    )
+    assert names == saved["feature_names"]
+    predictions = pd.read_parquet(tmp_path / "predictions.parquet")
+    valid_predictions = predictions[predictions["role"] == "valid"]["prediction"].to_numpy()
+    np.testing.assert_allclose(predict_tabular(saved["model"], matrix[valid]), valid_predictions)
+    assert (predictions["role"] == "test").sum() == 40
+
+
+def test_threshold_weighted_loss_is_accepted_and_huber_is_not(tables, tmp_path):
+    result = _fit(
+        tables, tmp_path, settings={"loss": "threshold_weighted", "target_clip": [0, 100]}
+    )
+    assert np.isfinite(result["score"])
+    with pytest.raises(InputError, match="no 'huber' loss"):
+        _fit(tables, tmp_path, settings={"loss": "huber"})

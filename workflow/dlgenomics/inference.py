@@ -1,0 +1,109 @@
+"""Scoring new rows with a task's trained models: other datasets (cross-dataset evaluation) and
+designed candidates (virtual screening).
+
+New rows arrive as a standard table (tasks.py), are encoded with the *training* task's
+vocabularies, get the same siRNA features, and are predicted by every fold model of each
+member (their mean, as for the test table); the ensemble weights of the training task combine
+the members. Inputs a model was trained with but the new table lacks (no modification lists,
+no conditions) are given their neutral value — padding, "missing" — and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from dlgenomics import InputError
+from dlgenomics.encode import encode_frame
+from dlgenomics.features import sirna_features
+from dlgenomics.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
+from dlgenomics.tabular import feature_matrix, predict_tabular
+
+log = logging.getLogger(__name__)
+
+
+def complete_columns(frame: pd.DataFrame, vocab: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """`frame` with every standard column the vocabulary encodes; absent ones are filled with
+    their neutral value (empty sequence = padding, NaN = missing). Returns the names filled."""
+    frame = frame.copy()
+    absent = []
+    for column in vocab["columns"]:
+        if not column.startswith((SEQ, MOD, NUM, CAT)) or column in frame:
+            continue
+        absent.append(column)
+        frame[column] = "" if column.startswith((SEQ, MOD)) else np.nan
+    if TARGET not in frame:
+        frame[TARGET] = np.nan
+    return frame, absent
+
+
+def encode_rows(
+    frame: pd.DataFrame, vocab: dict[str, Any], feature_spec: dict[str, Any] | None, where: str
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """Encoded columns (the training task's ids) and siRNA features of new rows."""
+    frame, absent = complete_columns(frame, vocab)
+    if absent:
+        log.warning("%s: not in this table, filled as missing: %s", where, ", ".join(absent))
+    columns, unknown = encode_frame(frame, vocab, where, allow_n=False)
+    if unknown:
+        log.warning("%s: values unknown to the trained models: %s", where, unknown)
+    features = None
+    if feature_spec is not None:
+        settings = feature_spec["settings"]
+        features, flagged = sirna_features(
+            frame, settings["flank"], settings["max_mismatches"], where
+        )
+        log.info("%s: rows flagged by the feature step: %s", where, flagged)
+    return columns, features
+
+
+def predict_member(
+    model_paths: list[Path],
+    columns: dict[str, np.ndarray],
+    features: dict[str, np.ndarray] | None,
+    vocab: dict[str, Any],
+) -> np.ndarray:
+    """Mean prediction of one architecture's fold models (networks or the tabular model)."""
+    predictions = []
+    for path in model_paths:
+        if Path(path).suffix == ".joblib":
+            saved = joblib.load(path)
+            matrix, names, _ = feature_matrix(columns, features, saved["params"]["features"], vocab)
+            if names != saved["feature_names"]:
+                raise InputError(f"{path}: the new rows do not give the features it was trained on")
+            predictions.append(predict_tabular(saved["model"], matrix))
+        else:
+            from dlgenomics.checkpoint import load_model, predict, to_tensors
+
+            network, checkpoint = load_model(path)
+            # Networks reading the target context find it among the features.
+            merged = {**columns, **(features or {})}
+            predictions.append(predict(network, checkpoint, to_tensors(merged, "cpu")))
+    return np.mean(predictions, axis=0)
+
+
+def score_rows(
+    frame: pd.DataFrame,
+    members: dict[str, list[Path]],
+    vocab: dict[str, Any],
+    feature_spec: dict[str, Any] | None,
+    weights: dict[str, float] | None,
+    where: str,
+) -> pd.DataFrame:
+    """One column of predictions per member, plus `ensemble` when weights are given, for the
+    rows of `frame` (a standard table); `row_id` and `target` kept."""
+    columns, features = encode_rows(frame, vocab, feature_spec, where)
+    scores = pd.DataFrame({ROW_ID: columns[ROW_ID], TARGET: columns[TARGET]})
+    for name, paths in members.items():
+        scores[name] = predict_member(paths, columns, features, vocab)
+    if weights:
+        missing = sorted(set(weights) - set(members))
+        if missing:
+            raise InputError(f"ensemble members {missing} were not scored")
+        scores["ensemble"] = sum(w * scores[name] for name, w in weights.items())
+    return scores

@@ -1,0 +1,236 @@
+"""The tabular model: gradient boosting (scikit-learn's HistGradientBoosting) on per-position
+bases and modifications, experimental conditions and the hand-made siRNA features — the
+approach most public solutions of the siRNA competition took.
+
+It trains on exactly the rows, folds and targets the networks train on (the encoded tensors),
+writes the same prediction and history files, so evaluation, ensembles and leaderboards treat
+it like any other architecture. Boosting stops early on the validation fold's loss, and the
+kept number of rounds is the one with the best selection metric, as networks keep their best
+epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from dlgenomics import InputError
+from dlgenomics.architectures import GBMConfig, make_config
+from dlgenomics.files import atomic_path, write_fold_predictions, write_history
+from dlgenomics.losses import clip_target, row_weights
+from dlgenomics.metrics import SIRNA_THRESHOLD, is_better, task_metrics
+from dlgenomics.schema import (
+    CAT,
+    FEATURE,
+    FOLD,
+    MOD,
+    NMOD,
+    NUM,
+    ROW_ID,
+    SEQ,
+    TARGET,
+    TARGET_CONTEXT,
+    vocab_metric_options,
+)
+from dlgenomics.tasks import TaskKind
+
+log = logging.getLogger(__name__)
+HISTORY_POINTS = 40  # rounds at which validation metrics are recorded for the learning curve
+SITE_FEATURES = (FEATURE + "site_", FEATURE + "flank_")
+
+
+def feature_matrix(
+    columns: dict[str, np.ndarray],
+    features: dict[str, np.ndarray] | None,
+    groups: list[str],
+    vocab: dict[str, Any],
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(rows, features) float32 matrix, feature names and which of them are categorical.
+
+    Groups the task lacks (no modifications, conditions or features file) are left out.
+    """
+    parts: list[tuple[str, np.ndarray, bool]] = []  # (name, values, categorical)
+
+    def per_position(name: str, ids: np.ndarray) -> None:
+        for position in range(ids.shape[1]):
+            parts.append((f"{name}_{position + 1}", ids[:, position], True))
+
+    extra = features or {}
+    if "bases" in groups:
+        for name in columns:
+            if name.startswith(SEQ):
+                per_position(name, columns[name])
+    if "modifications" in groups:
+        for name in columns:
+            if name.startswith(NMOD):
+                per_position(name, columns[name])
+        # Caps, linkages and conjugates sit between nucleotides: counted per strand.
+        modification_vocab = vocab["tokens"].get("modification", [])
+        for token in vocab["tokens"].get("modification_non_nucleotide", []):
+            token_id = modification_vocab.index(token)
+            for name in columns:
+                if name.startswith(MOD):
+                    count = (columns[name] == token_id).sum(axis=1)
+                    parts.append((f"{name}_count_{token}", count, False))
+    if "conditions" in groups:
+        for name in columns:
+            if name.startswith(NUM):
+                parts.append((name, columns[name], False))
+            elif name.startswith(CAT):
+                parts.append((name, columns[name], True))
+    for name, values in extra.items():
+        if not name.startswith(FEATURE):
+            continue
+        group = "site" if name.startswith(SITE_FEATURES) else "design"
+        if group in groups:
+            parts.append((name, values, False))
+    if "context" in groups and TARGET_CONTEXT in extra:
+        per_position(TARGET_CONTEXT, extra[TARGET_CONTEXT])
+    if not parts:
+        raise InputError(f"the tabular model's feature groups {groups} give no feature here")
+    matrix = np.column_stack([values.astype(np.float32) for _, values, _ in parts])
+    return matrix, [p[0] for p in parts], np.array([p[2] for p in parts])
+
+
+def _estimator(task_type: str, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    estimator = (
+        HistGradientBoostingRegressor
+        if task_type == "regression"
+        else HistGradientBoostingClassifier
+    )
+    return estimator(
+        learning_rate=config.learning_rate,
+        max_iter=rounds,
+        max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization,
+        categorical_features=categorical,
+        early_stopping=stop,
+        n_iter_no_change=config.n_iter_no_change,
+        random_state=0,
+    )
+
+
+def predict_tabular(model: Any, matrix: np.ndarray) -> np.ndarray:
+    """Regression values, or the probability of the positive class."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(matrix)[:, 1]
+    return model.predict(matrix)
+
+
+def _staged(model: Any, matrix: np.ndarray):
+    if hasattr(model, "staged_predict_proba"):
+        return (p[:, 1] for p in model.staged_predict_proba(matrix))
+    return model.staged_predict(matrix)
+
+
+def train_tabular_fold(
+    *,
+    kind: TaskKind,
+    arch: str,
+    model_params: dict[str, Any],
+    settings: dict[str, Any],
+    train_columns: dict[str, np.ndarray],
+    test_columns: dict[str, np.ndarray],
+    train_features: dict[str, np.ndarray] | None,
+    test_features: dict[str, np.ndarray] | None,
+    vocab: dict[str, Any],
+    fold: int,
+    out_model: Path,
+    out_history: Path,
+    out_predictions: Path,
+) -> dict[str, Any]:
+    """Fit one fold; write the model (joblib), per-round history and predictions.
+
+    `settings` are the task's training settings: `loss` (mse or threshold_weighted),
+    `target_clip` and `threads` apply here.
+    """
+    config = make_config("gbm", model_params, f"architectures.{arch}")
+    metric_options = vocab_metric_options(vocab)
+    loss = settings.get("loss", "mse")
+    if loss not in ("mse", "threshold_weighted"):
+        raise InputError(f"architectures.{arch}: the tabular model has no {loss!r} loss")
+    fold_of_row = train_columns[FOLD]
+    valid_rows = np.flatnonzero(fold_of_row == fold)
+    train_rows = np.flatnonzero(fold_of_row != fold)
+    if len(valid_rows) == 0 or len(train_rows) == 0:
+        raise InputError(
+            f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
+        )
+    matrix, names, categorical = feature_matrix(
+        train_columns, train_features, config.features, vocab
+    )
+    test_matrix, _, _ = feature_matrix(test_columns, test_features, config.features, vocab)
+    # A feature never known in training (e.g. flank GC without any target sequence) carries
+    # nothing, and scikit-learn cannot bin it: a constant instead, never split on.
+    unknown = np.isnan(matrix[train_rows]).all(axis=0)
+    matrix[:, unknown], test_matrix[:, unknown] = 0.0, 0.0
+    targets = train_columns[TARGET]
+    fitted = clip_target(targets, settings.get("target_clip"))
+    threshold = metric_options.get("threshold", SIRNA_THRESHOLD)
+    weights = row_weights(loss, targets, threshold if kind.task_type == "regression" else None)
+    weight = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
+    log.info("%d features (%d categorical): %s", len(names), categorical.sum(), ", ".join(names))
+
+    started = time.perf_counter()
+    probe = _estimator(kind.task_type, config, categorical, config.max_iter, stop=True)
+    probe.fit(
+        matrix[train_rows], fitted[train_rows], weight(train_rows),
+        X_val=matrix[valid_rows], y_val=fitted[valid_rows], sample_weight_val=weight(valid_rows),
+    )  # fmt: skip
+    rounds_fitted = probe.n_iter_
+    every = max(1, rounds_fitted // HISTORY_POINTS)
+    history: list[dict[str, Any]] = []
+    best_round, best_metrics = 0, None
+    train_stages = _staged(probe, matrix[train_rows])
+    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows]), start=1):
+        train_predicted = next(train_stages)
+        if round_ % every and round_ != rounds_fitted:
+            continue
+        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted, **metric_options)
+        history.append({
+            "epoch": round_,
+            "train_loss": float(np.mean((train_predicted - fitted[train_rows]) ** 2)),
+            **{f"valid_{k}": v for k, v in metrics.items()},
+            "learning_rate": config.learning_rate,
+            "seconds": time.perf_counter() - started,
+        })  # fmt: skip
+        metric = kind.selection_metric
+        if is_better(
+            metric, metrics[metric], None if best_metrics is None else best_metrics[metric]
+        ):
+            best_round, best_metrics = round_, metrics
+    assert best_metrics is not None
+    # Refit with the kept number of rounds: without early stopping nothing is random, so these
+    # are the probe's first `best_round` trees, and the saved model is the one evaluated.
+    model = _estimator(kind.task_type, config, categorical, best_round, stop=False)
+    model.fit(matrix[train_rows], fitted[train_rows], weight(train_rows))
+    with atomic_path(out_model) as tmp:
+        joblib.dump(
+            {"model": model, "arch": arch, "params": asdict(config), "feature_names": names,
+             "fold": fold, "rounds": best_round, "task_type": kind.task_type},
+            tmp,
+        )  # fmt: skip
+    write_history(history, out_history)
+    write_fold_predictions(
+        out_predictions,
+        fold,
+        valid=(
+            train_columns[ROW_ID][valid_rows],
+            predict_tabular(model, matrix[valid_rows]),
+            targets[valid_rows],
+        ),
+        test=(test_columns[ROW_ID], predict_tabular(model, test_matrix), test_columns[TARGET]),
+    )
+    return {
+        "fold": fold, "best_epoch": best_round, "epochs_run": rounds_fitted,
+        "features": len(names), **best_metrics,
+    }  # fmt: skip

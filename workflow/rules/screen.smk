@@ -1,0 +1,48 @@
+rule cross_evaluate:
+    input:
+        unpack(cross_inputs),
+    output:
+        scores=f"{CROSS_DIR}/predictions.parquet",
+        csv=f"{CROSS_DIR}/leaderboard.csv",
+        md=report(
+            f"{CROSS_DIR}/leaderboard.md",
+            category="cross-dataset",
+            subcategory="{pair}",
+        ),
+    log:
+        "logs/cross/{pair}.log",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        pair=cross_pair,
+        members=cross_members,
+        evaluated=cross_evaluated_task,
+    script:
+        "../scripts/cross_evaluate.py"
+
+
+rule screen_transcript:
+    input:
+        unpack(screen_inputs),
+    output:
+        table=f"{SCREEN_DIR}/candidates.csv",
+        plot=report(
+            f"{SCREEN_DIR}/knockdown.png",
+            category="virtual screening",
+            subcategory="{screen}",
+        ),
+    log:
+        "logs/screen/{screen}.log",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        screen=screen_config,
+        members=screen_members,
+        task=screen_task,
+    script:
+        "../scripts/screen.py"
+
+
+rule screen:
+    input:
+        all_screens(),

@@ -1,0 +1,57 @@
+"""Cross-dataset evaluation: one task's trained models score every labelled row of another."""
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from dlgenomics.encode import standard_tables
+from dlgenomics.ensemble import read_weights
+from dlgenomics.evaluate import score_board, write_leaderboard
+from dlgenomics.files import atomic_path
+from dlgenomics.inference import score_rows
+from dlgenomics.schema import read_vocab
+from dlgenomics.steps import run_step
+from dlgenomics.tasks import TASK_KINDS, metric_options
+
+
+def main() -> None:
+    pair, members, evaluated = (
+        snakemake.params.pair,
+        snakemake.params.members,
+        snakemake.params.evaluated,
+    )
+    kind = TASK_KINDS[evaluated["kind"]]
+    files = {Path(p).name: Path(p) for p in snakemake.input.raw}
+    _, frames = standard_tables(evaluated["kind"], files, evaluated["data"])
+    rows = pd.concat(frames.values(), ignore_index=True)  # every labelled row counts here
+    rows = rows[rows["target"].notna()].reset_index(drop=True)
+    folds = len(snakemake.input.models) // len(members)
+    models = {
+        name: [Path(p) for p in snakemake.input.models[i * folds : (i + 1) * folds]]
+        for i, name in enumerate(members)
+    }
+    weights_file, spec_file = snakemake.input.get("weights"), snakemake.input.get("spec")
+    weights = read_weights(Path(weights_file)) if weights_file else None
+    spec = json.loads(Path(spec_file).read_text()) if spec_file else None
+    scores = score_rows(
+        rows, models, read_vocab(Path(snakemake.input.vocab)), spec, weights,
+        f"task {evaluated['name']} scored by {pair['train']}",
+    )  # fmt: skip
+    with atomic_path(Path(snakemake.output.scores)) as tmp:
+        scores.to_parquet(tmp, index=False)
+    names = [*models, *(["ensemble"] if weights else [])]
+    board = score_board(
+        scores, names, kind.metric_family, kind.selection_metric,
+        metric_options(evaluated["data"]),
+    )  # fmt: skip
+    title = (
+        f"{snakemake.wildcards.pair}: trained on {pair['train']}, evaluated on every labelled "
+        f"row of {evaluated['name']} (ranked by {kind.selection_metric})"
+    )
+    write_leaderboard(board, title, Path(snakemake.output.csv), Path(snakemake.output.md))
+    logging.info("\n%s", board.to_string(index=False))
+
+
+run_step(main, snakemake.log[0])
