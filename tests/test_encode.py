@@ -10,7 +10,7 @@ from conftest import REPO, encode_outputs, encode_settings
 from dlgenomics import InputError
 from dlgenomics.config import load_config
 from dlgenomics.download import fetch_file
-from dlgenomics.encode import MISSING_CATEGORY, encode_task
+from dlgenomics.encode import MISSING_CATEGORY, encode_frame, encode_task, standard_tables
 from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, read_tensors, read_vocab
 from dlgenomics.tokens import decode_nucleotides
 
@@ -114,3 +114,17 @@ def test_real_competition_encoding_is_deterministic(mirror, tmp_path):
     genes = pd.read_csv(files["train_data.csv"], usecols=["gene_target_symbol_name"]).squeeze()
     fold_by_gene = pd.Series(train[FOLD]).groupby(genes.to_numpy()).nunique()
     assert (fold_by_gene == 1).all()  # no gene in two folds
+
+
+def test_new_rows_encode_with_a_saved_vocabulary(sirna_files, tmp_path):
+    # vocab.json is written with sorted keys, so derived columns (kmer_*, nmod_*) may come
+    # before the ones they derive from: new rows (screens, other datasets) must still encode.
+    out = encode_outputs(tmp_path)
+    encode_task("sirna_competition", sirna_files, TASK, out)
+    _, frames = standard_tables("sirna_competition", sirna_files, TASK)
+    saved = read_vocab(out["vocab"])
+    assert list(saved["columns"]) == sorted(saved["columns"])
+    columns, _ = encode_frame(frames["test"], saved, "test table", allow_n=False)
+    written = read_tensors(out["test"])
+    for name in saved["columns"]:
+        np.testing.assert_array_equal(columns[name], written[name])

@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics.ensemble import CROSS_FIT_PARTS, build_ensemble, cross_fit_groups, fit_weights
+from dlgenomics.ensemble import (
+    CROSS_FIT_PARTS,
+    build_ensemble,
+    cross_fit_groups,
+    fit_calibration,
+    fit_weights,
+)
+from dlgenomics.metrics import official_score
 
 
 def test_weights_recover_a_known_mixture():
@@ -60,14 +67,15 @@ def test_cross_fitted_predictions_only_use_weights_from_other_folds(tmp_path):
         "good": _write_member(tmp_path / "good.parquet", good, np.ones(3), target, folds),
         "other": _write_member(tmp_path / "other.parquet", other, np.zeros(3), target, folds),
     }
-    oof, test, weights = build_ensemble(members)
-    fold0 = weights["cross_fit_weights"][0]
+    oof, test, fit = build_ensemble(members)
+    fold0 = fit["cross_fitted"][0]["weights"]
     assert fold0["other"] > 0.9  # fitted on fold 1 only
     np.testing.assert_allclose(
         oof["prediction"][:100], fold0["good"] * good[:100] + fold0["other"] * other[:100]
     )
-    # The test rows use the weights fitted on every out-of-fold row.
-    final = weights["weights"]
+    # The test rows use the weights fitted on every out-of-fold row; no metric, no calibration.
+    final = fit["weights"]
+    assert (fit["offset"], fit["slope"]) == (0.0, 1.0)
     np.testing.assert_allclose(test["prediction"], final["good"] * 1.0 + final["other"] * 0.0)
     assert list(oof["row_id"]) == [f"r{i}" for i in range(200)]
 
@@ -78,3 +86,20 @@ def test_members_must_cover_the_same_rows(tmp_path):
     b = _write_member(tmp_path / "b.parquet", np.ones(3), np.ones(2), np.ones(3), folds[:3])
     with pytest.raises(Exception, match="rows differ"):
         build_ensemble({"a": a, "b": b})
+
+
+def test_calibration_moves_shrunken_predictions_back_over_the_threshold():
+    # An average of noisy members lies too close to the mean: few rows fall below 30%, so the
+    # official score's F1 part suffers. Stretching around the mean recovers effective rows.
+    rng = np.random.default_rng(4)
+    target = rng.uniform(0, 100, 2000)
+    shrunk = 50 + 0.4 * (target - 50) + rng.normal(0, 3, 2000)
+
+    def score(y, p):
+        return official_score(y, p)["score"]
+
+    offset, slope = fit_calibration(shrunk, target, score)
+    assert slope > 1.5
+    assert score(target, offset + slope * shrunk) > score(target, shrunk) + 0.1
+    # Already-calibrated predictions keep (0, 1) unless something is really better.
+    assert fit_calibration(target, target, score) == (0.0, 1.0)

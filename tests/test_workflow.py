@@ -48,14 +48,16 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
     default = str(REPO / "config" / "config.yaml")
     result = snakemake("-n", "--configfile", default, workdir=tmp_path, mirror=mirror)
     assert result.returncode == 0, result.stderr[-2000:]
-    stats = result.stdout.split("Job stats:")[1]
-    counts = dict(line.split() for line in stats.splitlines()[3:12])
-    # siRNA tasks: 10 architectures on 5 gene folds and on 1 random hold-out; primer: 8 on 5
-    # folds; one encoder pretrained per task for the transfer-learning architecture.
+    stats = result.stdout.split("Job stats:")[1].split("\n\n")[0]
+    counts = dict(line.split() for line in stats.splitlines()[3:])
+    # siRNA tasks: 13 networks and 2 gradient-boosting models on 5 gene folds and on 1 random
+    # hold-out; primer: 8 networks and 1 gradient-boosting model on 5 folds. One encoder
+    # pretrained per task for transfer learning; features and the LDHA screen for siRNA.
     assert counts == {
-        "download": "5", "encode": "3", "pretrain": "3", "train": str(10 * 5 + 10 * 1 + 8 * 5),
-        "evaluate": str(10 + 10 + 8), "leaderboard": "3", "submission": "3", "all": "1",
-        "total": "146",
+        "download": "5", "encode": "3", "features": "2", "pretrain": "3",
+        "train": str(13 * 5 + 13 * 1 + 8 * 5), "train_tabular": str(2 * 5 + 2 * 1 + 1 * 5),
+        "evaluate": str(15 + 15 + 9), "ensemble": "3", "leaderboard": "3", "submission": "3",
+        "screen_transcript": "1", "all": "1", "total": "198",
     }  # fmt: skip
 
 
@@ -65,9 +67,10 @@ def test_outputs_exist(tiny_run):
         for name in ("leaderboard.csv", "leaderboard.md", "submission.csv", "provenance.json"):
             assert (root / name).stat().st_size > 0
         for arch in settings["architectures"]:
+            model = "model.joblib" if arch.startswith("gbm") else "model.pt"
             for fold in (0, 1):
                 folder = root / "models" / arch / f"fold{fold}"
-                for name in ("model.pt", "history.csv", "predictions.parquet", "run.json"):
+                for name in (model, "history.csv", "predictions.parquet", "run.json"):
                     assert (folder / name).stat().st_size > 0
                 assert not (folder / "resume.pt").exists()  # removed by the finished job
             for name in ("learning_curves.png", "predictions.png"):
@@ -155,3 +158,77 @@ def test_second_run_has_nothing_to_do(tiny_run, mirror):
                        "--replace-workflow-config", workdir=tiny_run, mirror=mirror)  # fmt: skip
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_leaderboards_rank_every_architecture_and_the_ensemble(tiny_run):
+    for task, settings in TINY["tasks"].items():
+        board = pd.read_csv(tiny_run / f"results/{task}/leaderboard.csv")
+        expected = set(settings["architectures"])
+        if len(expected) > 1:  # a one-architecture task has no ensemble
+            expected.add("ensemble")
+        assert set(board["architecture"]) == expected, task
+    weights = json.loads((tiny_run / "results/sirna/ensemble/weights.json").read_text())
+    assert set(weights["members"]) == set(TINY["tasks"]["sirna"]["architectures"])
+    assert sum(weights["weights"].values()) == pytest.approx(1.0)
+    assert min(weights["weights"].values()) >= 0
+    # The ensemble's out-of-fold rows are exactly the members' out-of-fold rows.
+    ensemble = pd.read_parquet(tiny_run / "results/sirna/ensemble/predictions.parquet")
+    member = pd.read_parquet(tiny_run / "results/sirna/evaluation/mlp/predictions.parquet")
+    for role in ("oof", "test"):
+        assert sorted(ensemble[ensemble["role"] == role]["row_id"]) == sorted(
+            member[member["role"] == role]["row_id"]
+        )
+
+
+def test_features_flag_rows_without_a_target_site(tiny_run):
+    log = (tiny_run / "logs/features/sirna.log").read_text()
+    assert "rows flagged: target sequence missing" in log
+    features = read_tensors(tiny_run / "results/sirna/features/train.parquet", required=("row_id",))
+    encoded = read_tensors(tiny_run / "results/sirna/encoded/train.parquet")
+    np.testing.assert_array_equal(features["row_id"], encoded["row_id"])
+    # Most competition guides have an exact site in their gene's mRNA.
+    assert features["feat_site_found"].mean() > 0.8
+
+
+def test_user_table_is_mapped_trained_and_reported(tiny_run):
+    board = pd.read_csv(tiny_run / "results/lab/leaderboard.csv")
+    # Efficacy labels: correlations and ranking of effective rows, no official score.
+    assert {"oof_spearman", "oof_pearson", "oof_auroc", "oof_auprc"} <= set(board.columns)
+    assert "oof_score" not in board.columns
+    assert board["oof_spearman"].max() > 0.3
+    vocab = json.loads((tiny_run / "results/lab/encoded/vocab.json").read_text())
+    assert vocab["metric_options"] == {"threshold": 30.0, "official": False}
+    submission = pd.read_csv(tiny_run / "results/lab/submission.csv")
+    assert len(submission) == 99 and np.isfinite(submission["prediction"]).all()
+
+
+def test_cross_dataset_pair_scores_every_labelled_row(tiny_run):
+    board = pd.read_csv(tiny_run / "results/cross/sirna_to_lab/leaderboard.csv")
+    trained = set(TINY["tasks"]["sirna"]["architectures"])
+    assert set(board["architecture"]) == trained | {"ensemble"}
+    assert (board["rows"] == 396).all()  # every labelled row of the example table
+    assert np.isfinite(board["spearman"]).all()
+    scores = pd.read_parquet(tiny_run / "results/cross/sirna_to_lab/predictions.parquet")
+    assert len(scores) == 396 and np.isfinite(scores[sorted(trained)].to_numpy()).all()
+    log = (tiny_run / "logs/cross/sirna_to_lab.log").read_text()
+    filled = log.split("filled as missing: ")[1].splitlines()[0].split(", ")
+    assert sorted(filled) == ["mod_antisense", "mod_sense"]  # the example table has none
+
+
+def test_screen_scores_every_site_of_the_transcript(tiny_run):
+    transcript = "".join(
+        line.strip()
+        for line in (REPO / "tests/data/short_transcript.fa").read_text().splitlines()
+        if not line.startswith(">")
+    )
+    table = pd.read_csv(tiny_run / "results/screen/short/candidates.csv")
+    sites = len(transcript) - 19 + 1
+    assert sorted(table["position"]) == list(range(1, sites + 1))
+    assert list(table["rank"]) == list(range(1, sites + 1))
+    assert table["predicted_ensemble"].is_monotonic_increasing
+    for _, row in table.iterrows():
+        start = row["position"] - 1
+        assert row["target_site"] == transcript[start : start + 19]
+    assert np.isfinite(table.filter(like="predicted_").to_numpy()).all()
+    plot = tiny_run / "results/screen/short/knockdown.png"
+    assert plot.read_bytes()[:4] == b"\x89PNG"

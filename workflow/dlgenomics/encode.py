@@ -101,7 +101,11 @@ def encode_frame(
     """One standard table -> tensor columns, plus counts of what was mapped to unknown."""
     out: dict[str, np.ndarray] = {ROW_ID: frame[ROW_ID].astype(str).to_numpy()}
     unknown: dict[str, Any] = {}
-    for column, spec in vocab["columns"].items():
+    # k-mers and aligned modifications derive from other columns: those come first, whatever
+    # the vocabulary's order (vocab.json is written with sorted keys).
+    derived = (KMER, NMOD)
+    in_order = sorted(vocab["columns"].items(), key=lambda item: item[0].startswith(derived))
+    for column, spec in in_order:
         if column.startswith(SEQ):
             out[column] = tokens.encode_nucleotides(
                 frame[column], spec["length"], f"{where}: column {column}", allow_n
@@ -140,6 +144,7 @@ def encode_frame(
                     str(k): int(v) for k, v in frame[column][unseen].value_counts().items()
                 }
             out[column] = codes.fillna(0).to_numpy(dtype=np.int16)
+    out = {ROW_ID: out[ROW_ID], **{column: out[column] for column in vocab["columns"]}}
     out[TARGET] = frame[TARGET].to_numpy(dtype=np.float32)
     return out, unknown
 

@@ -1,17 +1,24 @@
-"""Ensembles of architectures: a weighted mean of their predictions, weights fitted on
-out-of-fold predictions.
+"""Ensembles of architectures: a weighted mean of their predictions, fitted on out-of-fold
+predictions, then (regression) an affine calibration fitted on the task's own metric.
 
 Weights are non-negative and sum to one, fitted by least squares (regression values, or
-probabilities for classification: the Brier score). The ensemble's own out-of-fold figure is
-cross-fitted — each validation fold is predicted with weights fitted on the other folds only
-— so it is as honest as the members' figures; with a single hold-out fold, its rows are cut
-into CROSS_FIT_PARTS parts for this. Test predictions use weights fitted on every
-out-of-fold row.
+probabilities for classification: the Brier score). A least-squares average pulls predictions
+towards the mean, which a metric with a threshold punishes — the siRNA official score's F1 and
+range-MAE only count rows predicted below 30% remaining — so a regression ensemble's output is
+then `a + b * mean`, with (a, b) maximising the task's selection metric (kept at (0, 1) unless
+that is beaten).
+
+The ensemble's own out-of-fold figure is cross-fitted — each validation fold is predicted with
+weights and calibration fitted on the other folds only — so it is as honest as the members'
+figures; a single hold-out fold is cut into CROSS_FIT_PARTS random parts for this. Test
+predictions use the fit on every out-of-fold row.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,21 @@ from dlgenomics.files import atomic_path
 
 CROSS_FIT_PARTS = 5
 ENSEMBLE = "ensemble"  # its name in leaderboards; no architecture may take it
+Metric = Callable[[np.ndarray, np.ndarray], float]  # (target, prediction) -> higher is better
+
+
+@dataclass(frozen=True)
+class Combination:
+    """How members' predictions become the ensemble's: offset + slope * (predictions @ w)."""
+
+    weights: dict[str, float]
+    offset: float = 0.0
+    slope: float = 1.0
+
+    def apply(self, predictions: pd.DataFrame) -> np.ndarray:
+        members = list(self.weights)
+        mean = predictions[members].to_numpy(np.float64) @ np.array(list(self.weights.values()))
+        return self.offset + self.slope * mean
 
 
 def fit_weights(predictions: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -51,6 +73,49 @@ def fit_weights(predictions: np.ndarray, target: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
+def fit_calibration(
+    prediction: np.ndarray, target: np.ndarray, metric: Metric
+) -> tuple[float, float]:
+    """(a, b) maximising metric(target, a + b * prediction); (0, 1) unless that is beaten.
+
+    The metric is piecewise flat, so a coarse grid over stretch around the mean prediction and
+    shift (in target standard deviations) comes first, then Nelder–Mead from its best point."""
+    from scipy.optimize import minimize
+
+    center, spread = float(np.mean(prediction)), float(np.std(target)) or 1.0
+
+    def affine(params: np.ndarray) -> tuple[float, float]:
+        stretch, shift = params
+        return center * (1 - stretch) + shift * spread, stretch
+
+    def negative(params: np.ndarray) -> float:
+        offset, slope = affine(params)
+        return -metric(target, offset + slope * prediction)
+
+    grid = [np.array([b, c]) for b in np.linspace(0.5, 3.0, 26) for c in np.linspace(-1, 1, 21)]
+    start = min(grid, key=negative)
+    simplex = start + np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.05]])
+    options = {"initial_simplex": simplex, "xatol": 1e-4, "fatol": 1e-7}
+    result = minimize(negative, start, method="Nelder-Mead", options=options)
+    if -result.fun <= metric(target, prediction):
+        return 0.0, 1.0
+    offset, slope = affine(result.x)
+    return float(offset), float(slope)
+
+
+def fit_combination(
+    predictions: pd.DataFrame, target: np.ndarray, metric: Metric | None
+) -> Combination:
+    """Weights on every column of `predictions`, then the calibration when `metric` is given."""
+    members = list(predictions.columns)
+    weights = fit_weights(predictions.to_numpy(np.float64), target)
+    combination = Combination(dict(zip(members, weights.tolist(), strict=True)))
+    if metric is None:
+        return combination
+    offset, slope = fit_calibration(combination.apply(predictions), target, metric)
+    return Combination(combination.weights, offset, slope)
+
+
 def _member_table(prediction_paths: dict[str, Path], role: str) -> pd.DataFrame:
     """Rows of `role` with one prediction column per member, aligned by row id."""
     table: pd.DataFrame | None = None
@@ -77,49 +142,50 @@ def cross_fit_groups(folds: np.ndarray, seed: int) -> np.ndarray:
 
 
 def build_ensemble(
-    prediction_paths: dict[str, Path], seed: int = 0
+    prediction_paths: dict[str, Path], metric: Metric | None = None, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """(out-of-fold rows, test rows, weights) of the ensemble of the given members'
-    evaluation predictions (`evaluate` outputs: roles oof and test)."""
+    """(out-of-fold rows, test rows, fit) of the ensemble of the members' evaluation
+    predictions (`evaluate` outputs: roles oof and test). With `metric` (regression tasks),
+    the weighted mean is calibrated on it."""
     if len(prediction_paths) < 2:
         raise InputError("an ensemble needs at least two members")
     members = list(prediction_paths)
     oof = _member_table(prediction_paths, "oof")
     test = _member_table(prediction_paths, "test")
-    matrix, target = oof[members].to_numpy(np.float64), oof["target"].to_numpy(np.float64)
+    target = oof["target"].to_numpy(np.float64)
     groups = cross_fit_groups(oof["fold"].to_numpy(), seed)
     cross_fitted = np.empty(len(oof))
     per_group = {}
     for group in np.unique(groups):
         held_out = groups == group
-        weights = fit_weights(matrix[~held_out], target[~held_out])
-        cross_fitted[held_out] = matrix[held_out] @ weights
-        per_group[int(group)] = dict(zip(members, weights.round(4).tolist(), strict=True))
-    final = fit_weights(matrix, target)
+        fitted = fit_combination(oof.loc[~held_out, members], target[~held_out], metric)
+        cross_fitted[held_out] = fitted.apply(oof.loc[held_out, members])
+        per_group[int(group)] = asdict(fitted)
+    final = fit_combination(oof[members], target, metric)
     oof_rows = pd.DataFrame(
         {"row_id": oof.index, "fold": oof["fold"].to_numpy(), "prediction": cross_fitted,
          "target": target}
     )  # fmt: skip
     test_rows = pd.DataFrame(
-        {"row_id": test.index, "fold": -1,
-         "prediction": test[members].to_numpy(np.float64) @ final,
+        {"row_id": test.index, "fold": -1, "prediction": final.apply(test[members]),
          "target": test["target"].to_numpy()}
     )  # fmt: skip
-    weights = {
+    fit = {
         "members": members,
-        "weights": dict(zip(members, final.tolist(), strict=True)),
-        "cross_fit_weights": per_group,
+        **asdict(final),
+        "cross_fitted": per_group,
         "cross_fit_groups": "validation folds" if len(np.unique(oof["fold"])) > 1 else (
             f"{CROSS_FIT_PARTS} random parts of the hold-out (seed {seed})"
         ),
     }  # fmt: skip
-    return oof_rows, test_rows, weights
+    return oof_rows, test_rows, fit
 
 
-def write_weights(weights: dict[str, Any], path: Path) -> None:
+def write_combination(fit: dict[str, Any], path: Path) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(weights, indent=1) + "\n")
+        tmp.write_text(json.dumps(fit, indent=1) + "\n")
 
 
-def read_weights(path: Path) -> dict[str, float]:
-    return json.loads(Path(path).read_text())["weights"]
+def read_combination(path: Path) -> Combination:
+    fit = json.loads(Path(path).read_text())
+    return Combination(fit["weights"], fit["offset"], fit["slope"])

@@ -20,6 +20,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.encode import encode_frame
+from dlgenomics.ensemble import ENSEMBLE, Combination
 from dlgenomics.features import sirna_features
 from dlgenomics.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
 from dlgenomics.tabular import feature_matrix, predict_tabular
@@ -74,9 +75,12 @@ def predict_member(
         if Path(path).suffix == ".joblib":
             saved = joblib.load(path)
             matrix, names, _ = feature_matrix(columns, features, saved["params"]["features"], vocab)
-            if names != saved["feature_names"]:
-                raise InputError(f"{path}: the new rows do not give the features it was trained on")
-            predictions.append(predict_tabular(saved["model"], matrix))
+            missing = sorted(set(saved["feature_names"]) - set(names))
+            if missing:
+                raise InputError(f"{path}: the new rows lack features it was trained on: {missing}")
+            # Columns in the order the model was trained on, whatever order they came in.
+            order = [names.index(name) for name in saved["feature_names"]]
+            predictions.append(predict_tabular(saved["model"], matrix[:, order]))
         else:
             from dlgenomics.checkpoint import load_model, predict, to_tensors
 
@@ -92,18 +96,18 @@ def score_rows(
     members: dict[str, list[Path]],
     vocab: dict[str, Any],
     feature_spec: dict[str, Any] | None,
-    weights: dict[str, float] | None,
+    ensemble: Combination | None,
     where: str,
 ) -> pd.DataFrame:
-    """One column of predictions per member, plus `ensemble` when weights are given, for the
-    rows of `frame` (a standard table); `row_id` and `target` kept."""
+    """One column of predictions per member, plus `ensemble` when its combination is given,
+    for the rows of `frame` (a standard table); `row_id` and `target` kept."""
     columns, features = encode_rows(frame, vocab, feature_spec, where)
     scores = pd.DataFrame({ROW_ID: columns[ROW_ID], TARGET: columns[TARGET]})
     for name, paths in members.items():
         scores[name] = predict_member(paths, columns, features, vocab)
-    if weights:
-        missing = sorted(set(weights) - set(members))
+    if ensemble is not None:
+        missing = sorted(set(ensemble.weights) - set(members))
         if missing:
             raise InputError(f"ensemble members {missing} were not scored")
-        scores["ensemble"] = sum(w * scores[name] for name, w in weights.items())
+        scores[ENSEMBLE] = ensemble.apply(scores)
     return scores

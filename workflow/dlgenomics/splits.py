@@ -78,3 +78,14 @@ def assign_folds(
     for k, (_, valid) in enumerate(splits):
         fold[valid] = k
     return fold
+
+
+def fold_rows(fold_of_row: np.ndarray, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows) of one fold; an empty side is an error."""
+    valid_rows = np.flatnonzero(fold_of_row == fold)
+    train_rows = np.flatnonzero(fold_of_row != fold)
+    if len(valid_rows) == 0 or len(train_rows) == 0:
+        raise InputError(
+            f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
+        )
+    return train_rows, valid_rows

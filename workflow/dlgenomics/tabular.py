@@ -38,6 +38,7 @@ from dlgenomics.schema import (
     TARGET_CONTEXT,
     vocab_metric_options,
 )
+from dlgenomics.splits import fold_rows
 from dlgenomics.tasks import TaskKind
 
 log = logging.getLogger(__name__)
@@ -159,12 +160,7 @@ def train_tabular_fold(
     if loss not in ("mse", "threshold_weighted"):
         raise InputError(f"architectures.{arch}: the tabular model has no {loss!r} loss")
     fold_of_row = train_columns[FOLD]
-    valid_rows = np.flatnonzero(fold_of_row == fold)
-    train_rows = np.flatnonzero(fold_of_row != fold)
-    if len(valid_rows) == 0 or len(train_rows) == 0:
-        raise InputError(
-            f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
-        )
+    train_rows, valid_rows = fold_rows(fold_of_row, fold)
     matrix, names, categorical = feature_matrix(
         train_columns, train_features, config.features, vocab
     )

@@ -34,6 +34,7 @@ from dlgenomics.losses import HUBER_DELTA, clip_target, row_weights
 from dlgenomics.metrics import SIRNA_THRESHOLD, is_better, task_metrics
 from dlgenomics.models import build_model
 from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout, vocab_metric_options
+from dlgenomics.splits import fold_rows
 from dlgenomics.tasks import TaskKind
 
 log = logging.getLogger(__name__)
@@ -202,12 +203,7 @@ def train_fold(
     device = prepare_device(settings)
 
     fold_of_row = train_columns[FOLD]
-    valid_rows = np.flatnonzero(fold_of_row == fold)
-    train_rows = np.flatnonzero(fold_of_row != fold)
-    if len(valid_rows) == 0 or len(train_rows) == 0:
-        raise InputError(
-            f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
-        )
+    train_rows, valid_rows = fold_rows(fold_of_row, fold)
     layout = InputLayout.from_vocab(vocab)
     stats = numeric_stats(train_columns, train_rows)
     targets = train_columns[TARGET]

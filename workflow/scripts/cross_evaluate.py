@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from dlgenomics.encode import standard_tables
-from dlgenomics.ensemble import read_weights
+from dlgenomics.ensemble import ENSEMBLE, read_combination
 from dlgenomics.evaluate import score_board, write_leaderboard
 from dlgenomics.files import atomic_path
 from dlgenomics.inference import score_rows
@@ -33,15 +33,15 @@ def main() -> None:
         for i, name in enumerate(members)
     }
     weights_file, spec_file = snakemake.input.get("weights"), snakemake.input.get("spec")
-    weights = read_weights(Path(weights_file)) if weights_file else None
+    ensemble = read_combination(Path(weights_file)) if weights_file else None
     spec = json.loads(Path(spec_file).read_text()) if spec_file else None
     scores = score_rows(
-        rows, models, read_vocab(Path(snakemake.input.vocab)), spec, weights,
+        rows, models, read_vocab(Path(snakemake.input.vocab)), spec, ensemble,
         f"task {evaluated['name']} scored by {pair['train']}",
     )  # fmt: skip
     with atomic_path(Path(snakemake.output.scores)) as tmp:
         scores.to_parquet(tmp, index=False)
-    names = [*models, *(["ensemble"] if weights else [])]
+    names = [*models, *([ENSEMBLE] if ensemble else [])]
     board = score_board(
         scores, names, kind.metric_family, kind.selection_metric,
         metric_options(evaluated["data"]),

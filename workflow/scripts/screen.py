@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dlgenomics import InputError, plots
 from dlgenomics.encode import standard_tables
-from dlgenomics.ensemble import read_weights
+from dlgenomics.ensemble import read_combination
 from dlgenomics.files import atomic_path
 from dlgenomics.inference import score_rows
 from dlgenomics.schema import read_vocab
@@ -59,7 +59,7 @@ def main() -> None:
     scores = score_rows(
         candidate_table(candidates, sequence, screen["conditions"]), models, vocab,
         json.loads(Path(snakemake.input.spec).read_text()),
-        read_weights(Path(snakemake.input.weights)), where,
+        read_combination(Path(snakemake.input.weights)), where,
     )  # fmt: skip
     ranked = rank_candidates(candidates, scores, by="ensemble")
     with atomic_path(Path(snakemake.output.table)) as tmp:
