@@ -228,7 +228,7 @@ def train_fold(
     test_data = _place(test_columns, device)
     train_index = torch.from_numpy(train_rows).to(device)
     valid_data = {k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()}
-    scaled_target = (torch.as_tensor(fitted, device=device) - target_scale[0]) / target_scale[1]
+    scaled_target = (torch.tensor(fitted, device=device) - target_scale[0]) / target_scale[1]
     weights = row_weights(settings.loss, targets, loss_threshold(kind, metric_options))
     row_weight = None if weights is None else torch.as_tensor(weights, device=device)
     auxiliary_target = (
