@@ -136,7 +136,7 @@ def test_competition_submission_keeps_rows_and_columns(tiny_run, mirror):
 
 def test_metrics_are_finite_and_beat_a_constant_predictor(tiny_run):
     board = pd.read_csv(tiny_run / "results/sirna/leaderboard.csv")
-    assert set(board["architecture"]) == set(TINY["tasks"]["sirna"]["architectures"])
+    assert set(board["architecture"]) == {*TINY["tasks"]["sirna"]["architectures"], "ensemble"}
     assert np.isfinite(board.filter(like="oof_").to_numpy()).all()
     oof = pd.read_parquet(tiny_run / "results/sirna/evaluation/mlp/predictions.parquet")
     oof = oof[oof["role"] == "oof"]

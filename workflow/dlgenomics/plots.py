@@ -65,7 +65,11 @@ def screen_plot(table: pd.DataFrame, column: str, top: int, title: str, path: Pa
     """Predicted % mRNA remaining along the transcript; the `top` best sites marked."""
     ordered = table.sort_values("position")
     fig, ax = plt.subplots(figsize=(11, 3.6))
-    ax.plot(ordered["position"], ordered[column], lw=0.6, color="tab:blue")
+    ax.plot(ordered["position"], ordered[column], lw=0.5, color="tab:blue", alpha=0.6,
+            label="each site")  # fmt: skip
+    if len(ordered) > 200:  # long transcripts: where along the mRNA the good regions are
+        smooth = ordered[column].rolling(51, center=True, min_periods=10).median()
+        ax.plot(ordered["position"], smooth, lw=1.4, color="navy", label="running median (51)")
     best = table.nsmallest(top, column)
     ax.scatter(best["position"], best[column], s=14, color="tab:red", zorder=3,
                label=f"best {len(best)} sites")  # fmt: skip
