@@ -125,9 +125,13 @@ def train_inputs(wildcards):
     if needs_pretraining(arch_model(wildcards), arch_params(wildcards)):
         inputs["pretrained"] = f"{PRETRAIN_DIR}/encoder.pt".format(**wildcards)
     if TARGET_CONTEXT in (arch_params(wildcards).get("inputs") or []):
-        inputs["features_train"] = f"{FEATURES}/train.parquet".format(task=wildcards.task)
+        inputs["features_train"] = f"{FEATURES}/train.parquet".format(
+            task=wildcards.task
+        )
         inputs["features_test"] = f"{FEATURES}/test.parquet".format(task=wildcards.task)
-        inputs["features_spec"] = f"{FEATURES}/features.json".format(task=wildcards.task)
+        inputs["features_spec"] = f"{FEATURES}/features.json".format(
+            task=wildcards.task
+        )
     return inputs
 
 
