@@ -63,6 +63,23 @@ def encode_rows(
     return columns, features
 
 
+def labelled_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every labelled row of a task's standard tables, whatever its role (train or test)."""
+    rows = pd.concat(frames.values(), ignore_index=True)
+    return rows[rows[TARGET].notna()].reset_index(drop=True)
+
+
+def member_models(members: list[str], model_paths: list[str | Path]) -> dict[str, list[Path]]:
+    """Model files listed member by member, each member's folds together -> {member: files}."""
+    if not members or len(model_paths) % len(members):
+        raise InputError(f"{len(model_paths)} model files do not split over {len(members)} members")
+    folds = len(model_paths) // len(members)
+    return {
+        name: [Path(p) for p in model_paths[i * folds : (i + 1) * folds]]
+        for i, name in enumerate(members)
+    }
+
+
 def predict_member(
     model_paths: list[Path],
     columns: dict[str, np.ndarray],

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.tables import read_fasta
 from dlgenomics.tasks import SIRNA_TABLE_CONDITIONS
 
 _BASE_LETTERS = "ACGUTacgut"
@@ -264,6 +266,21 @@ def transcript_from_task(frames: dict[str, pd.DataFrame], gene: str, where: str)
     raise InputError(
         f"{where}.transcript.gene: no row of the task targets {gene!r} with a sequence"
     )
+
+
+def choose_transcript(
+    source: dict[str, Any], frames: dict[str, pd.DataFrame], fasta: Path | None, where: str
+) -> tuple[str, str]:
+    """(sequence, name) of the transcript a screen asks for: a gene of the task's own table,
+    or a FASTA record (the first when none is named)."""
+    if source.get("gene"):
+        return transcript_from_task(frames, source["gene"], where), source["gene"]
+    assert fasta is not None
+    records = read_fasta(fasta)
+    record = source.get("record") or next(iter(records))
+    if record not in records:
+        raise InputError(f"{fasta}: no record {record!r} (has: {', '.join(records)})")
+    return records[record], record
 
 
 def template_from_task(

@@ -4,13 +4,11 @@ import json
 import logging
 from pathlib import Path
 
-import pandas as pd
-
 from dlgenomics.encode import standard_tables
 from dlgenomics.ensemble import ENSEMBLE, read_combination
 from dlgenomics.evaluate import score_board, write_leaderboard
 from dlgenomics.files import atomic_path
-from dlgenomics.inference import score_rows
+from dlgenomics.inference import labelled_rows, member_models, score_rows
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
 from dlgenomics.tasks import TASK_KINDS, metric_options
@@ -25,13 +23,8 @@ def main() -> None:
     kind = TASK_KINDS[evaluated["kind"]]
     files = {Path(p).name: Path(p) for p in snakemake.input.raw}
     _, frames = standard_tables(evaluated["kind"], files, evaluated["data"])
-    rows = pd.concat(frames.values(), ignore_index=True)  # every labelled row counts here
-    rows = rows[rows["target"].notna()].reset_index(drop=True)
-    folds = len(snakemake.input.models) // len(members)
-    models = {
-        name: [Path(p) for p in snakemake.input.models[i * folds : (i + 1) * folds]]
-        for i, name in enumerate(members)
-    }
+    rows = labelled_rows(frames)
+    models = member_models(members, snakemake.input.models)
     weights_file, spec_file = snakemake.input.get("weights"), snakemake.input.get("spec")
     ensemble = read_combination(Path(weights_file)) if weights_file else None
     spec = json.loads(Path(spec_file).read_text()) if spec_file else None
