@@ -151,3 +151,26 @@ def test_transformer_rejects_bad_settings():
         build_model("transformer", {"positions": "rotary"}, LAYOUT)
     with pytest.raises(InputError, match="divisible"):
         build_model("transformer", {"dim": 30, "heads": 4}, LAYOUT)
+
+
+def test_tutorial_cnn_has_the_tutorial_keras_layers():
+    # The primer tutorial on 50-bp one-hot DNA: Conv1D(32, 12) -> 39 positions, MaxPooling1D(4)
+    # -> 9, Flatten -> 288, Dense(16), Dense(2, softmax) (here one logit: 17 weights, not 34).
+    dna = InputLayout({"seq_dna": 6}, {"seq_dna": "nucleotide"}, {"seq_dna": 50}, (), {})
+    model = build_model("tutorial_cnn", {}, dna)
+    shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
+    assert shapes == {
+        "convs.seq_dna.weight": (32, 4, 12), "convs.seq_dna.bias": (32,),
+        "dense.weight": (16, 288), "dense.bias": (16,),
+        "out.weight": (1, 16), "out.bias": (1,),
+    }  # fmt: skip
+    assert sum(p.numel() for p in model.parameters()) == 1568 + 4624 + 17
+    # Unknown bases and padding are all-zero one-hot rows: swapping one for the other changes
+    # nothing, while a real base does.
+    ids = torch.full((1, 50), IDS["A"])
+    with torch.no_grad():
+        padded, unknown = ids.clone(), ids.clone()
+        padded[0, 40:] = IDS["<pad>"]
+        unknown[0, 40:] = IDS["<unk>"]
+        assert torch.equal(model({"seq_dna": padded}), model({"seq_dna": unknown}))
+        assert not torch.equal(model({"seq_dna": padded}), model({"seq_dna": ids}))

@@ -35,6 +35,7 @@ SMALL = {
     "transformer": {"dim": 16, "heads": 2, "layers": 1, "head_hidden": 16},
     "gcn": {"dim": 16, "layers": 2, "head_hidden": 16},
     "autoencoder": {"dim": 16, "layers": 2, "head_hidden": 16, "pretrained": False},
+    "tutorial_cnn": {"filters": 8, "kernel_size": 5, "hidden": 8},
 }
 
 

@@ -97,6 +97,17 @@ class AutoencoderConfig:
     mask_fraction: float = 0.15  # share of positions corrupted during pretraining
 
 
+@dataclass
+class TutorialCNNConfig:
+    """The primer tutorial's Keras CNN (models/tutorial_cnn.py), its sizes as defaults."""
+
+    filters: int = 32
+    kernel_size: int = 12
+    pool_size: int = 4
+    hidden: int = 16
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+
+
 # Input groups of the tabular model (dlgenomics.tabular): what each adds is in config/README.md.
 GBM_FEATURE_GROUPS = ("bases", "modifications", "conditions", "design", "site", "context")
 
@@ -129,6 +140,7 @@ CONFIGS: dict[str, type] = {
     "transformer": TransformerConfig,
     "gcn": GCNConfig,
     "autoencoder": AutoencoderConfig,
+    "tutorial_cnn": TutorialCNNConfig,
     "gbm": GBMConfig,
 }
 TABULAR = frozenset({"gbm"})  # trained by dlgenomics.tabular (rule train_tabular), not torch

@@ -14,6 +14,7 @@ from dlgenomics.models.gcn import GCN
 from dlgenomics.models.lstm import LSTM
 from dlgenomics.models.mlp import MLP
 from dlgenomics.models.transformer import Transformer
+from dlgenomics.models.tutorial_cnn import TutorialCNN
 from dlgenomics.schema import InputLayout
 
 ARCHITECTURES: dict[str, type[GenomicsModel]] = {
@@ -24,6 +25,7 @@ ARCHITECTURES: dict[str, type[GenomicsModel]] = {
     "transformer": Transformer,
     "gcn": GCN,
     "autoencoder": Autoencoder,
+    "tutorial_cnn": TutorialCNN,
 }
 
 
