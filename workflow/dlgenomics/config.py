@@ -16,14 +16,6 @@ from dlgenomics.ensemble import ENSEMBLE
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
 
-def _training_keys() -> tuple[str, ...]:
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
-    return tuple(schema["properties"]["training"]["properties"])
-
-
-TRAINING_KEYS = _training_keys()  # every key `training` (and its overrides) may hold
-
-
 def _with_defaults(validator_class: type) -> type:
     """A validator that writes each property's `default` into the instance before checking it."""
     check_properties = validator_class.VALIDATORS["properties"]
@@ -56,7 +48,9 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
     if errors:
         error = errors[0]
         raise InputError(f"{source}: {_key_path(error.absolute_path)}: {error.message}")
-    _check_cross_references(config, source)
+    # Every key `training` may hold; task and architecture overrides may hold no other.
+    training_keys = set(schema["properties"]["training"]["properties"])
+    _check_cross_references(config, source, training_keys)
     _check_cross_dataset_and_screens(config, source)
     return config
 
@@ -65,7 +59,7 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
 VARIANT_KEYS = ("model", "multitask", "training")
 
 
-def _check_cross_references(config: dict[str, Any], source: str) -> None:
+def _check_cross_references(config: dict[str, Any], source: str, training_keys: set[str]) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
     from dlgenomics.architectures import CONFIGS, make_config
     from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config
@@ -80,7 +74,6 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
             known = sorted(set(CONFIGS) | set(config["architectures"]))
             raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
 
-    training_keys = set(TRAINING_KEYS)
     for name in config["architectures"]:
         check_arch(name, f"{source}: architectures.{name}")
         for key in set(config["architectures"][name].get("training", {})) - training_keys:

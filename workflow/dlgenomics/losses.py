@@ -12,12 +12,23 @@ the scale of plain MSE.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from dlgenomics.metrics import SIRNA_THRESHOLD
 
 REGRESSION_LOSSES = ("mse", "huber", "threshold_weighted")
 HUBER_DELTA = 1.0  # in standard deviations of the training target (targets are standardised)
 THRESHOLD_EXTRA_WEIGHT = 2.0
 THRESHOLD_WIDTH = 5.0  # target units (% remaining) over which the weight rises
+
+
+def loss_threshold(metric_family: str, metric_options: dict[str, Any]) -> float | None:
+    """The efficacy threshold (% remaining) that threshold-weighted losses lean on."""
+    if "threshold" in metric_options:
+        return float(metric_options["threshold"])
+    return SIRNA_THRESHOLD if metric_family == "sirna" else None
 
 
 def row_weights(loss: str, target: np.ndarray, threshold: float | None) -> np.ndarray | None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.tables import read_fasta
+from dlgenomics.target_site import to_dna
 from dlgenomics.tasks import SIRNA_TABLE_CONDITIONS
 
 _BASE_LETTERS = "ACGUTacgut"
@@ -26,7 +27,6 @@ _BASE_LETTERS = "ACGUTacgut"
 _UPPER, _LOWER = "{B}", "{b}"
 _RNA = "ACGU"
 _TRANSCRIPT_LETTERS = frozenset("ACGTUNacgtun")
-_TO_DNA = str.maketrans("acgtunU", "ACGTTNT")
 _COLUMNS = ["position", "target_site", "sense", "antisense", "mod_sense", "mod_antisense"]
 
 
@@ -225,7 +225,7 @@ def candidate_duplexes(
         return _empty()
     extent = max(guide_length, sense_length)
     # Padding with A makes the guide read U beyond the 5′ end, and its sense partner A.
-    padded = "A" * (extent - site_length) + transcript.translate(_TO_DNA)
+    padded = "A" * (extent - site_length) + to_dna(transcript)
     chars = np.frombuffer(padded.encode("ascii"), dtype=np.uint8)
     segments = np.lib.stride_tricks.sliding_window_view(chars, extent)  # (windows, extent)
     keep = np.flatnonzero(~(segments == ord("N")).any(axis=1))

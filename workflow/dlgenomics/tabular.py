@@ -23,8 +23,8 @@ import numpy as np
 from dlgenomics import InputError
 from dlgenomics.architectures import GBMConfig, make_config
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
-from dlgenomics.losses import clip_target, row_weights
-from dlgenomics.metrics import SIRNA_THRESHOLD, is_better, task_metrics
+from dlgenomics.losses import clip_target, loss_threshold, row_weights
+from dlgenomics.metrics import is_better, task_metrics
 from dlgenomics.schema import (
     CAT,
     FEATURE,
@@ -171,8 +171,7 @@ def train_tabular_fold(
     matrix[:, unknown], test_matrix[:, unknown] = 0.0, 0.0
     targets = train_columns[TARGET]
     fitted = clip_target(targets, settings.get("target_clip"))
-    threshold = metric_options.get("threshold", SIRNA_THRESHOLD)
-    weights = row_weights(loss, targets, threshold if kind.task_type == "regression" else None)
+    weights = row_weights(loss, targets, loss_threshold(kind.metric_family, metric_options))
     weight = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
     log.info("%d features (%d categorical): %s", len(names), categorical.sum(), ", ".join(names))
 

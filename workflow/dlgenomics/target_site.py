@@ -25,13 +25,14 @@ for _code, _base in enumerate("ACGTN"):
 _BLOCK_CELLS = 1 << 23
 
 
-def _dna(sequence: str) -> str:
+def to_dna(sequence: str) -> str:
+    """Upper-case DNA letters (U and u read as T; N stays N)."""
     return sequence.translate(_TO_DNA)
 
 
 def reverse_complement(sequence: str) -> str:
     """DNA reverse complement of an RNA or DNA sequence (upper case; N stays N)."""
-    return _dna(sequence).translate(_COMPLEMENT)[::-1]
+    return to_dna(sequence).translate(_COMPLEMENT)[::-1]
 
 
 def _first_bad(values: pd.Series, allowed: str) -> tuple[int, str] | None:
@@ -122,7 +123,7 @@ def locate_sites(
     lengths = np.zeros(n, dtype=np.int64)
     guide_text = guides.to_numpy()
     for t, raw in enumerate(unique_transcripts):
-        transcript = _dna(raw.upper())
+        transcript = to_dna(raw.upper())
         rows = np.flatnonzero(transcript_ids == t)
         lengths[rows] = len(transcript)
         if len(transcript) < SITE_LENGTH:
@@ -181,7 +182,7 @@ def flank_sequences(
     padding = "N" * flank
     starts = positions.fillna(-1).to_numpy(dtype=np.int64)
     transcript_ids, unique_transcripts = pd.factorize(transcripts)
-    padded = [padding + _dna(str(raw).upper()) + padding for raw in unique_transcripts]
+    padded = [padding + to_dna(str(raw).upper()) + padding for raw in unique_transcripts]
     out = []
     for row, (t, start) in enumerate(zip(transcript_ids, starts, strict=True)):
         if t < 0 or start == -1 or len(padded[t]) == 2 * flank:  # missing or empty transcript

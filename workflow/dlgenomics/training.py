@@ -30,8 +30,8 @@ from dlgenomics import InputError
 from dlgenomics.architectures import make_config
 from dlgenomics.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
-from dlgenomics.losses import HUBER_DELTA, clip_target, row_weights
-from dlgenomics.metrics import SIRNA_THRESHOLD, is_better, task_metrics
+from dlgenomics.losses import HUBER_DELTA, clip_target, loss_threshold, row_weights
+from dlgenomics.metrics import is_better, task_metrics
 from dlgenomics.models import build_model
 from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout, vocab_metric_options
 from dlgenomics.splits import fold_rows
@@ -122,13 +122,6 @@ def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, to
                 f"encoded table needs {needed / 2**30:.1f} GiB, more than half the free GPU memory"
             )
     return to_tensors(columns, device)
-
-
-def loss_threshold(kind: TaskKind, metric_options: dict[str, Any]) -> float | None:
-    """The efficacy threshold (% remaining) that threshold-weighted losses lean on."""
-    if "threshold" in metric_options:
-        return float(metric_options["threshold"])
-    return SIRNA_THRESHOLD if kind.metric_family == "sirna" else None
 
 
 def regression_loss(
@@ -229,7 +222,9 @@ def train_fold(
     train_index = torch.from_numpy(train_rows).to(device)
     valid_data = {k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()}
     scaled_target = (torch.tensor(fitted, device=device) - target_scale[0]) / target_scale[1]
-    weights = row_weights(settings.loss, targets, loss_threshold(kind, metric_options))
+    weights = row_weights(
+        settings.loss, targets, loss_threshold(kind.metric_family, metric_options)
+    )
     row_weight = None if weights is None else torch.as_tensor(weights, device=device)
     auxiliary_target = (
         torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
