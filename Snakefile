@@ -1,5 +1,6 @@
 # dlgenomics: download -> encode (+ siRNA features) -> train (task x architecture x fold) ->
-# evaluate -> ensemble -> leaderboard, submission; cross-dataset evaluation; virtual screens.
+# evaluate -> ensemble -> leaderboard, submission, figures; interpretation of the best network;
+# cross-dataset evaluation; virtual screens. Simulated tasks start at `simulate`.
 # Configuration: config/config.yaml (documented in config/README.md); run `snakemake -n` to plan.
 from snakemake.utils import min_version
 
@@ -24,3 +25,4 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/submission.smk"
 include: "workflow/rules/screen.smk"
+include: "workflow/rules/interpret.smk"

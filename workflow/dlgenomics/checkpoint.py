@@ -68,14 +68,18 @@ def predict(
     columns: dict[str, torch.Tensor],
     batch_size: int = 1024,
 ) -> np.ndarray:
-    """Predictions in the target's own units (regression) or probabilities (binary)."""
+    """Predictions in the target's own units (regression), probabilities (binary), or one
+    probability per label, (n, K) (multilabel)."""
     model.eval()
     n_rows = len(next(iter(columns.values())))
     outputs = []
     for start in range(0, n_rows, batch_size):
         batch = {k: v[start : start + batch_size] for k, v in columns.items()}
-        outputs.append(model(batch).float()[:, 0])
-    raw = torch.cat(outputs) if outputs else torch.zeros(0)
+        outputs.append(model(batch).float())
+    raw = torch.cat(outputs) if outputs else torch.zeros(0, checkpoint["n_outputs"])
+    if checkpoint["task_type"] == "multilabel":
+        return torch.sigmoid(raw).cpu().numpy()
+    raw = raw[:, 0]  # the auxiliary head of multi-task models is for training only
     if checkpoint["task_type"] == "binary":
         return torch.sigmoid(raw).cpu().numpy()
     mean, std = checkpoint["target_scale"]

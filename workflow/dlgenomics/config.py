@@ -61,7 +61,7 @@ VARIANT_KEYS = ("model", "multitask", "training")
 
 def _check_cross_references(config: dict[str, Any], source: str, training_keys: set[str]) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
-    from dlgenomics.architectures import CONFIGS, make_config
+    from dlgenomics.architectures import CONFIGS, TABULAR, make_config
     from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config
 
     def check_arch(name: str, where: str) -> None:
@@ -104,6 +104,15 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
                     f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
                     f"in datasets.{task['dataset']}.files"
                 )
+        if kind.task_type == "multilabel" and isinstance(task.get("ensemble"), list):
+            raise InputError(
+                f"{where}.ensemble: ensembles combine one prediction per row and kind "
+                f"{kind.name!r} has several labels; leave `ensemble` out"
+            )
+        if kind.simulated and "simulate" not in task:
+            raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
+        if "simulate" in task and not kind.simulated:
+            raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
         for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
             raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
         for arch in task["architectures"]:
@@ -115,6 +124,11 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
                 raise InputError(
                     f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
                     "(it weights rows by the efficacy threshold)"
+                )
+            if kind.task_type == "multilabel" and model_name(config, arch) in TABULAR:
+                raise InputError(
+                    f"{where}.architectures: {arch} predicts one label per row and kind "
+                    f"{kind.name!r} has several; use a network"
                 )
             if is_multitask(config, arch) and not kind.auxiliary_label:
                 raise InputError(
@@ -185,7 +199,9 @@ def _hyperparameters(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 # Task keys that say how the data is read, split and scored, as opposed to what is trained on
 # it: the data steps' parameters, so that adding an architecture re-runs nothing else.
-TRAINING_CHOICE_KEYS = ("architectures", "model_params", "training", "ensemble")
+TRAINING_CHOICE_KEYS = (
+    "architectures", "model_params", "training", "ensemble", "interpretation",
+)  # fmt: skip
 
 
 def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,8 +212,11 @@ def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:
 def ensemble_members_of(task: Mapping[str, Any]) -> list[str]:
     """The architectures a task's ensemble combines: `ensemble` (a list), all of the task's
     architectures when it is absent or true, none when false or fewer than two."""
+    from dlgenomics.tasks import TASK_KINDS
+
     setting = task.get("ensemble", True)
-    if setting is False:
+    # Ensembles combine one prediction per row; a multi-label task has one per label.
+    if setting is False or TASK_KINDS[task["kind"]].task_type == "multilabel":
         return []
     members = task["architectures"] if setting is True else setting
     return list(members) if len(members) >= 2 else []

@@ -20,6 +20,7 @@ from dlgenomics.schema import (
     CAT,
     FOLD,
     KMER,
+    LABEL,
     MOD,
     NMOD,
     NUM,
@@ -145,7 +146,8 @@ def encode_frame(
                 }
             out[column] = codes.fillna(0).to_numpy(dtype=np.int16)
     out = {ROW_ID: out[ROW_ID], **{column: out[column] for column in vocab["columns"]}}
-    out[TARGET] = frame[TARGET].to_numpy(dtype=np.float32)
+    labels = [c for c in frame.columns if c.startswith(LABEL)]
+    out[TARGET] = frame[labels if labels else TARGET].to_numpy(dtype=np.float32)
     return out, unknown
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dlgenomics import InputError
-from dlgenomics.files import atomic_path
-from dlgenomics.metrics import HIGHER_IS_BETTER, METRIC_FAMILIES, task_metrics
+from dlgenomics import InputError, plots
+from dlgenomics.files import atomic_path, column_values
+from dlgenomics.metrics import HIGHER_IS_BETTER, SIRNA_THRESHOLD, metric_columns, task_metrics
 
 
 def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -22,12 +22,20 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
     if oof["row_id"].duplicated().any():
         raise InputError("a row is validated in more than one fold: the split is broken")
     test = folds[folds["role"] == "test"]
-    # Mean of the fold models, in the test table's original row order.
-    order = frames[0].loc[frames[0]["role"] == "test", "row_id"]
-    ensemble = test.groupby("row_id", sort=False).agg(
-        prediction=("prediction", "mean"), target=("target", "first")
+    # Mean of the fold models, in the test table's original row order (per label, when rows
+    # have several).
+    order = frames[0].loc[frames[0]["role"] == "test", "row_id"].to_numpy()
+    predicted = column_values(test["prediction"])
+    mean = pd.DataFrame(predicted.reshape(len(test), -1)).groupby(test["row_id"].to_numpy()).mean()
+    mean = mean.loc[order].to_numpy()
+    first = test.drop_duplicates("row_id").set_index("row_id")["target"].loc[order]
+    ensemble = pd.DataFrame(
+        {
+            "row_id": order,
+            "prediction": list(mean) if predicted.ndim == 2 else mean[:, 0],
+            "target": first.to_numpy(),
+        }
     )
-    ensemble = ensemble.loc[order].reset_index()
     return oof, ensemble
 
 
@@ -54,10 +62,13 @@ def prediction_metrics(
 
     def metrics(rows: pd.DataFrame) -> dict[str, float]:
         return task_metrics(
-            metric_family, rows["target"].to_numpy(), rows["prediction"].to_numpy(), **options
+            metric_family,
+            column_values(rows["target"]),
+            column_values(rows["prediction"]),
+            **options,
         )
 
-    labelled = test[test["target"].notna()]
+    labelled = test[[np.isfinite(t).all() for t in test["target"]]]
     return {
         "oof": metrics(oof),
         "oof_rows": len(oof),
@@ -99,7 +110,7 @@ def leaderboard(
         result = json.loads(Path(path).read_text())
         row: dict[str, Any] = {"architecture": arch}
         # Families may leave a column out (sirna_table: `score` only on the official scale).
-        columns = [m for m in METRIC_FAMILIES[metric_family][1] if m in result["oof"]]
+        columns = metric_columns(metric_family, result["oof"])
         row.update({f"oof_{m}": result["oof"][m] for m in columns})
         fold_values = [f[selection_metric] for f in result["folds"]]
         row[f"fold_{selection_metric}_sd"] = (
@@ -133,7 +144,7 @@ def score_board(
             labelled[name].to_numpy(),
             **(metric_options or {}),
         )
-        columns = [m for m in METRIC_FAMILIES[metric_family][1] if m in metrics]
+        columns = metric_columns(metric_family, metrics)
         rows.append(
             {"architecture": name, "rows": len(labelled), **{m: metrics[m] for m in columns}}
         )
@@ -180,9 +191,85 @@ def competition_submission(
         sample.to_csv(tmp, index=False)
 
 
-def predictions_table(test_predictions: Path, out_csv: Path) -> None:
-    """Held-out predictions keyed by row id, for tasks without a competition format."""
+def predictions_table(
+    test_predictions: Path, out_csv: Path, labels: list[str] | None = None
+) -> None:
+    """Held-out predictions keyed by row id, for tasks without a competition format; tasks with
+    several `labels` per row get a prediction and a target column per label."""
     predictions = pd.read_parquet(test_predictions)
     table = predictions[predictions["role"] == "test"][["row_id", "prediction", "target"]]
+    if labels:  # one prediction and target column per label
+        wide = {"row_id": table["row_id"].to_numpy()}
+        for column in ("prediction", "target"):
+            values = column_values(table[column])
+            wide.update({f"{column}_{label}": values[:, k] for k, label in enumerate(labels)})
+        table = pd.DataFrame(wide)
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)
+
+
+# --- Classification figures: ROC, precision-recall, confusion --------------------------------
+
+
+def classifies(metric_family: str) -> bool:
+    """Whether the family's rows have classes to draw curves of (siRNA: effective or not)."""
+    return metric_family in ("binary", "multilabel", "sirna", "sirna_table")
+
+
+def classification_view(
+    metric_family: str, target: np.ndarray, prediction: np.ndarray, options: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Rows as classes: (truth, score, predicted class), each (n, K), and the K label names.
+    siRNA: "effective" is less than the threshold % remaining, so the score is −prediction."""
+    if metric_family == "multilabel":
+        return target, prediction, (prediction >= 0.5).astype(int), list(options["labels"])
+    if metric_family == "binary":
+        return (
+            target[:, None],
+            prediction[:, None],
+            (prediction >= 0.5)[:, None].astype(int),
+            ["positive"],
+        )
+    threshold = float(options.get("threshold", SIRNA_THRESHOLD))
+    truth = (target < threshold).astype(int)[:, None]
+    predicted = (prediction < threshold).astype(int)[:, None]
+    return truth, -prediction[:, None], predicted, [f"effective (< {threshold:g}% remaining)"]
+
+
+def classification_figures(
+    metric_family: str,
+    names: list[str],
+    prediction_paths: list[Path],
+    leaderboard_csv: Path,
+    metric_options: dict[str, Any],
+    title: str,
+    out: dict[str, Path],
+) -> None:
+    """ROC and precision-recall curves of every ranked architecture (out of fold; a multi-label
+    task: each label of the best one), and the best one's confusion matrices."""
+    frames = {}
+    for name, path in zip(names, prediction_paths, strict=True):
+        table = pd.read_parquet(path)
+        frames[name] = table[table["role"] == "oof"].set_index("row_id")
+    best = best_architecture(leaderboard_csv)
+    rows = frames[best].index
+
+    def view(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        frame = frames[name].loc[rows]
+        return classification_view(
+            metric_family,
+            column_values(frame["target"]),
+            column_values(frame["prediction"]),
+            metric_options,
+        )
+
+    truth, _, predicted, labels = view(best)
+    if metric_family == "multilabel":
+        curve_truth, curve_score, curve_labels = truth, view(best)[1], labels
+    else:  # one curve per architecture, the best first
+        curve_truth = np.repeat(truth, len(names), axis=1)
+        curve_score = np.column_stack([view(name)[1][:, 0] for name in names])
+        curve_labels = names
+    plots.roc_curves(curve_truth, curve_score, curve_labels, f"{title}: ROC", out["roc"])
+    plots.pr_curves(curve_truth, curve_score, curve_labels, f"{title}: precision-recall", out["pr"])
+    plots.confusion_matrices(truth, predicted, labels, f"{title}: {best}", out["confusion"])

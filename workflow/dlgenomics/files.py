@@ -41,13 +41,33 @@ def write_history(history: list[dict[str, Any]], path: Path) -> None:
         writer.writerows(history)
 
 
+def _cells(values: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    """A column of predictions or targets: one value per row, or one array per row when a task
+    has several labels (Parquet list cells; `column_values` reads them back)."""
+    return list(values) if np.ndim(values) == 2 else values
+
+
+def column_values(values: pd.Series) -> np.ndarray:
+    """A predictions file's `prediction` or `target` column as (n,) or, for several labels per
+    row, (n, K)."""
+    if len(values) and isinstance(values.iloc[0], np.ndarray | list):
+        return np.stack(values.to_numpy()).astype(np.float64)
+    return values.to_numpy(dtype=np.float64)
+
+
 def write_fold_predictions(
     path: Path, fold: int, **roles: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> None:
     """One fold model's predictions: role -> (row ids, predictions, targets), as Parquet."""
     frames = [
         pd.DataFrame(
-            {"row_id": ids, "role": role, "fold": fold, "prediction": pred, "target": target}
+            {
+                "row_id": ids,
+                "role": role,
+                "fold": fold,
+                "prediction": _cells(pred),
+                "target": _cells(target),
+            }
         )
         for role, (ids, pred, target) in roles.items()
     ]

@@ -8,6 +8,8 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 # scipy and scikit-learn are imported inside the functions that use them: the workflow imports
@@ -105,6 +107,31 @@ def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, flo
     }  # fmt: skip
 
 
+def multilabel_metrics(
+    y_true: np.ndarray, probability: np.ndarray, labels: list[str] | None = None
+) -> dict[str, float]:
+    """Several binary labels per row ((n, K) arrays, e.g. one per transcription factor): the
+    mean of each label's accuracy, AUROC and AUPRC, then each label's own (`auroc_<label>`...),
+    labels named by `labels` (default label1..labelK)."""
+    y_true = np.asarray(y_true).reshape(len(y_true), -1)
+    probability = np.asarray(probability, dtype=np.float64).reshape(len(probability), -1)
+    names = labels or [f"label{k + 1}" for k in range(y_true.shape[1])]
+    if len(names) != y_true.shape[1] or probability.shape != y_true.shape:
+        raise ValueError(
+            f"{len(names)} labels, truth {y_true.shape} and predictions {probability.shape} differ"
+        )
+    per_label = {
+        name: binary_metrics(y_true[:, k], probability[:, k]) for k, name in enumerate(names)
+    }
+    metrics = {
+        m: float(np.nanmean([per_label[name][m] for name in names]))
+        for m in ("accuracy", "auroc", "auprc")
+    }
+    for m in ("auroc", "auprc", "accuracy"):
+        metrics.update({f"{m}_{name}": per_label[name][m] for name in names})
+    return metrics
+
+
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Plain regression: errors, R² and correlations."""
     y_true = np.asarray(y_true, dtype=np.float64)
@@ -146,8 +173,9 @@ def sirna_table_metrics(
     return metrics
 
 
-# Metric family (TaskKind.metric_family) -> (metrics function, leaderboard columns in order).
-METRIC_FAMILIES = {
+# Metric family (TaskKind.metric_family) -> (metrics function, leaderboard columns in order;
+# None: every metric the function returns, in its order).
+METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
     "sirna": (
         sirna_metrics,
         ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
@@ -159,7 +187,15 @@ METRIC_FAMILIES = {
         sirna_table_metrics,
         ["spearman", "pearson", "auroc", "auprc", "mae", "rmse", "score"],
     ),
+    # Columns named after the task's labels: auroc_<label>, ...
+    "multilabel": (multilabel_metrics, None),
 }
+
+
+def metric_columns(family: str, metrics: dict[str, Any]) -> list[str]:
+    """The leaderboard columns of a family that `metrics` holds, in the family's order."""
+    columns = METRIC_FAMILIES[family][1]
+    return list(metrics) if columns is None else [m for m in columns if m in metrics]
 
 
 def task_metrics(

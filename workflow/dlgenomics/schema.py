@@ -11,7 +11,8 @@ Columns (every model reads only these):
                             the list has fewer nucleotides than the sequence
   num_<condition>  float32  numeric condition (NaN when missing)
   cat_<condition>  int16    category code (0 = missing or not seen in training)
-  target           float32  label (NaN where unknown, e.g. the competition test set)
+  target           float32  label (NaN where unknown, e.g. the competition test set);
+                   float32[K] with K labels per row (multi-label tasks, names in vocab.json)
   fold             int8     validation fold of the row; -1 = never validated (and all test rows)
 
 `[L]` is a fixed-size list; L is the same in every role and recorded in vocab.json.
@@ -42,6 +43,7 @@ from dlgenomics.files import atomic_path
 ROW_ID, TARGET, FOLD = "row_id", "target", "fold"
 SEQ, KMER, MOD, NMOD, NUM, CAT = "seq_", "kmer_", "mod_", "nmod_", "num_", "cat_"
 FEATURE = "feat_"
+LABEL = "label_"  # standard tables only: one column per label, stacked into `target` (n, K)
 TARGET_CONTEXT = SEQ + "target"  # in the features file, not the encoded tensors
 TOKEN_PREFIXES = (SEQ, KMER, MOD, NMOD)
 NEVER_VALIDATED = -1

@@ -1,6 +1,7 @@
 """Task kinds: how one dataset's raw files become standard tables, one per role.
 
-A standard table has `row_id`, `target`, optional `group` (for grouped splits) and input
+A standard table has `row_id`, `target` (or, with several labels per row, one `label_<name>`
+column each), optional `group` (for grouped splits) and input
 columns named as in `schema` but still holding raw values: nucleotide strings in `seq_*`,
 space-separated modification tokens in `mod_*`, numbers in `num_*`, labels in `cat_*`.
 `encode` turns those into tensors.
@@ -18,6 +19,8 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.metrics import SIRNA_THRESHOLD
+from dlgenomics.motifs import COMPOSITE
+from dlgenomics.schema import LABEL
 from dlgenomics.tables import check_unique, read_csv, read_lines
 
 
@@ -34,7 +37,7 @@ class TaskTables:
 @dataclass(frozen=True)
 class TaskKind:
     name: str
-    task_type: str  # "regression" | "binary": the loss and the output transform
+    task_type: str  # "regression" | "binary" | "multilabel": the loss and the output transform
     metric_family: str  # key of metrics.METRIC_FAMILIES: what is reported
     required_files: tuple[str, ...]  # empty: the kind generates its data (`generate` config)
     load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, task config)
@@ -47,6 +50,10 @@ class TaskKind:
     sirna_features: bool = False
     # Files named by the task's config rather than by the kind (a user's own table).
     files_from_config: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    # Whether the data comes from the `simulate` rule (SIMULATED_FILE) rather than a download.
+    simulated: bool = False
+    # Whether rows hold sequences (and the `interpret` rule has something to explain).
+    has_sequences: bool = True
 
     def files(self, task: dict[str, Any]) -> tuple[str, ...]:
         """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
@@ -306,7 +313,9 @@ def metric_options(task: dict[str, Any]) -> dict[str, Any]:
     """The task's own metric settings, passed to `metrics.task_metrics` (none for most kinds).
 
     `sirna_table`: the "effective" threshold in % remaining, and the competition's official
-    score when the labels are on its scale."""
+    score when the labels are on its scale. `simulated_binding`: the names of its labels."""
+    if task.get("kind") == "simulated_binding":
+        return {"labels": binding_labels(task)}
     if task.get("kind") != "sirna_table":
         return {}
     label = task["table"]["label"]
@@ -342,6 +351,33 @@ def load_primer(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
             "target": np.array(labels, dtype=np.float32),
         }
     )
+    return TaskTables(frames={"labelled": frame})
+
+
+# --- Simulated multi-task binding (the `simulate` rule, dlgenomics.motifs) ------------------
+
+SIMULATED_FILE = "sequences.csv"
+
+
+def binding_labels(task: dict[str, Any]) -> list[str]:
+    """Labels of a simulated binding task, in head order: each factor, then the composite."""
+    return [*task["simulate"]["motifs"], COMPOSITE]
+
+
+def load_simulated_binding(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    path = files[SIMULATED_FILE]
+    labels = [LABEL + name for name in binding_labels(task)]
+    raw = read_csv(path, ["row_id", "sequence", *labels], numeric=labels)
+    for column in labels:
+        bad = ~raw[column].isin([0, 1])
+        if bad.any():
+            row = _first_row(bad)
+            raise InputError(
+                f"{path}: column {column}, row {row + 1}: {raw[column].iloc[row]} is not 0 or 1"
+            )
+    frame = pd.DataFrame({"row_id": raw["row_id"].astype(str), "seq_dna": raw["sequence"]})
+    for column in labels:
+        frame[column] = raw[column].astype(np.float32)
     return TaskTables(frames={"labelled": frame})
 
 
@@ -415,8 +451,20 @@ TASK_KINDS: dict[str, TaskKind] = {
         selection_metric="auroc",
         allow_n=True,
     ),
+    "simulated_binding": TaskKind(
+        name="simulated_binding",
+        task_type="multilabel",
+        metric_family="multilabel",
+        required_files=(),
+        load=load_simulated_binding,
+        has_test_table=False,
+        selection_metric="auroc",  # the mean over the labels
+        allow_n=False,
+        simulated=True,
+    ),
     "formula": TaskKind(
         name="formula",
+        has_sequences=False,
         task_type="regression",
         metric_family="regression",
         required_files=(),
@@ -427,6 +475,7 @@ TASK_KINDS: dict[str, TaskKind] = {
     ),
     "xor": TaskKind(
         name="xor",
+        has_sequences=False,
         task_type="binary",
         metric_family="binary",
         required_files=(),

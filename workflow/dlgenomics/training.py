@@ -124,6 +124,14 @@ def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, to
     return to_tensors(columns, device)
 
 
+def output_count(kind: TaskKind, vocab: dict[str, Any], multitask: bool) -> int:
+    """Outputs of the network: one per label of a multi-label task; else the target, plus
+    the auxiliary head of multi-task models."""
+    if kind.task_type == "multilabel":
+        return len(vocab_metric_options(vocab)["labels"])
+    return 2 if multitask else 1
+
+
 def regression_loss(
     name: str, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
 ) -> torch.Tensor:
@@ -210,7 +218,7 @@ def train_fold(
         target_scale = (0.0, 1.0)
     if multitask and kind.auxiliary_label is None:
         raise InputError(f"task kind {kind.name!r} has no auxiliary head for multitask models")
-    n_outputs = 2 if multitask else 1
+    n_outputs = output_count(kind, vocab, multitask)
 
     network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
     if pretrained is not None:
@@ -305,6 +313,8 @@ def train_fold(
                     scaled_target[rows],
                     None if row_weight is None else row_weight[rows],
                 )
+            elif kind.task_type == "multilabel":  # one head per label
+                loss = F.binary_cross_entropy_with_logits(output, scaled_target[rows])
             else:
                 loss = F.binary_cross_entropy_with_logits(output[:, 0], scaled_target[rows])
             if auxiliary_target is not None:

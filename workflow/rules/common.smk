@@ -13,7 +13,8 @@ from dlgenomics.config import (
     validate_config,
 )
 from dlgenomics.schema import TARGET_CONTEXT
-from dlgenomics.tasks import TASK_KINDS, metric_options
+from dlgenomics.evaluate import classifies
+from dlgenomics.tasks import SIMULATED_FILE, TASK_KINDS, metric_options
 from snakemake.exceptions import WorkflowError
 
 try:
@@ -28,6 +29,9 @@ PRETRAIN_DIR = "results/{task}/pretrain/{arch}"
 EVAL_DIR = "results/{task}/evaluation/{arch}"
 FEATURES = "results/{task}/features"
 ENSEMBLE_DIR = "results/{task}/ensemble"
+SIMULATED_DIR = "results/{task}/simulated"
+FIGURES_DIR = "results/{task}/figures"
+INTERPRET_DIR = "results/{task}/interpretation"
 
 
 def _name_pattern(names):
@@ -83,11 +87,17 @@ def raw_file(task, name):
 
 
 def encode_inputs(wildcards):
-    """Every raw file the task's kind reads, through the download rule."""
+    """Every raw file the task's kind reads, through the download (or simulate) rule."""
     kind = TASK_KINDS[task_kind(wildcards)]
+    if kind.simulated:
+        return [f"{SIMULATED_DIR}/{SIMULATED_FILE}".format(task=wildcards.task)]
     return [
         raw_file(wildcards.task, name) for name in kind.files(task_config(wildcards))
     ]
+
+
+def simulate_settings(wildcards):
+    return task_config(wildcards)["simulate"]
 
 
 def download_spec(wildcards):
@@ -219,6 +229,64 @@ def submission_inputs(wildcards):
     return inputs
 
 
+# --- Figures and interpretation ---------------------------------------------------------------
+
+
+def figure_inputs(wildcards):
+    return {
+        "leaderboard": f"results/{wildcards.task}/leaderboard.csv",
+        "predictions": _evaluated(wildcards, "predictions.parquet"),
+    }
+
+
+def network_architectures(wildcards):
+    """The task's architectures that are networks (attribution needs gradients)."""
+    return [
+        a for a in task_architectures(wildcards) if model_name(config, a) not in TABULAR
+    ]
+
+
+def interpret_inputs(wildcards):
+    """Leaderboard (which network is best), held-out tensors, every network's fold models;
+    the simulated motifs, and siRNA features for networks reading the target site."""
+    task = wildcards.task
+    inputs = {
+        "leaderboard": f"results/{task}/leaderboard.csv",
+        "test": f"{ENCODED}/test.parquet".format(task=task),
+        "vocab": f"{ENCODED}/vocab.json".format(task=task),
+        "models": [
+            model_file(task, a, f)
+            for a in network_architectures(wildcards)
+            for f in range(fold_count(task))
+        ],
+    }
+    if TASK_KINDS[task_kind(wildcards)].simulated:
+        inputs["motifs"] = f"{SIMULATED_DIR}/motifs.json".format(task=task)
+    if has_features(task):
+        inputs["features"] = f"{FEATURES}/test.parquet".format(task=task)
+    return inputs
+
+
+def interpretation_settings(wildcards):
+    return task_config(wildcards).get("interpretation", {})
+
+
+def task_outputs(task):
+    """What `all` asks of a task beyond its leaderboard and submission."""
+    kind = TASK_KINDS[config["tasks"][task]["kind"]]
+    outputs = []
+    if classifies(kind.metric_family):
+        outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
+    networks = [
+        a
+        for a in config["tasks"][task]["architectures"]
+        if model_name(config, a) not in TABULAR
+    ]
+    if kind.has_sequences and networks:
+        outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))
+    return outputs
+
+
 # --- Scoring new rows with a trained task: cross-dataset evaluation and virtual screens -----
 
 CROSS_DIR = "results/cross/{pair}"
@@ -319,6 +387,7 @@ def all_outputs():
         outputs += [
             f"results/{task}/leaderboard.md",
             f"results/{task}/submission.csv",
+            *task_outputs(task),
         ]
     outputs += expand(
         f"{CROSS_DIR}/leaderboard.md", pair=list(config["cross_evaluation"])

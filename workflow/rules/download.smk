@@ -10,3 +10,18 @@ rule download:
         spec=download_spec,
     script:
         "../scripts/download.py"
+
+
+# Generated data (kind simulated_binding): sequences with JASPAR motif sites planted.
+rule simulate:
+    output:
+        sequences=f"{SIMULATED_DIR}/{SIMULATED_FILE}",
+        motifs=f"{SIMULATED_DIR}/motifs.json",
+    log:
+        "logs/simulate/{task}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        settings=simulate_settings,
+    script:
+        "../scripts/simulate.py"

@@ -70,3 +70,24 @@ rule leaderboard:
         names=ranked_names,
     script:
         "../scripts/leaderboard.py"
+
+
+rule classification_figures:
+    input:
+        unpack(figure_inputs),
+    output:
+        roc=report(f"{FIGURES_DIR}/roc.png", category="{task}", subcategory="curves"),
+        pr=report(f"{FIGURES_DIR}/pr.png", category="{task}", subcategory="curves"),
+        confusion=report(
+            f"{FIGURES_DIR}/confusion.png", category="{task}", subcategory="curves"
+        ),
+    log:
+        "logs/classification_figures/{task}.log",
+    conda:
+        "../../envs/report.yaml"
+    params:
+        kind=task_kind,
+        names=ranked_names,
+        metric_options=task_metric_options,
+    script:
+        "../scripts/classification_figures.py"

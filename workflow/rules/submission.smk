@@ -10,5 +10,6 @@ rule submission:
     params:
         kind=task_kind,
         names=ranked_names,
+        metric_options=task_metric_options,
     script:
         "../scripts/submission.py"

@@ -6,6 +6,7 @@ import pandas as pd
 
 from dlgenomics import plots
 from dlgenomics.evaluate import evaluate_architecture
+from dlgenomics.files import column_values
 from dlgenomics.steps import run_step
 from dlgenomics.tasks import TASK_KINDS
 
@@ -25,13 +26,12 @@ def main() -> None:
         histories, kind.selection_metric, f"{task}: {arch}", Path(snakemake.output.curves)
     )
     oof = pd.read_parquet(snakemake.output.predictions).query("role == 'oof'")
-    plots.prediction_plot(
-        kind.metric_family,
-        oof["target"].to_numpy(),
-        oof["prediction"].to_numpy(),
-        f"{task}: {arch} (out of fold)",
-        Path(snakemake.output.plot),
-    )
+    target, prediction = column_values(oof["target"]), column_values(oof["prediction"])
+    title, plot = f"{task}: {arch} (out of fold)", Path(snakemake.output.plot)
+    if kind.task_type == "multilabel":  # one ROC curve per label
+        plots.roc_curves(target, prediction, snakemake.params.metric_options["labels"], title, plot)
+    else:
+        plots.prediction_plot(kind.metric_family, target, prediction, title, plot)
 
 
 run_step(main, snakemake.log[0])

@@ -17,7 +17,8 @@ def main() -> None:
             Path(snakemake.input.sample), predictions, SIRNA_TARGET, Path(snakemake.output[0])
         )
     else:
-        predictions_table(predictions, Path(snakemake.output[0]))
+        labels = snakemake.params.metric_options.get("labels")  # multi-label tasks
+        predictions_table(predictions, Path(snakemake.output[0]), labels)
     logging.info("submission from %s (%s)", best, predictions)
 
 

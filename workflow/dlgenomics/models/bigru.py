@@ -11,7 +11,13 @@ import torch
 from torch import nn
 
 from dlgenomics.architectures import BiGRUConfig
-from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
+from dlgenomics.models.common import (
+    Batch,
+    GenomicsModel,
+    condition_encoder,
+    embed_tokens,
+    shifted_table,
+)
 from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
@@ -23,6 +29,7 @@ class BiGRU(GenomicsModel):
         self.inputs = layout.select(config.inputs, (SEQ, MOD))
         # Give each distinct vocabulary its own id range in the shared table; id 0 stays padding.
         self.offsets: dict[str, int] = {}
+        self.vocab_sizes = {c: layout.token_vocab_sizes[c] for c in self.inputs}
         vocab_offsets: dict[str, int] = {}
         total = 1
         for column in self.inputs:
@@ -45,9 +52,10 @@ class BiGRU(GenomicsModel):
     def forward(self, batch: Batch) -> torch.Tensor:
         outputs = []
         for column in self.inputs:
-            ids = batch[column].long()
-            ids = torch.where(ids == 0, ids, ids + self.offsets[column])
-            states, _ = self.gru(self.embedding(ids))
+            table = shifted_table(
+                self.embedding.weight, self.offsets[column], self.vocab_sizes[column]
+            )
+            states, _ = self.gru(embed_tokens(column, batch[column], table))
             outputs.append(self.dropout(states[:, -1, :]))
         if self.conditions is not None:
             outputs.append(self.conditions(batch))

@@ -7,13 +7,20 @@ import torch
 from torch import nn
 
 from dlgenomics.architectures import CNNConfig
-from dlgenomics.models.common import Batch, FusionHead, GenomicsModel, condition_encoder
+from dlgenomics.models.common import (
+    Batch,
+    FusionHead,
+    GenomicsModel,
+    condition_encoder,
+    embed_tokens,
+)
 from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
 class ConvTower(nn.Module):
-    def __init__(self, vocab_size: int, config: CNNConfig):
+    def __init__(self, column: str, vocab_size: int, config: CNNConfig):
         super().__init__()
+        self.column = column
         self.embed = nn.Embedding(vocab_size, config.embed_dim, padding_idx=0)
         self.convs = nn.ModuleList(
             nn.Conv1d(config.embed_dim, config.channels, k, padding=k // 2)
@@ -22,7 +29,8 @@ class ConvTower(nn.Module):
         self.out_dim = 2 * config.channels * len(config.kernel_sizes)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        x = self.embed(ids.long()).transpose(1, 2)  # (batch, embed, length)
+        x = embed_tokens(self.column, ids, self.embed.weight)
+        x = x.transpose(1, 2)  # (batch, embed, length)
         pooled = []
         for conv in self.convs:
             h = torch.relu(conv(x))
@@ -37,7 +45,7 @@ class CNN(GenomicsModel):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ, MOD))
         self.towers = nn.ModuleDict(
-            {c: ConvTower(layout.token_vocab_sizes[c], config) for c in self.inputs}
+            {c: ConvTower(c, layout.token_vocab_sizes[c], config) for c in self.inputs}
         )
         self.head = FusionHead(
             sum(t.out_dim for t in self.towers.values()),

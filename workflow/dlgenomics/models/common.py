@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from dlgenomics.schema import NMOD, SEQ, InputLayout
@@ -17,6 +20,44 @@ class GenomicsModel(nn.Module):
     of encoded columns to (batch, n_outputs) raw outputs (regression values or logits)."""
 
     Config: ClassVar[type]
+
+
+# --- Where token ids become vectors --------------------------------------------------------
+# Every architecture turns an encoded token column into vectors through `embed_tokens`, so
+# attribution (dlgenomics.interpret) can differentiate a model's output with respect to the
+# one-hot tokens of any column without knowing the architecture: d out / d onehot[v] is
+# (d out / d vectors) · table[v]. Outside `recording_token_vectors` nothing is recorded.
+_recorded: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None
+
+
+@contextmanager
+def recording_token_vectors() -> Iterator[dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+    """Within the block, each `embed_tokens` call records column -> (vectors (B, L, D), table
+    (V, D) in the column's own vocabulary order)."""
+    global _recorded
+    _recorded = {}
+    try:
+        yield _recorded
+    finally:
+        _recorded = None
+
+
+def embed_tokens(column: str, ids: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """Vectors of a column's token ids: rows of `table` ((V, D), the column's vocabulary
+    order; an identity matrix gives one-hot)."""
+    # Row 0 is padding: as nn.Embedding(padding_idx=0), it is never trained.
+    vectors = F.embedding(ids.long(), table, padding_idx=0)
+    if _recorded is not None:
+        # A leaf of its own: what attribution differentiates, whether the table learns or not.
+        vectors = vectors.detach().requires_grad_(True)
+        _recorded[column] = (vectors, table)
+    return vectors
+
+
+def shifted_table(weight: torch.Tensor, offset: int, vocab_size: int) -> torch.Tensor:
+    """A column's rows of an embedding table shared by several vocabularies: padding (row 0)
+    and its own ids, stored at `offset` + id."""
+    return torch.cat([weight[:1], weight[offset + 1 : offset + vocab_size]])
 
 
 class ConditionEncoder(nn.Module):
@@ -93,9 +134,12 @@ class SequenceEmbedding(nn.Module):
         out = {}
         for column in self.inputs:
             ids = batch[column].long()
-            states = self.tokens[column](ids)
+            states = embed_tokens(column, ids, self.tokens[column].weight)
             if column in self.modified:
-                states = states + self.modifications[column](batch[self.modified[column]].long())
+                modified = self.modified[column]
+                states = states + embed_tokens(
+                    modified, batch[modified], self.modifications[column].weight
+                )
             out[column] = (states, ids != 0)
         return out
 

@@ -4,11 +4,10 @@ task of numbers only (the formula and XOR smoke tasks) it is the tutorial's plai
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from dlgenomics.architectures import MLPConfig
-from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder
+from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder, embed_tokens
 from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
@@ -19,6 +18,8 @@ class MLP(GenomicsModel):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ, MOD), required=False)
         self.vocab_sizes = {c: layout.token_vocab_sizes[c] for c in self.inputs}
+        for c in self.inputs:  # one-hot as an identity table (not saved: nothing is learnt)
+            self.register_buffer(f"one_hot_{c}", torch.eye(self.vocab_sizes[c]), persistent=False)
         self.conditions = condition_encoder(config.use_conditions, layout, numeric_stats)
         width = sum(layout.token_lengths[c] * self.vocab_sizes[c] for c in self.inputs)
         width += self.conditions.out_dim if self.conditions else 0
@@ -31,7 +32,7 @@ class MLP(GenomicsModel):
 
     def forward(self, batch: Batch) -> torch.Tensor:
         parts = [
-            F.one_hot(batch[c].long(), self.vocab_sizes[c]).flatten(1).float() for c in self.inputs
+            embed_tokens(c, batch[c], getattr(self, f"one_hot_{c}")).flatten(1) for c in self.inputs
         ]
         if self.conditions is not None:
             parts.append(self.conditions(batch))

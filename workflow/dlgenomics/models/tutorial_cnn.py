@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlgenomics.architectures import TutorialCNNConfig
-from dlgenomics.models.common import Batch, GenomicsModel
+from dlgenomics.models.common import Batch, GenomicsModel, embed_tokens
 from dlgenomics.schema import SEQ, InputLayout
 from dlgenomics.tokens import BASES, nucleotide_vocab
 
@@ -32,6 +32,9 @@ class TutorialCNN(GenomicsModel):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ,))
         self.pool_size = config.pool_size
+        # One-hot A, C, G, U as rows of a table: PAD and UNK (N) rows are all zero.
+        one_hot = torch.eye(len(nucleotide_vocab()))[:, FIRST_BASE_ID:]
+        self.register_buffer("one_hot", one_hot, persistent=False)
         self.convs = nn.ModuleDict(
             {c: nn.Conv1d(len(BASES), config.filters, config.kernel_size) for c in self.inputs}
         )
@@ -46,8 +49,7 @@ class TutorialCNN(GenomicsModel):
     def forward(self, batch: Batch) -> torch.Tensor:
         flattened = []
         for column in self.inputs:
-            ids = batch[column].long()
-            one_hot = F.one_hot(ids, len(nucleotide_vocab()))[..., FIRST_BASE_ID:]
-            x = self.convs[column](one_hot.transpose(1, 2).float())
+            one_hot = embed_tokens(column, batch[column], self.one_hot)
+            x = self.convs[column](one_hot.transpose(1, 2))
             flattened.append(F.max_pool1d(x, self.pool_size).flatten(1))
         return self.out(torch.relu(self.dense(torch.cat(flattened, dim=1))))
