@@ -20,7 +20,7 @@ def default_config() -> dict:
 
 def test_default_config_is_valid_and_gets_defaults():
     config = load_config(REPO / "config" / "config.yaml")
-    assert set(config["tasks"]) == {"sirna_gene", "sirna_random", "primer"}
+    assert set(config["tasks"]) == {"sirna_gene", "sirna_random", "primer", "motifs"}
     assert config["tasks"]["primer"]["max_rows"] is None  # filled in from the schema
     assert config["tasks"]["sirna_random"]["split"]["valid_fraction"] == 0.1
     assert training_settings(config, "primer")["patience"] == 8
@@ -54,7 +54,7 @@ def test_quick_config_overlays_the_default():
     # As `snakemake --configfile config/quick.yaml` merges it over the default.
     update_config(config, yaml.safe_load((REPO / "config" / "quick.yaml").read_text()))
     validate_config(config, "quick.yaml")
-    assert set(config["tasks"]) == {"sirna_gene", "sirna_random", "primer"}
+    assert set(config["tasks"]) == {"sirna_gene", "sirna_random", "primer", "motifs"}
 
 
 @pytest.mark.parametrize(

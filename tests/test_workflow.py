@@ -15,6 +15,7 @@ import pytest
 import yaml
 from conftest import REPO
 
+from dlgenomics.config import ensemble_members_of
 from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics, task_metrics
 from dlgenomics.schema import read_tensors
 from dlgenomics.tasks import TASK_KINDS
@@ -51,13 +52,17 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
     stats = result.stdout.split("Job stats:")[1].split("\n\n")[0]
     counts = dict(line.split() for line in stats.splitlines()[3:])
     # siRNA tasks: 13 networks and 2 gradient-boosting models on 5 gene folds and on 1 random
-    # hold-out; primer: 9 networks and 1 gradient-boosting model on 5 folds. One encoder
-    # pretrained per task for transfer learning; features and the LDHA screen for siRNA.
+    # hold-out; primer: 9 networks and 1 gradient-boosting model on 5 folds; the simulated
+    # motifs: generated, then 4 networks on 5 folds, no ensemble. One encoder pretrained per
+    # task for transfer learning; features and the LDHA screen for siRNA; figures and the
+    # interpretation of the best network for every task.
     assert counts == {
-        "download": "5", "encode": "3", "features": "2", "pretrain": "3",
-        "train": str(13 * 5 + 13 * 1 + 9 * 5), "train_tabular": str(2 * 5 + 2 * 1 + 1 * 5),
-        "evaluate": str(15 + 15 + 10), "ensemble": "3", "leaderboard": "3", "submission": "3",
-        "screen_transcript": "1", "all": "1", "total": "204",
+        "download": "5", "simulate": "1", "encode": "4", "features": "2", "pretrain": "3",
+        "train": str(13 * 5 + 13 * 1 + 9 * 5 + 4 * 5),
+        "train_tabular": str(2 * 5 + 2 * 1 + 1 * 5),
+        "evaluate": str(15 + 15 + 10 + 4), "ensemble": "3", "leaderboard": "4",
+        "submission": "4", "classification_figures": "4", "interpret": "4",
+        "screen_transcript": "1", "all": "1", "total": "240",
     }  # fmt: skip
 
 
@@ -90,15 +95,15 @@ def test_outputs_exist(tiny_run):
 
 def _trivial_predictions(train: dict[str, np.ndarray], task_type: str) -> np.ndarray:
     """Per validation fold, the best constant learnt from the other folds: the training mean
-    (regression) or the majority class (binary)."""
-    predictions = np.zeros(len(train["target"]))
+    (regression) or the majority class (binary; per label for several)."""
+    predictions = np.zeros(train["target"].shape)
     for fold in np.unique(train["fold"]):
         rows = train["fold"] == fold
         seen = train["target"][~rows]
         if task_type == "regression":
             predictions[rows] = seen.mean()
         else:
-            predictions[rows] = float(seen.mean() >= 0.5)
+            predictions[rows] = (seen.mean(axis=0) >= 0.5).astype(float)
     return predictions
 
 
@@ -164,7 +169,7 @@ def test_leaderboards_rank_every_architecture_and_the_ensemble(tiny_run):
     for task, settings in TINY["tasks"].items():
         board = pd.read_csv(tiny_run / f"results/{task}/leaderboard.csv")
         expected = set(settings["architectures"])
-        if len(expected) > 1:  # a one-architecture task has no ensemble
+        if ensemble_members_of(settings):  # none: one architecture, or several labels per row
             expected.add("ensemble")
         assert set(board["architecture"]) == expected, task
     weights = json.loads((tiny_run / "results/sirna/ensemble/weights.json").read_text())
@@ -232,3 +237,85 @@ def test_screen_scores_every_site_of_the_transcript(tiny_run):
     assert np.isfinite(table.filter(like="predicted_").to_numpy()).all()
     plot = tiny_run / "results/screen/short/knockdown.png"
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_classification_figures_for_every_task_with_classes(tiny_run):
+    for task, settings in TINY["tasks"].items():
+        figures = tiny_run / "results" / task / "figures"
+        if TASK_KINDS[settings["kind"]].metric_family == "regression":
+            assert not figures.exists(), task  # the formula task has no classes
+            continue
+        for name in ("roc.png", "pr.png", "confusion.png"):
+            assert (figures / name).read_bytes()[:4] == b"\x89PNG", (task, name)
+
+
+def test_multi_label_task_reports_each_factor(tiny_run):
+    board = pd.read_csv(tiny_run / "results/motifs/leaderboard.csv")
+    for label in ("gata1", "tal1", "composite"):
+        for metric in ("auroc", "auprc"):
+            assert np.isfinite(board[f"oof_{metric}_{label}"]).all()
+    # The overall AUROC is the mean of the three.
+    per_label = board[["oof_auroc_gata1", "oof_auroc_tal1", "oof_auroc_composite"]]
+    np.testing.assert_allclose(board["oof_auroc"], per_label.mean(axis=1), atol=1e-4)
+    assert board["oof_auroc_tal1"].max() > 0.9  # the sharper motif is learnt in the tiny run
+    submission = pd.read_csv(tiny_run / "results/motifs/submission.csv")
+    expected = [
+        f"{c}_{label}" for c in ("prediction", "target") for label in ("gata1", "tal1", "composite")
+    ]
+    assert list(submission.columns) == ["row_id", *expected]
+    truth = pd.read_csv(tiny_run / "results/motifs/simulated/sequences.csv").set_index("row_id")
+    for label in ("gata1", "tal1", "composite"):
+        assert (
+            submission[f"target_{label}"].to_numpy()
+            == truth.loc[submission["row_id"], f"label_{label}"]
+        ).all()
+
+
+def test_interpretation_recovers_the_planted_motifs(tiny_run):
+    """The primer's positives carry CGACCGAACTCC; the motifs task's, sites of its JASPAR
+    matrices. The motif recovered from the best network's attributions must match."""
+    for task, settings in TINY["tasks"].items():
+        folder = tiny_run / "results" / task / "interpretation"
+        if not TASK_KINDS[settings["kind"]].has_sequences:
+            assert not folder.exists()
+            continue
+        for name in ("logos.png", "attribution_maps.png", "token_attributions.png"):
+            assert (folder / name).read_bytes()[:4] == b"\x89PNG", (task, name)
+        summary = json.loads((folder / "summary.json").read_text())
+        board = pd.read_csv(tiny_run / f"results/{task}/leaderboard.csv")
+        networks = [a for a in board["architecture"] if a != "ensemble" and not a.startswith("gbm")]
+        # The best network, or the next if those above it read no nucleotides (k-mers only).
+        passed_over = [reason.split(":")[0] for reason in summary["passed_over"]]
+        assert summary["architecture"] == networks[len(passed_over)]
+        assert passed_over == networks[: len(passed_over)]
+    primer = json.loads((tiny_run / "results/primer/interpretation/summary.json").read_text())
+    head = primer["heads"]["output"]
+    assert head["saliency_match"]["known_consensus"] == "CGACCGAACTCC"
+    assert head["saliency_match"]["matches"] >= 10 and head["ism_match"]["matches"] >= 10
+    motifs = json.loads((tiny_run / "results/motifs/interpretation/summary.json").read_text())
+    assert set(motifs["heads"]) == {"gata1", "tal1", "composite"}
+    assert motifs["heads"]["tal1"]["saliency_match"]["matrix_id"] == "MA0091.1"
+    assert motifs["heads"]["tal1"]["saliency_match"]["matches"] >= 9
+    # siRNA: the heatmap covers nucleotides and, for multimodal networks, the chemistry.
+    attributions = np.load(tiny_run / "results/sirna/interpretation/attributions.npz")
+    assert attributions["saliency_output"].shape[2] == 4
+
+
+def test_report_shows_curves_logos_and_attribution_maps_of_every_task(tiny_run, mirror):
+    report = tiny_run / "report.html"
+    result = snakemake("--configfile", str(tiny_run / "tiny.yaml"), "--replace-workflow-config",
+                       "--report", str(report), workdir=tiny_run, mirror=mirror)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = report.read_text()
+    for task, settings in TINY["tasks"].items():
+        kind = TASK_KINDS[settings["kind"]]
+        shown = [f"results/{task}/evaluation/{settings['architectures'][0]}/learning_curves.png"]
+        if kind.metric_family != "regression":
+            shown += [f"results/{task}/figures/{n}.png" for n in ("roc", "pr", "confusion")]
+        if kind.has_sequences:
+            folder = f"results/{task}/interpretation"
+            shown += [
+                f"{folder}/{n}.png" for n in ("logos", "attribution_maps", "token_attributions")
+            ]
+        missing = [path for path in shown if path not in html]
+        assert not missing, (task, missing)

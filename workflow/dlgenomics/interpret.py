@@ -40,7 +40,7 @@ from dlgenomics.motifs import (
 )
 from dlgenomics.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors, vocab_metric_options
 from dlgenomics.tasks import TaskKind
-from dlgenomics.tokens import BASES, decode_nucleotides, nucleotide_vocab
+from dlgenomics.tokens import BASES, UNK, decode_nucleotides, nucleotide_vocab
 
 BASE_IDS = [nucleotide_vocab().index(b) for b in BASES]  # token ids of A, C, G, U(T)
 DEFAULT_WIDTH = 12  # motif window when no known motif gives one (the primer motif's length)
@@ -153,7 +153,8 @@ def token_attribution_map(saliency: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def motif_column(settings: InterpretationSettings, columns: Sequence[str]) -> str:
-    """The nucleotide column motifs are read from: the configured one, else the first."""
+    """The nucleotide column motifs are read from, among the token `columns` a model reads:
+    the configured one, else the first."""
     nucleotide = [c for c in columns if c.startswith(SEQ)]
     if settings.column is not None:
         if settings.column not in nucleotide:
@@ -178,13 +179,31 @@ def attributed_columns(gradients: dict[str, np.ndarray]) -> list[str]:
 # --- One task's interpretation: the `interpret` rule -----------------------------------------
 
 
-def best_network(leaderboard_csv: Path, networks: Sequence[str]) -> str:
-    """The leaderboard's best architecture that is a network (gradients need one)."""
+def ranked_networks(leaderboard_csv: Path, networks: Sequence[str]) -> list[str]:
+    """The task's networks, best first by the leaderboard (gradients need a network)."""
     ranked = pd.read_csv(leaderboard_csv)["architecture"].astype(str).tolist()
-    for name in ranked:
-        if name in networks:
-            return name
-    raise InputError(f"{leaderboard_csv}: no network among {', '.join(ranked)} to interpret")
+    chosen = [name for name in ranked if name in networks]
+    if not chosen:
+        raise InputError(f"{leaderboard_csv}: no network among {', '.join(ranked)} to interpret")
+    return chosen
+
+
+def choose_network(
+    candidates: Sequence[tuple[str, Sequence[Path]]], settings: InterpretationSettings
+) -> tuple[str, list[Model], str, list[str]]:
+    """The first candidate (architecture, its fold model files), best first, that reads a
+    nucleotide column motifs can come from: (name, loaded models, that column, why the ones
+    before it were passed over)."""
+    skipped = []
+    for arch, paths in candidates:
+        models = [load_model(path) for path in paths]
+        try:
+            column = motif_column(settings, models[0][0].inputs)
+        except InputError as why:
+            skipped.append(f"{arch}: {why}")
+            continue
+        return arch, models, column, skipped
+    raise InputError("interpretation: no network to explain; " + "; ".join(skipped))
 
 
 SINGLE_HEAD = "output"  # the head of a task with one output
@@ -226,7 +245,10 @@ def _base_one_hot(ids: np.ndarray) -> np.ndarray:
 
 
 def _dna(ids: np.ndarray) -> list[str]:
-    return [s.replace("U", "T") for s in decode_nucleotides(ids)]
+    """DNA letters of encoded rows, padding shown as N so every row keeps the column's length
+    (figures line sequences up with their (L, 4) maps)."""
+    padded = np.where(ids == 0, nucleotide_vocab().index(UNK), ids)
+    return [s.replace("U", "T") for s in decode_nucleotides(padded)]
 
 
 def _oriented(found: np.ndarray, similarity: dict[str, Any] | None) -> np.ndarray:
@@ -239,8 +261,7 @@ def _oriented(found: np.ndarray, similarity: dict[str, Any] | None) -> np.ndarra
 def interpret_task(
     *,
     kind: TaskKind,
-    arch: str,
-    model_paths: Sequence[Path],
+    candidates: Sequence[tuple[str, Sequence[Path]]],
     test: Path,
     vocab: dict[str, Any],
     settings: InterpretationSettings,
@@ -248,10 +269,11 @@ def interpret_task(
     out: dict[str, Path],
     features: Path | None = None,
 ) -> dict[str, Any]:
-    """Attributions of `arch`'s fold models on the held-out rows, motifs per head compared with
-    `known` (head name -> motif), figures and a summary. `out` holds the paths summary,
-    attributions, logos, maps and heatmap. Returns the summary."""
-    models = [load_model(path) for path in model_paths]
+    """Attributions of the best network's fold models (`choose_network` of `candidates`) on
+    the held-out rows, motifs per head compared with `known` (head name -> motif), figures and a
+    summary. `out` holds the paths summary, attributions, logos, maps and heatmap. Returns the
+    summary."""
+    arch, models, motif_source, skipped = choose_network(candidates, settings)
     columns = read_tensors(test)
     if features is not None:
         extra = read_tensors(features, required=(ROW_ID,))
@@ -261,15 +283,15 @@ def interpret_task(
     tensors = to_tensors(columns, "cpu")
     heads = head_names(kind, vocab)
     sign = -1.0 if _lower_is_better(kind) else 1.0
-    summary: dict[str, Any] = {"architecture": arch, "fold_models": len(models), "heads": {}}
+    summary: dict[str, Any] = {
+        "architecture": arch, "fold_models": len(models), "passed_over": skipped, "heads": {},
+    }  # fmt: skip
     logos: list[tuple[str, np.ndarray]] = []
     examples: dict[str, list] = {"sequences": [], "saliency": [], "ism": [], "titles": []}
     heatmaps: dict[str, tuple[np.ndarray, list[str]]] = {}
     arrays: dict[str, np.ndarray] = {"row_id": columns[ROW_ID].astype(str)}
-    motif_source = None
     for head, name in enumerate(heads):
         gradients = token_gradients(models, tensors, head)
-        motif_source = motif_column(settings, list(gradients))
         saliency = {c: sign * gradient_times_input(g, columns[c]) for c, g in gradients.items()}
         ids = columns[motif_source]
         rows = _head_rows(kind, columns[TARGET], head)
@@ -319,9 +341,11 @@ def interpret_task(
         prefix = f"{name}: " if len(heads) > 1 else ""
         for column in attributed_columns(gradients):
             vocabulary = vocab["tokens"][vocab["columns"][column]["vocab"]]
+            attribution = token_attribution_map(saliency[column][rows], columns[column][rows])
+            seen = ~np.isnan(attribution).all(axis=1)  # tokens absent everywhere: no row
             heatmaps[prefix + column] = (
-                token_attribution_map(saliency[column][rows], columns[column][rows]),
-                vocabulary,
+                attribution[seen],
+                [token for token, kept in zip(vocabulary, seen, strict=True) if kept],
             )
         arrays[f"saliency_{name}"] = base_saliency(saliency[motif_source])
         arrays[f"ism_{name}"] = ism
@@ -329,11 +353,10 @@ def interpret_task(
     with atomic_path(out["attributions"]) as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **arrays)
     plots.sequence_logos(logos, out["logos"])
-    length = max(len(s) for s in examples["sequences"])
     plots.attribution_maps(
-        [s.ljust(length, "N") for s in examples["sequences"]],
-        _padded(examples["saliency"], length),
-        _padded(examples["ism"], length),
+        examples["sequences"],
+        np.stack(examples["saliency"]),
+        np.stack(examples["ism"]),
         examples["titles"],
         out["maps"],
     )
@@ -344,11 +367,3 @@ def interpret_task(
     with atomic_path(out["summary"]) as tmp:
         tmp.write_text(json.dumps(summary, indent=1) + "\n")
     return summary
-
-
-def _padded(maps: list[np.ndarray], length: int) -> np.ndarray:
-    """(L_i, 4) maps of sequences of different lengths -> (m, length, 4), zero-padded."""
-    out = np.zeros((len(maps), length, len(BASE_IDS)))
-    for i, values in enumerate(maps):
-        out[i, : len(values)] = values
-    return out

@@ -35,5 +35,8 @@ def run_step(step: Callable[[], object], log_path: str | Path) -> None:
             print(message, file=log)
             print(message, file=console)
             raise SystemExit(1) from None
+        except Exception:
+            logging.exception("unexpected error (a bug: please report it with this log)")
+            raise
         finally:
             sys.stderr = console

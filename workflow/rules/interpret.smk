@@ -5,7 +5,9 @@ rule interpret:
         summary=f"{INTERPRET_DIR}/summary.json",
         attributions=f"{INTERPRET_DIR}/attributions.npz",
         logos=report(
-            f"{INTERPRET_DIR}/logos.png", category="{task}", subcategory="interpretation"
+            f"{INTERPRET_DIR}/logos.png",
+            category="{task}",
+            subcategory="interpretation",
         ),
         maps=report(
             f"{INTERPRET_DIR}/attribution_maps.png",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from dlgenomics.interpret import (
     InterpretationSettings,
-    best_network,
     interpret_task,
     known_motifs,
+    ranked_networks,
 )
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
@@ -21,14 +21,13 @@ def optional_path(name: str) -> Path | None:
 
 
 def main() -> None:
-    kind = TASK_KINDS[snakemake.params.kind]
     settings = InterpretationSettings.from_config(snakemake.params.settings)
-    arch = best_network(Path(snakemake.input.leaderboard), snakemake.params.networks)
-    models = [Path(p) for p in snakemake.input.models if Path(p).parent.parent.name == arch]
+    ranked = ranked_networks(Path(snakemake.input.leaderboard), snakemake.params.networks)
+    models = [Path(p) for p in snakemake.input.models]  # .../models/<arch>/fold<k>/model.pt
+    candidates = [(arch, [p for p in models if p.parent.parent.name == arch]) for arch in ranked]
     summary = interpret_task(
-        kind=kind,
-        arch=arch,
-        model_paths=models,
+        kind=TASK_KINDS[snakemake.params.kind],
+        candidates=candidates,
         test=Path(snakemake.input.test),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         settings=settings,
@@ -36,7 +35,7 @@ def main() -> None:
         out={k: Path(v) for k, v in snakemake.output.items()},
         features=optional_path("features"),
     )
-    logging.info("interpretation of %s: %s", arch, json.dumps(summary))
+    logging.info("interpretation: %s", json.dumps(summary))
 
 
 run_step(main, snakemake.log[0])

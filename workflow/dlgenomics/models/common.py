@@ -20,6 +20,7 @@ class GenomicsModel(nn.Module):
     of encoded columns to (batch, n_outputs) raw outputs (regression values or logits)."""
 
     Config: ClassVar[type]
+    inputs: list[str]  # the encoded token columns the model reads
 
 
 # --- Where token ids become vectors --------------------------------------------------------
