@@ -94,16 +94,14 @@ def test_outputs_exist(tiny_run):
 
 
 def _trivial_predictions(train: dict[str, np.ndarray], task_type: str) -> np.ndarray:
-    """Per validation fold, the best constant learnt from the other folds: the training mean
-    (regression) or the majority class (binary; per label for several)."""
+    """Per validation fold, the best constant learnt from the other folds: the training mean,
+    or for classes the training share of positives (per label for several): the best constant
+    for log loss, and on the majority class's side of 0.5 for accuracy."""
     predictions = np.zeros(train["target"].shape)
     for fold in np.unique(train["fold"]):
         rows = train["fold"] == fold
         seen = train["target"][~rows]
-        if task_type == "regression":
-            predictions[rows] = seen.mean()
-        else:
-            predictions[rows] = (seen.mean(axis=0) >= 0.5).astype(float)
+        predictions[rows] = seen.mean(axis=0)
     return predictions
 
 

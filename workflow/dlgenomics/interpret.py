@@ -100,6 +100,21 @@ def gradient_times_input(gradient: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.where(one_hot, gradient, 0.0)
 
 
+@torch.no_grad()
+def head_outputs(
+    models: Sequence[Model], columns: dict[str, torch.Tensor], head: int, batch_size: int = 1024
+) -> np.ndarray:
+    """The models' mean raw output[head] (a logit, for classes) per row."""
+    n_rows = len(next(iter(columns.values())))
+    total = np.zeros(n_rows)
+    for network, _ in models:
+        network.eval()
+        for rows in _batches(n_rows, batch_size):
+            batch = {k: v[rows] for k, v in columns.items()}
+            total[rows] += network(batch).float()[:, head].cpu().numpy()
+    return total / len(models)
+
+
 def in_silico_mutagenesis(
     models: Sequence[Model],
     columns: dict[str, torch.Tensor],
@@ -231,13 +246,16 @@ def _lower_is_better(kind: TaskKind) -> bool:
     return kind.metric_family in ("sirna", "sirna_table")
 
 
-def _head_rows(kind: TaskKind, target: np.ndarray, head: int) -> np.ndarray:
-    """Rows whose motif is sought: the positives of a classification head, else every row."""
-    if kind.task_type == "multilabel":
-        return np.flatnonzero(target[:, head] == 1)
-    if kind.task_type == "binary":
-        return np.flatnonzero(target == 1)
-    return np.arange(len(target))
+def _head_rows(kind: TaskKind, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+    """Rows whose motif is sought: for a classification head its true positives (labelled
+    positive, and the models' mean logit says so), where the models see a site; all positives
+    if there are none; every row for regression."""
+    if kind.task_type == "regression":
+        return np.arange(len(target))
+    labels = target[:, head] if kind.task_type == "multilabel" else target
+    positives = np.flatnonzero(labels == 1)
+    true_positives = positives[logit[positives] > 0]
+    return true_positives if len(true_positives) else positives
 
 
 def _base_one_hot(ids: np.ndarray) -> np.ndarray:
@@ -294,7 +312,7 @@ def interpret_task(
         gradients = token_gradients(models, tensors, head)
         saliency = {c: sign * gradient_times_input(g, columns[c]) for c, g in gradients.items()}
         ids = columns[motif_source]
-        rows = _head_rows(kind, columns[TARGET], head)
+        rows = _head_rows(kind, columns[TARGET], head, head_outputs(models, tensors, head))
         if len(rows) == 0:
             raise InputError(f"interpretation: no held-out row is positive for {name!r}")
         motif = known.get(name)

@@ -20,8 +20,9 @@ SIRNA_THRESHOLD = 30.0  # % mRNA remaining below which an siRNA counts as effect
 HIGHER_IS_BETTER = {
     "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
     "recall": True, "pearson": True, "spearman": True, "rmse": False,
-    "accuracy": True, "auroc": True, "auprc": True, "r2": True,
+    "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
 }  # fmt: skip
+PROBABILITY_FLOOR = 1e-7  # log loss of a confident mistake: large, never infinite
 
 
 def range_mae(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = SIRNA_THRESHOLD) -> float:
@@ -93,16 +94,20 @@ def _ranking_metrics(y_true: np.ndarray, score: np.ndarray) -> dict[str, float]:
 
 
 def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
-    """Accuracy at 0.5, AUROC, AUPRC and the confusion matrix counts."""
+    """Accuracy at 0.5, AUROC, AUPRC, log loss (cross-entropy, nats per row) and the confusion
+    matrix counts."""
     from sklearn.metrics import confusion_matrix
 
     y_true = np.asarray(y_true).astype(int)
     probability = np.asarray(probability, dtype=np.float64)
     predicted = (probability >= 0.5).astype(int)
     tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
+    clipped = np.clip(probability, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+    log_loss = -np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
     return {
         "accuracy": float((predicted == y_true).mean()),
         **_ranking_metrics(y_true, probability),
+        "log_loss": float(log_loss),
         "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp),
     }  # fmt: skip
 
@@ -181,7 +186,7 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
         ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
     ),
     "regression": (regression_metrics, ["rmse", "mae", "r2", "pearson", "spearman"]),
-    "binary": (binary_metrics, ["accuracy", "auroc", "auprc", "tn", "fp", "fn", "tp"]),
+    "binary": (binary_metrics, ["accuracy", "auroc", "auprc", "log_loss", "tn", "fp", "fn", "tp"]),
     # `score` is there only for tables on the competition's scale (`official`).
     "sirna_table": (
         sirna_table_metrics,
