@@ -44,13 +44,16 @@ from dlgenomics.tokens import BASES, UNK, decode_nucleotides, nucleotide_vocab
 
 BASE_IDS = [nucleotide_vocab().index(b) for b in BASES]  # token ids of A, C, G, U(T)
 DEFAULT_WIDTH = 12  # motif window when no known motif gives one (the primer motif's length)
+# Bases added each side of a known motif's length: a window off by a base or two (or a site on
+# the other strand) still holds the whole motif, which is then placed inside it.
+WINDOW_MARGIN = 2
 
 
 @dataclass(frozen=True)
 class InterpretationSettings:
     column: str | None = None  # nucleotide column motifs are read from (default: first one)
     known_motif: str | None = None  # consensus to compare with (primer: CGACCGAACTCC)
-    width: int | None = None  # motif window (default: the known motif's length, else 12)
+    width: int | None = None  # motif window (default: the known motif's length + 4, else 12)
     rows: int = 500  # held-out rows attributed by saliency
     ism_rows: int = 50  # of those, rows also mutated in silico
     examples: int = 4  # example sequences drawn in the attribution map
@@ -276,6 +279,13 @@ def _oriented(found: np.ndarray, similarity: dict[str, Any] | None) -> np.ndarra
     return found
 
 
+def _placed(motif: Motif, similarity: dict[str, Any], width: int) -> np.ndarray:
+    """The known matrix shifted right to where it sits in a recovered window of `width` (when
+    that is the longer), so the logos line up (columns before it draw as nothing)."""
+    offset = similarity["offset"] if width >= motif.length else 0
+    return np.vstack([np.full((offset, 4), 0.25), motif.probabilities])
+
+
 def interpret_task(
     *,
     kind: TaskKind,
@@ -316,7 +326,7 @@ def interpret_task(
         if len(rows) == 0:
             raise InputError(f"interpretation: no held-out row is positive for {name!r}")
         motif = known.get(name)
-        width = settings.width or (motif.length if motif else DEFAULT_WIDTH)
+        width = settings.width or (motif.length + 2 * WINDOW_MARGIN if motif else DEFAULT_WIDTH)
         by_saliency = recover_motif(
             _base_one_hot(ids), saliency[motif_source].sum(axis=2), width, rows
         )
@@ -347,9 +357,8 @@ def interpret_task(
             score = "" if match is None else f": {match['matches']}/{match['length']} match"
             logos.append((f"{name}, from {method}{score}", _oriented(found, match)))
         if motif is not None:
-            logos.append(
-                (f"{name}, known: {motif.matrix_id or motif.consensus}", motif.probabilities)
-            )
+            title = f"{name}, known: {motif.matrix_id or motif.consensus}"
+            logos.append((title, _placed(motif, similarity, width)))
         for i in range(min(settings.examples, len(ism_rows))):
             row = ism_rows[i]
             examples["sequences"].append(_dna(ids[row : row + 1])[0])

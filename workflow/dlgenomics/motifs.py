@@ -28,6 +28,7 @@ from dlgenomics.files import atomic_path
 DNA = "ACGT"
 # Counts added to every base of a JASPAR matrix before normalising (see `jaspar_motif`).
 JASPAR_PSEUDOCOUNT = 0.01
+WINDOW_PSEUDOCOUNT = 0.5  # per base, when windows of a sequence set are counted into a PWM
 BACKGROUNDS = ("random", "dinucleotide_shuffle")
 COMPOSITE = "composite"  # the class, and label, of both sites at exactly the set spacing
 CLASSES = ("first", "second", "both", COMPOSITE)
@@ -453,7 +454,7 @@ def pwm_from_windows(
     starts: np.ndarray,
     width: int,
     weights: np.ndarray | None = None,
-    pseudocount: float = 0.5,
+    pseudocount: float = WINDOW_PSEUDOCOUNT,
 ) -> np.ndarray:
     """(width, 4) probabilities: (weighted) base counts over the windows [start, start + width)
     of each one-hot sequence, plus `pseudocount` per base, each row normalised."""
@@ -648,7 +649,44 @@ def recover_motif(
     # Attribution units are arbitrary; rescale so a contributing row weighs 1 on average and the
     # pseudocount means the same whatever the scale of the attributions.
     weights *= (weights > 0).sum() / weights.sum()
-    return pwm_from_windows(x, starts, width, weights=weights)
+    return refine_windows(x, starts, width, weights)
+
+
+def refine_windows(
+    sequences_one_hot: np.ndarray,
+    starts: np.ndarray,
+    width: int,
+    weights: np.ndarray,
+    shift: int = 3,
+    rounds: int = 5,
+) -> np.ndarray:
+    """The PWM of the windows, after realigning them to it: sites sit on either strand and the
+    top window of an attribution map may be off by a few bases, so averaging the raw windows
+    blurs the motif with its own reverse complement and with shifted copies. Each round moves
+    every window by at most `shift` from where the attribution put it, on the strand where the
+    current PWM scores it highest, and recounts (a few rounds of hard EM)."""
+    x = np.asarray(sequences_one_hot, dtype=np.float64)
+    n_rows, length = x.shape[:2]
+    pwm = pwm_from_windows(x, starts, width, weights=weights)
+    offsets = np.arange(-shift, shift + 1)
+    candidates = np.clip(starts[:, None] + offsets, 0, length - width)  # (n, 2·shift + 1)
+    positions = candidates[:, :, None] + np.arange(width)  # (n, c, width)
+    windows = x[np.arange(n_rows)[:, None, None], positions]  # (n, c, width, 4)
+    reverse = windows[:, :, ::-1, ::-1]  # reverse complement: A C G T reversed is T G C A
+    for _ in range(rounds):
+        log_pwm = np.log(pwm)
+        forward = np.einsum("ncwk,wk->nc", windows, log_pwm)
+        backward = np.einsum("ncwk,wk->nc", reverse, log_pwm)
+        both = np.concatenate([forward, backward], axis=1)  # (n, 2c)
+        best = both.argmax(axis=1)
+        oriented = np.concatenate([windows, reverse], axis=1)
+        chosen = oriented[np.arange(n_rows), best]  # (n, width, 4)
+        counts = np.einsum("n,nwk->wk", weights, chosen) + WINDOW_PSEUDOCOUNT
+        updated = counts / counts.sum(axis=1, keepdims=True)
+        if np.allclose(updated, pwm):
+            break
+        pwm = updated
+    return pwm
 
 
 # --- The `simulate` rule: a task's `simulate` settings -> sequences.csv and motifs.json -------
