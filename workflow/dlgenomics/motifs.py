@@ -29,6 +29,7 @@ DNA = "ACGT"
 # Counts added to every base of a JASPAR matrix before normalising (see `jaspar_motif`).
 JASPAR_PSEUDOCOUNT = 0.01
 WINDOW_PSEUDOCOUNT = 0.5  # per base, when windows of a sequence set are counted into a PWM
+ALIGN_SHIFT = 3  # bases a window of top attribution may move when windows are aligned
 BACKGROUNDS = ("random", "dinucleotide_shuffle")
 COMPOSITE = "composite"  # the class, and label, of both sites at exactly the set spacing
 CLASSES = ("first", "second", "both", COMPOSITE)
@@ -616,12 +617,13 @@ def recover_motif(
     width: int,
     rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The motif a model learned, as a (width, 4) PWM.
+    """The motif a model learned, as a (width + 2·ALIGN_SHIFT, 4) PWM.
 
     In each chosen row (`rows`: indices or a boolean mask; default all), take the `width`-wide
     window with the highest summed attribution (`attribution` (n, L), e.g. gradient × input
-    summed over bases) and stack the windows, each weighted by its summed attribution (negative
-    sums weigh 0; if none is positive, all weigh the same).
+    summed over bases), align the windows on their attributions (`refine_windows`) and stack
+    them, each weighted by its summed attribution (negative sums weigh 0; if none is positive,
+    all weigh the same).
     """
     x = np.asarray(sequences_one_hot)
     scores = np.asarray(attribution, dtype=np.float64)
@@ -649,44 +651,52 @@ def recover_motif(
     # Attribution units are arbitrary; rescale so a contributing row weighs 1 on average and the
     # pseudocount means the same whatever the scale of the attributions.
     weights *= (weights > 0).sum() / weights.sum()
-    return refine_windows(x, starts, width, weights)
+    return refine_windows(x, x * scores[:, :, None], starts, width, weights)
 
 
 def refine_windows(
     sequences_one_hot: np.ndarray,
+    contributions: np.ndarray,
     starts: np.ndarray,
     width: int,
     weights: np.ndarray,
-    shift: int = 3,
+    shift: int = ALIGN_SHIFT,
     rounds: int = 5,
 ) -> np.ndarray:
-    """The PWM of the windows, after realigning them to it: sites sit on either strand and the
-    top window of an attribution map may be off by a few bases, so averaging the raw windows
-    blurs the motif with its own reverse complement and with shifted copies. Each round moves
-    every window by at most `shift` from where the attribution put it, on the strand where the
-    current PWM scores it highest, and recounts (a few rounds of hard EM)."""
+    """The PWM of the windows after aligning them on what the model attributes, `width` +
+    2·`shift` wide.
+
+    Sites sit on either strand and the top window of an attribution map may be off by a few
+    bases, so averaging the raw windows blurs the motif with its reverse complement and with
+    shifted copies. Each window is moved by at most `shift`, onto the strand, where its
+    contributions (`contributions` (n, L, 4): attribution at the base present) correlate best
+    with their weighted mean, which is then recomputed (a few rounds, as TF-MoDISco aligns
+    seqlets). The attributions, not the sequences, decide: an untrained model's windows stay
+    noise however often a motif occurs in the rows. The sequences of the aligned windows, counted
+    `shift` bases wider each side (past a sequence's end counts as nothing), make the PWM, so a
+    motif the alignment moved is still whole in it."""
     x = np.asarray(sequences_one_hot, dtype=np.float64)
     n_rows, length = x.shape[:2]
-    pwm = pwm_from_windows(x, starts, width, weights=weights)
     offsets = np.arange(-shift, shift + 1)
     candidates = np.clip(starts[:, None] + offsets, 0, length - width)  # (n, 2·shift + 1)
-    positions = candidates[:, :, None] + np.arange(width)  # (n, c, width)
-    windows = x[np.arange(n_rows)[:, None, None], positions]  # (n, c, width, 4)
-    reverse = windows[:, :, ::-1, ::-1]  # reverse complement: A C G T reversed is T G C A
+    positions = candidates[:, :, None] + np.arange(width)
+    rows = np.arange(n_rows)[:, None, None]
+    forward = np.asarray(contributions, dtype=np.float64)[rows, positions]  # (n, c, width, 4)
+    both = np.concatenate([forward, forward[:, :, ::-1, ::-1]], axis=1)  # reverse complements
+    best = np.full(n_rows, shift)  # where the attribution put each window, forward
     for _ in range(rounds):
-        log_pwm = np.log(pwm)
-        forward = np.einsum("ncwk,wk->nc", windows, log_pwm)
-        backward = np.einsum("ncwk,wk->nc", reverse, log_pwm)
-        both = np.concatenate([forward, backward], axis=1)  # (n, 2c)
-        best = both.argmax(axis=1)
-        oriented = np.concatenate([windows, reverse], axis=1)
-        chosen = oriented[np.arange(n_rows), best]  # (n, width, 4)
-        counts = np.einsum("n,nwk->wk", weights, chosen) + WINDOW_PSEUDOCOUNT
-        updated = counts / counts.sum(axis=1, keepdims=True)
-        if np.allclose(updated, pwm):
+        template = np.einsum("n,nwk->wk", weights, both[np.arange(n_rows), best])
+        updated = np.einsum("ncwk,wk->nc", both, template).argmax(axis=1)
+        if np.array_equal(updated, best):
             break
-        pwm = updated
-    return pwm
+        best = updated
+    is_reverse = best >= len(offsets)
+    chosen = candidates[np.arange(n_rows), best % len(offsets)]
+    padded = np.pad(x, ((0, 0), (shift, shift), (0, 0)))  # zero rows: no base to count
+    wide = padded[np.arange(n_rows)[:, None], chosen[:, None] + np.arange(width + 2 * shift)]
+    wide[is_reverse] = wide[is_reverse, ::-1, ::-1]
+    counts = np.einsum("n,nwk->wk", weights, wide) + WINDOW_PSEUDOCOUNT
+    return counts / counts.sum(axis=1, keepdims=True)
 
 
 # --- The `simulate` rule: a task's `simulate` settings -> sequences.csv and motifs.json -------
