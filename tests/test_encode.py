@@ -75,7 +75,10 @@ def test_bad_rows_are_reported_with_file_row_and_column(sirna_files, tmp_path):
     table = pd.read_csv(sirna_files["train_data.csv"])
     table.loc[4, "siRNA_antisense_seq"] = "ACGUXACGU"
     table.to_csv(sirna_files["train_data.csv"], index=False)
-    with pytest.raises(InputError, match=r"column seq_antisense: row 5: character 'X'"):
+    # Named by the file the rows came from and the row's own id (here the 5th data row).
+    with pytest.raises(
+        InputError, match=r"train_data.csv: column seq_antisense: id 5: character 'X'"
+    ):
         encode_task("sirna_competition", sirna_files, TASK, encode_outputs(tmp_path / "enc"))
     assert not (tmp_path / "enc" / "train.parquet").exists()
 

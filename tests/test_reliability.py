@@ -85,6 +85,10 @@ CASES = {
         set_cell("siRNA_concentration", 3, "ten"),
         "train_data.csv: column siRNA_concentration, row 4: 'ten' is not a number",
     ),
+    "letter outside the alphabet": (
+        set_cell("siRNA_antisense_seq", 6, "ACGUJACGUACGUACGUACGU"),
+        "train_data.csv: column seq_antisense: id 7: character 'J' at position 5",
+    ),
     "empty file": (empty_file, "train_data.csv: empty file"),
     "duplicated row id": (
         set_cell("id", 9, 1),

@@ -101,6 +101,7 @@ def encode_frame(
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """One standard table -> tensor columns, plus counts of what was mapped to unknown."""
     out: dict[str, np.ndarray] = {ROW_ID: frame[ROW_ID].astype(str).to_numpy()}
+    ids = out[ROW_ID]  # errors name rows by id: the source file's own, or its row number
     unknown: dict[str, Any] = {}
     # k-mers and aligned modifications derive from other columns: those come first, whatever
     # the vocabulary's order (vocab.json is written with sorted keys).
@@ -109,17 +110,16 @@ def encode_frame(
     for column, spec in in_order:
         if column.startswith(SEQ):
             out[column] = tokens.encode_nucleotides(
-                frame[column], spec["length"], f"{where}: column {column}", allow_n
+                frame[column], spec["length"], f"{where}: column {column}", allow_n, ids
             )
         elif column.startswith(KMER):
             nucleotides = out[SEQ + column.removeprefix(KMER)]
             out[column] = tokens.encode_kmers(nucleotides, spec["k"], spec["stride"])
         elif column.startswith(MOD):
-            ids, counts = tokens.encode_tokens(
+            out[column], counts = tokens.encode_tokens(
                 frame[column], vocab["tokens"]["modification"], spec["length"],
-                f"{where}: column {column}",
+                f"{where}: column {column}", ids,
             )  # fmt: skip
-            out[column] = ids
             if counts:
                 unknown[column] = counts
         elif column.startswith(NMOD):
@@ -202,7 +202,12 @@ def encode_task(
     )  # fmt: skip
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
     for role, frame in frames.items():
-        where = f"{role} table of {kind_name}"
+        # The file the rows came from (a carved test role: the labelled table's).
+        where = (
+            tables.sources.get(role)
+            or tables.sources.get("labelled")
+            or (f"{role} table of {kind_name}")
+        )
         columns, unknown = encode_frame(frame, vocab, where, kind.allow_n)
         columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int8)
         write_tensors(columns, out[role])

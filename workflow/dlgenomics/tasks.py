@@ -32,6 +32,8 @@ class TaskTables:
     # linkages, conjugates): skipped when modifications are aligned to nucleotides.
     non_nucleotide_tokens: frozenset[str] = frozenset()
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
+    # role -> the file its rows came from, named in encoding errors ("labelled": both roles).
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,10 @@ def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> Task
         modification_tokens=vocab_table["Abbreviation"].astype(str).tolist(),
         non_nucleotide_tokens=SIRNA_NON_NUCLEOTIDE_TOKENS,
         dropped=dropped,
+        sources={
+            "train": str(files["train_data.csv"]),
+            "test": str(files["sample_submission.csv"]),
+        },
     )
 
 
@@ -306,6 +312,7 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
         modification_tokens=list(tokens) if tokens else None,
         non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
         dropped=dropped,
+        sources={"labelled": str(path)},
     )
 
 
@@ -351,7 +358,7 @@ def load_primer(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
             "target": np.array(labels, dtype=np.float32),
         }
     )
-    return TaskTables(frames={"labelled": frame})
+    return TaskTables(frames={"labelled": frame}, sources={"labelled": str(files["sequences.txt"])})
 
 
 # --- Simulated multi-task binding (the `simulate` rule, dlgenomics.motifs) ------------------
@@ -378,7 +385,7 @@ def load_simulated_binding(files: dict[str, Path], task: dict[str, Any]) -> Task
     frame = pd.DataFrame({"row_id": raw["row_id"].astype(str), "seq_dna": raw["sequence"]})
     for column in labels:
         frame[column] = raw[column].astype(np.float32)
-    return TaskTables(frames={"labelled": frame})
+    return TaskTables(frames={"labelled": frame}, sources={"labelled": str(path)})
 
 
 # --- Smoke tasks of the classic tutorial assignment: a formula and XOR, generated ----------

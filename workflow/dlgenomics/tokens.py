@@ -57,22 +57,32 @@ def max_length(sequences: pd.Series) -> int:
     return int(sequences.str.len().max()) if len(sequences) else 0
 
 
+def _row(row: int, row_ids: Sequence[str] | None) -> str:
+    """How an error names a row: by its id when the table has ids, else 1-based as in the
+    table (header excluded)."""
+    return f"row {row + 1}" if row_ids is None else f"id {row_ids[row]}"
+
+
 def encode_nucleotides(
-    sequences: pd.Series, length: int, where: str, allow_n: bool = True
+    sequences: pd.Series,
+    length: int,
+    where: str,
+    allow_n: bool = True,
+    row_ids: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Nucleotide strings -> (n, length) int16 ids, without a Python loop over rows.
 
-    `where` names the file and column for error messages; rows are reported 1-based as in
-    the table (header excluded). Raises InputError on a missing, too long or invalid sequence.
+    `where` names the file and column for error messages, rows are named by `_row`. Raises
+    InputError on a missing, too long or invalid sequence.
     """
     if sequences.isna().any():
         row = int(np.flatnonzero(sequences.isna().to_numpy())[0])
-        raise InputError(f"{where}: row {row + 1}: missing sequence")
+        raise InputError(f"{where}: {_row(row, row_ids)}: missing sequence")
     lengths = sequences.str.len().to_numpy()
     if len(sequences) and lengths.max() > length:
         row = int(np.argmax(lengths > length))
         raise InputError(
-            f"{where}: row {row + 1}: sequence of {lengths[row]} nt, longer than {length}"
+            f"{where}: {_row(row, row_ids)}: sequence of {lengths[row]} nt, longer than {length}"
         )
     buffer = "".join(sequences.str.ljust(length, _PAD_CHAR)).encode("ascii", errors="replace")
     chars = np.frombuffer(buffer, dtype=np.uint8).reshape(len(sequences), length)
@@ -82,8 +92,8 @@ def encode_nucleotides(
         row, col = (int(i[0]) for i in np.nonzero(bad))
         char = sequences.iloc[row][col]
         raise InputError(
-            f"{where}: row {row + 1}: character {char!r} at position {col + 1} is not a nucleotide "
-            f"({'ACGTUN' if allow_n else 'ACGTU'})"
+            f"{where}: {_row(row, row_ids)}: character {char!r} at position {col + 1} is not a "
+            f"nucleotide ({'ACGTUN' if allow_n else 'ACGTU'})"
         )
     return ids
 
@@ -119,7 +129,11 @@ def max_tokens(token_lists: pd.Series) -> int:
 
 
 def encode_tokens(
-    token_lists: pd.Series, vocab: Sequence[str], length: int, where: str
+    token_lists: pd.Series,
+    vocab: Sequence[str],
+    length: int,
+    where: str,
+    row_ids: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Space-separated token strings -> (n, length) int16 ids and the count of each unknown token.
 
@@ -128,13 +142,13 @@ def encode_tokens(
     """
     if token_lists.isna().any():
         row = int(np.flatnonzero(token_lists.isna().to_numpy())[0])
-        raise InputError(f"{where}: row {row + 1}: missing modification list")
+        raise InputError(f"{where}: {_row(row, row_ids)}: missing modification list")
     tokens = split_tokens(token_lists)
     rows = tokens.index.to_numpy()
     positions = tokens.groupby(level=0).cumcount().to_numpy()
     if len(positions) and positions.max() >= length:
         row = int(rows[np.argmax(positions >= length)])
-        raise InputError(f"{where}: row {row + 1}: more than {length} tokens")
+        raise InputError(f"{where}: {_row(row, row_ids)}: more than {length} tokens")
     index = {token: i for i, token in enumerate(vocab)}
     ids = tokens.map(index)
     unknown = tokens[ids.isna()].value_counts().to_dict()
