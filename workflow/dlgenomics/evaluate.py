@@ -263,9 +263,9 @@ def classification_figures(
             metric_options,
         )
 
-    truth, _, predicted, labels = view(best)
+    truth, score, predicted, labels = view(best)
     if metric_family == "multilabel":
-        curve_truth, curve_score, curve_labels = truth, view(best)[1], labels
+        curve_truth, curve_score, curve_labels = truth, score, labels
     else:  # one curve per architecture, the best first
         curve_truth = np.repeat(truth, len(names), axis=1)
         curve_score = np.column_stack([view(name)[1][:, 0] for name in names])

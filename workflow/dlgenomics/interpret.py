@@ -141,14 +141,7 @@ def in_silico_mutagenesis(
         context = {
             k: v[row : row + 1].expand(len(variants), *v.shape[1:]) for k, v in others.items()
         }
-        outputs = np.zeros(len(variants))
-        with torch.no_grad():
-            for network, _ in models:
-                network.eval()
-                for rows in _batches(len(variants), batch_size):
-                    batch = {column: variants[rows], **{k: v[rows] for k, v in context.items()}}
-                    outputs[rows] += network(batch).float()[:, head].cpu().numpy()
-        outputs /= len(models)
+        outputs = head_outputs(models, {column: variants, **context}, head, batch_size)
         change = (outputs[1:] - outputs[0]).reshape(length, len(BASE_IDS))
         is_base = np.isin(ids[row].cpu().numpy(), BASE_IDS)
         effect[row] = np.where(is_base[:, None], change, 0.0)
@@ -318,25 +311,24 @@ def interpret_task(
     examples: dict[str, list] = {"sequences": [], "saliency": [], "ism": [], "titles": []}
     heatmaps: dict[str, tuple[np.ndarray, list[str]]] = {}
     arrays: dict[str, np.ndarray] = {"row_id": columns[ROW_ID].astype(str)}
+    ids = columns[motif_source]
+    bases = _base_one_hot(ids)
     for head, name in enumerate(heads):
         gradients = token_gradients(models, tensors, head)
         saliency = {c: sign * gradient_times_input(g, columns[c]) for c, g in gradients.items()}
-        ids = columns[motif_source]
         rows = _head_rows(kind, columns[TARGET], head, head_outputs(models, tensors, head))
         if len(rows) == 0:
             raise InputError(f"interpretation: no held-out row is positive for {name!r}")
         motif = known.get(name)
         width = settings.width or (motif.length + 2 * WINDOW_MARGIN if motif else DEFAULT_WIDTH)
-        by_saliency = recover_motif(
-            _base_one_hot(ids), saliency[motif_source].sum(axis=2), width, rows
-        )
+        by_saliency = recover_motif(bases, saliency[motif_source].sum(axis=2), width, rows)
         ism_rows = rows[: settings.ism_rows]
         ism = sign * in_silico_mutagenesis(
             models, {k: v[ism_rows] for k, v in tensors.items()}, motif_source, head
         )
         # A base matters when substituting it lowers the output: mean change over the others.
         importance = -ism.sum(axis=2) / (len(BASE_IDS) - 1)
-        by_ism = recover_motif(_base_one_hot(ids[ism_rows]), importance, width)
+        by_ism = recover_motif(bases[ism_rows], importance, width)
         result: dict[str, Any] = {
             "rows": {"saliency": len(rows), "ism": len(ism_rows)},
             "column": motif_source,

@@ -239,11 +239,17 @@ def figure_inputs(wildcards):
     }
 
 
-def network_architectures(wildcards):
+def networks_of(task):
     """The task's architectures that are networks (attribution needs gradients)."""
     return [
-        a for a in task_architectures(wildcards) if model_name(config, a) not in TABULAR
+        a
+        for a in config["tasks"][task]["architectures"]
+        if model_name(config, a) not in TABULAR
     ]
+
+
+def network_architectures(wildcards):
+    return networks_of(wildcards.task)
 
 
 def interpret_inputs(wildcards):
@@ -277,12 +283,7 @@ def task_outputs(task):
     outputs = []
     if classifies(kind.metric_family):
         outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
-    networks = [
-        a
-        for a in config["tasks"][task]["architectures"]
-        if model_name(config, a) not in TABULAR
-    ]
-    if kind.has_sequences and networks:
+    if kind.has_sequences and networks_of(task):
         outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))
     return outputs
 
