@@ -55,14 +55,16 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
     # hold-out; primer: 9 networks and 1 gradient-boosting model on 5 folds; the simulated
     # motifs: generated, then 4 networks on 5 folds, no ensemble. One encoder pretrained per
     # task for transfer learning; features and the LDHA screen for siRNA; figures and the
-    # interpretation of the best network for every task.
+    # interpretation of the best network for every task; a provenance page per task and one
+    # benchmark summary for the run.
     assert counts == {
         "download": "5", "simulate": "1", "encode": "4", "features": "2", "pretrain": "3",
         "train": str(13 * 5 + 13 * 1 + 9 * 5 + 4 * 5),
         "train_tabular": str(2 * 5 + 2 * 1 + 1 * 5),
         "evaluate": str(15 + 15 + 10 + 4), "ensemble": "3", "leaderboard": "4",
         "submission": "4", "classification_figures": "4", "interpret": "4",
-        "screen_transcript": "1", "all": "1", "total": "240",
+        "screen_transcript": "1", "provenance": "4", "benchmarks": "1", "all": "1",
+        "total": "245",
     }  # fmt: skip
 
 
@@ -71,6 +73,11 @@ def test_outputs_exist(tiny_run):
         root = tiny_run / "results" / task
         for name in ("leaderboard.csv", "leaderboard.md", "submission.csv", "provenance.json"):
             assert (root / name).stat().st_size > 0
+        # The provenance page lists every trained model with the device it ran on.
+        provenance = json.loads((root / "provenance.json").read_text())
+        trained = {(run["architecture"], run["fold"]) for run in provenance["training"]}
+        assert trained == {(a, f) for a in settings["architectures"] for f in (0, 1)}
+        assert all(run["device"].startswith("cpu") for run in provenance["training"])
         for arch in settings["architectures"]:
             model = "model.joblib" if arch.startswith("gbm") else "model.pt"
             for fold in (0, 1):
@@ -315,5 +322,21 @@ def test_report_shows_curves_logos_and_attribution_maps_of_every_task(tiny_run, 
             shown += [
                 f"{folder}/{n}.png" for n in ("logos", "attribution_maps", "token_attributions")
             ]
+        shown += [f"results/{task}/leaderboard.html", f"results/{task}/provenance.html"]
         missing = [path for path in shown if path not in html]
         assert not missing, (task, missing)
+    assert "results/benchmarks/summary.html" in html and "results/benchmarks/summary.png" in html
+
+
+def test_benchmarks_measure_every_job_of_the_run(tiny_run):
+    jobs = pd.read_csv(tiny_run / "results/benchmarks/jobs.csv")
+    # One line per job that ran, from each rule's `benchmark:` file, measured.
+    trained = sum(2 * len(settings["architectures"]) for settings in TINY["tasks"].values())
+    assert (jobs["rule"].isin(["train", "train_tabular"])).sum() == trained
+    assert (jobs["rule"] == "download").sum() == sum(
+        len(d["files"]) for d in TINY["datasets"].values()
+    )
+    assert (jobs["seconds"] > 0).all()
+    assert jobs.loc[jobs["rule"] == "train", "max_rss_mb"].min() > 50  # torch alone is more
+    page = (tiny_run / "results/benchmarks/summary.html").read_text()
+    assert "<td>train</td>" in page

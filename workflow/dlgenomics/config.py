@@ -12,6 +12,7 @@ import yaml
 
 from dlgenomics import InputError
 from dlgenomics.ensemble import ENSEMBLE
+from dlgenomics.metrics import SIRNA_FAMILIES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -120,7 +121,7 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
             loss = training_settings(config, task_name, arch).get("loss", "mse")
             if loss != "mse" and kind.task_type != "regression":
                 raise InputError(f"{where}: {arch} sets loss {loss!r} on a classification task")
-            if loss == "threshold_weighted" and kind.metric_family not in ("sirna", "sirna_table"):
+            if loss == "threshold_weighted" and kind.metric_family not in SIRNA_FAMILIES:
                 raise InputError(
                     f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
                     "(it weights rows by the efficacy threshold)"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from dlgenomics import InputError, plots
 from dlgenomics.files import atomic_path, column_values
+from dlgenomics.html import table, write_page
 from dlgenomics.metrics import HIGHER_IS_BETTER, SIRNA_THRESHOLD, metric_columns, task_metrics
 
 
@@ -155,7 +156,12 @@ def score_board(
     )
 
 
-def write_leaderboard(board: pd.DataFrame, title: str, out_csv: Path, out_md: Path) -> None:
+def write_leaderboard(
+    board: pd.DataFrame, title: str, out_csv: Path, out_md: Path, out_html: Path
+) -> None:
+    """The same ranking as CSV (for code), Markdown (for reading in a terminal or on GitHub)
+    and HTML (for the Snakemake report)."""
+    write_page(out_html, title, [("", table(board, ranked=True))])
     with atomic_path(out_csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.4f")
     header = "| " + " | ".join(board.columns) + " |"
@@ -209,11 +215,6 @@ def predictions_table(
 
 
 # --- Classification figures: ROC, precision-recall, confusion --------------------------------
-
-
-def classifies(metric_family: str) -> bool:
-    """Whether the family's rows have classes to draw curves of (siRNA: effective or not)."""
-    return metric_family in ("binary", "multilabel", "sirna", "sirna_table")
 
 
 def classification_view(

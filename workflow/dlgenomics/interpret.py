@@ -28,6 +28,7 @@ import torch
 from dlgenomics import InputError, plots
 from dlgenomics.checkpoint import load_model, to_tensors
 from dlgenomics.files import atomic_path
+from dlgenomics.metrics import SIRNA_FAMILIES
 from dlgenomics.models.common import GenomicsModel, recording_token_vectors
 from dlgenomics.motifs import (
     Motif,
@@ -239,7 +240,7 @@ def known_motifs(consensus_text: str | None, simulated: Path | None) -> dict[str
 
 def _lower_is_better(kind: TaskKind) -> bool:
     # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
-    return kind.metric_family in ("sirna", "sirna_table")
+    return kind.metric_family in SIRNA_FAMILIES
 
 
 def _head_rows(kind: TaskKind, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:

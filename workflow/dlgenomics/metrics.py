@@ -197,6 +197,15 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
 }
 
 
+# Families whose target is % mRNA remaining: lower is better, "effective" is below a threshold.
+SIRNA_FAMILIES = ("sirna", "sirna_table")
+
+
+def classifies(family: str) -> bool:
+    """Whether the family's rows have classes to draw curves of (siRNA: effective or not)."""
+    return family in ("binary", "multilabel", *SIRNA_FAMILIES)
+
+
 def metric_columns(family: str, metrics: dict[str, Any]) -> list[str]:
     """The leaderboard columns of a family that `metrics` holds, in the family's order."""
     columns = METRIC_FAMILIES[family][1]

@@ -390,3 +390,19 @@ def token_attribution_heatmaps(
         fig.colorbar(image, ax=ax, label="mean attribution", pad=0.01)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def benchmark_chart(summary: pd.DataFrame, path: Path) -> None:
+    """Total wall time and peak memory per rule (benchmarks.rule_summary), costliest on top."""
+    ordered = summary.iloc[::-1]
+    height = 1.2 + 0.32 * len(ordered)
+    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10, height), sharey=True)
+    time_ax.barh(ordered["rule"], ordered["total_seconds"] / 60, color="tab:blue")
+    time_ax.set(xlabel="total wall time (min)", title="time, all jobs of the rule")
+    memory_ax.barh(ordered["rule"], ordered["max_rss_mb"].fillna(0) / 1024, color="tab:orange")
+    memory_ax.set(xlabel="peak memory (GB)", title="largest job's memory")
+    for y, row in enumerate(ordered.itertuples()):
+        time_ax.annotate(f" {row.jobs} jobs", (row.total_seconds / 60, y), va="center", fontsize=8)
+    for ax in (time_ax, memory_ax):
+        ax.grid(axis="x", alpha=0.3)
+    _save(fig, path)

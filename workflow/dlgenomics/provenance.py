@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import yaml
+
 from dlgenomics.files import atomic_path
+from dlgenomics.html import note, preformatted, table, write_page
 
 PACKAGES = (
     "dlgenomics",
@@ -59,6 +64,51 @@ def write_provenance(path: Path, **facts: Any) -> None:
         "git_commit": git_commit(Path(__file__).parent),
         "device": device_name(),
         "host": platform.node(),
+        # Set when the step ran as a cluster job: ties the result to `sacct -j <id>`.
+        "slurm_job": os.environ.get("SLURM_JOB_ID"),
     }
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=1, default=str) + "\n")
+
+
+def training_runs(run_paths: list[Path]) -> pd.DataFrame:
+    """One row per trained model: where and with what it was trained."""
+    rows = []
+    for path in run_paths:
+        run = json.loads(Path(path).read_text())
+        result = run.get("result") or {}
+        rows.append(
+            {
+                "architecture": run["arch"],
+                "fold": run["fold"],
+                "seed": run.get("seed"),
+                "epochs": result.get("epochs_run"),
+                "device": run["device"],
+                "host": run["host"],
+                "slurm_job": run.get("slurm_job") or "",
+                "torch": run["versions"].get("torch", ""),
+                "git_commit": run["git_commit"][:12],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_task_provenance(
+    task: str, config: dict[str, Any], run_paths: list[Path], out_json: Path, out_html: Path
+) -> None:
+    """The task's provenance, for code (JSON) and for the report (HTML): the config it ran
+    with, this step's package versions and commit, and every model's device, host and seed."""
+    runs = training_runs(run_paths)
+    write_provenance(out_json, task=task, config=config, training=runs.to_dict("records"))
+    record = json.loads(out_json.read_text())
+    versions = pd.DataFrame(record["versions"].items(), columns=["package", "version"])
+    write_page(
+        out_html,
+        f"{task}: provenance",
+        [
+            ("", note(f"git commit {record['git_commit']}; report step on {record['host']}.")),
+            ("Trained models", table(runs)),
+            ("Package versions", table(versions)),
+            ("Configuration", preformatted(yaml.safe_dump(config, sort_keys=False))),
+        ],
+    )

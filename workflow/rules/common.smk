@@ -12,8 +12,8 @@ from dlgenomics.config import (
     training_settings,
     validate_config,
 )
+from dlgenomics.metrics import classifies
 from dlgenomics.schema import TARGET_CONTEXT
-from dlgenomics.evaluate import classifies
 from dlgenomics.tasks import SIMULATED_FILE, TASK_KINDS, metric_options
 from snakemake.exceptions import WorkflowError
 
@@ -32,6 +32,7 @@ ENSEMBLE_DIR = "results/{task}/ensemble"
 SIMULATED_DIR = "results/{task}/simulated"
 FIGURES_DIR = "results/{task}/figures"
 INTERPRET_DIR = "results/{task}/interpretation"
+BENCHMARK_DIR = "results/benchmarks"
 
 
 def _name_pattern(names):
@@ -110,6 +111,15 @@ def train_settings(wildcards):
 
 def train_threads(wildcards):
     return train_settings(wildcards)["threads"]
+
+
+def train_gpus(wildcards):
+    """GPUs a network's training job holds: one, unless the config pins training to the CPU.
+
+    The `gpu` resource is what keeps two jobs off one GPU on a workstation (profile
+    `resources: gpu=N`) and what the SLURM executor turns into `--gpus=1`.
+    """
+    return 0 if train_settings(wildcards)["device"] == "cpu" else 1
 
 
 def arch_params(wildcards):
@@ -382,15 +392,31 @@ def all_screens():
     return expand(f"{SCREEN_DIR}/candidates.csv", screen=list(config["screen"]))
 
 
-def all_outputs():
+def trained_runs(wildcards):
+    """The run record of every model of the task (architecture x fold)."""
+    return expand(
+        f"{MODEL_DIR}/run.json",
+        task=wildcards.task,
+        arch=task_architectures(wildcards),
+        fold=range(fold_count(wildcards.task)),
+    )
+
+
+def analysis_outputs():
+    """Everything a run makes except the benchmark summary, which reads what these cost."""
     outputs = []
     for task in TASKS:
         outputs += [
-            f"results/{task}/leaderboard.md",
+            f"results/{task}/leaderboard.html",
             f"results/{task}/submission.csv",
+            f"results/{task}/provenance.html",
             *task_outputs(task),
         ]
     outputs += expand(
-        f"{CROSS_DIR}/leaderboard.md", pair=list(config["cross_evaluation"])
+        f"{CROSS_DIR}/leaderboard.html", pair=list(config["cross_evaluation"])
     )
     return outputs + all_screens()
+
+
+def all_outputs():
+    return analysis_outputs() + [f"{BENCHMARK_DIR}/summary.html"]

@@ -3,6 +3,8 @@ rule download:
         "resources/data/{dataset}/{file}",
     log:
         "logs/download/{dataset}/{file}.log",
+    benchmark:
+        "benchmarks/download/{dataset}/{file}.tsv"
     localrule: True
     conda:
         "../../envs/data.yaml"
@@ -19,6 +21,8 @@ rule simulate:
         motifs=f"{SIMULATED_DIR}/motifs.json",
     log:
         "logs/simulate/{task}.log",
+    benchmark:
+        "benchmarks/simulate/{task}.tsv"
     conda:
         "../../envs/data.yaml"
     params:

@@ -7,6 +7,8 @@ rule encode:
         vocab=f"{ENCODED}/vocab.json",
     log:
         "logs/encode/{task}.log",
+    benchmark:
+        "benchmarks/encode/{task}.tsv"
     conda:
         "../../envs/data.yaml"
     params:
@@ -27,6 +29,8 @@ rule features:
         spec=f"{FEATURES}/features.json",
     log:
         "logs/features/{task}.log",
+    benchmark:
+        "benchmarks/features/{task}.tsv"
     conda:
         "../../envs/data.yaml"
     params:

@@ -17,6 +17,8 @@ rule evaluate:
         ),
     log:
         "logs/evaluate/{task}/{arch}.log",
+    benchmark:
+        "benchmarks/evaluate/{task}/{arch}.tsv"
     conda:
         "../../envs/report.yaml"
     params:
@@ -40,6 +42,10 @@ rule ensemble:
         ),
     log:
         "logs/ensemble/{task}.log",
+    benchmark:
+        "benchmarks/ensemble/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
     conda:
         "../../envs/report.yaml"
     params:
@@ -55,14 +61,18 @@ rule leaderboard:
         architecture_metrics,
     output:
         csv="results/{task}/leaderboard.csv",
-        md=report(
-            "results/{task}/leaderboard.md",
+        md="results/{task}/leaderboard.md",
+        html=report(
+            "results/{task}/leaderboard.html",
             category="{task}",
             subcategory="leaderboard",
         ),
-        provenance="results/{task}/provenance.json",
     log:
         "logs/leaderboard/{task}.log",
+    benchmark:
+        "benchmarks/leaderboard/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
     conda:
         "../../envs/report.yaml"
     params:
@@ -83,6 +93,10 @@ rule classification_figures:
         ),
     log:
         "logs/classification_figures/{task}.log",
+    benchmark:
+        "benchmarks/classification_figures/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
     conda:
         "../../envs/report.yaml"
     params:

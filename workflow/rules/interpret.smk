@@ -21,6 +21,8 @@ rule interpret:
         ),
     log:
         "logs/interpret/{task}.log",
+    benchmark:
+        "benchmarks/interpret/{task}.tsv"
     conda:
         "../../envs/train.yaml"
     threads: 2

@@ -4,13 +4,16 @@ rule cross_evaluate:
     output:
         scores=f"{CROSS_DIR}/predictions.parquet",
         csv=f"{CROSS_DIR}/leaderboard.csv",
-        md=report(
-            f"{CROSS_DIR}/leaderboard.md",
+        md=f"{CROSS_DIR}/leaderboard.md",
+        html=report(
+            f"{CROSS_DIR}/leaderboard.html",
             category="cross-dataset",
             subcategory="{pair}",
         ),
     log:
         "logs/cross/{pair}.log",
+    benchmark:
+        "benchmarks/cross_evaluate/{pair}.tsv"
     conda:
         "../../envs/train.yaml"
     params:
@@ -33,6 +36,8 @@ rule screen_transcript:
         ),
     log:
         "logs/screen/{screen}.log",
+    benchmark:
+        "benchmarks/screen_transcript/{screen}.tsv"
     conda:
         "../../envs/train.yaml"
     params:

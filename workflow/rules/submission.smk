@@ -5,6 +5,10 @@ rule submission:
         "results/{task}/submission.csv",
     log:
         "logs/submission/{task}.log",
+    benchmark:
+        "benchmarks/submission/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
     conda:
         "../../envs/report.yaml"
     params:

@@ -8,11 +8,13 @@ rule pretrain:
         history=f"{PRETRAIN_DIR}/history.csv",
     log:
         "logs/pretrain/{task}/{arch}.log",
+    benchmark:
+        "benchmarks/pretrain/{task}/{arch}.tsv"
     conda:
         "../../envs/train.yaml"
     threads: train_threads
     resources:
-        gpu=1,
+        gpu=train_gpus,
     params:
         model=arch_model,
         settings=train_settings,
@@ -31,13 +33,15 @@ rule train:
         run=f"{MODEL_DIR}/run.json",
     log:
         "logs/train/{task}/{arch}/fold{fold}.log",
+    benchmark:
+        "benchmarks/train/{task}/{arch}/fold{fold}.tsv"
     wildcard_constraints:
         arch=NETWORK_PATTERN,
     conda:
         "../../envs/train.yaml"
     threads: train_threads
     resources:
-        gpu=1,
+        gpu=train_gpus,
     params:
         kind=task_kind,
         task=task_data,
@@ -62,6 +66,8 @@ rule train_tabular:
         run=f"{MODEL_DIR}/run.json",
     log:
         "logs/train/{task}/{arch}/fold{fold}.log",
+    benchmark:
+        "benchmarks/train_tabular/{task}/{arch}/fold{fold}.tsv"
     wildcard_constraints:
         arch=TABULAR_PATTERN,
     conda:

@@ -43,7 +43,13 @@ def main() -> None:
         f"{snakemake.wildcards.pair}: trained on {pair['train']}, evaluated on every labelled "
         f"row of {evaluated['name']} (ranked by {kind.selection_metric})"
     )
-    write_leaderboard(board, title, Path(snakemake.output.csv), Path(snakemake.output.md))
+    write_leaderboard(
+        board,
+        title,
+        Path(snakemake.output.csv),
+        Path(snakemake.output.md),
+        Path(snakemake.output.html),
+    )
     logging.info("\n%s", board.to_string(index=False))
 
 

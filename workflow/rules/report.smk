@@ -1,0 +1,49 @@
+# What the report shows beyond results: where and with what each model was trained, and
+# what every rule cost (`benchmark:` files).
+
+
+rule provenance:
+    input:
+        trained_runs,
+    output:
+        json="results/{task}/provenance.json",
+        html=report(
+            "results/{task}/provenance.html",
+            category="{task}",
+            subcategory="provenance",
+        ),
+    log:
+        "logs/provenance/{task}.log",
+    benchmark:
+        "benchmarks/provenance/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/provenance.py"
+
+
+rule benchmarks:
+    input:
+        analysis_outputs(),
+    output:
+        csv=f"{BENCHMARK_DIR}/jobs.csv",
+        html=report(
+            f"{BENCHMARK_DIR}/summary.html", category="run", subcategory="benchmarks"
+        ),
+        plot=report(
+            f"{BENCHMARK_DIR}/summary.png", category="run", subcategory="benchmarks"
+        ),
+    log:
+        "logs/benchmarks.log",
+    benchmark:
+        "benchmarks/benchmarks/run.tsv"
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        # Written by every job before this one (its inputs are everything else the run makes).
+        folder="benchmarks",
+    script:
+        "../scripts/benchmarks.py"
