@@ -3,17 +3,60 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from dlgenomics.tasks import SIRNA_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 # The tests reach the real data as a user would: through the download step's mirror.
 MIRROR = Path(os.environ.get("DLGENOMICS_TEST_MIRROR", REPO.parent / "shared" / "data"))
+
+
+def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
+    """tests/data/tiny.yaml, ready to run: its own example table found through the config's
+    mirror (tests/data). With `architectures`, only those tasks, each with only those
+    architectures, and only the datasets they read."""
+    config = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
+    config["mirror"] = str(REPO / "tests" / "data")
+    if architectures is not None:
+        tasks = config["tasks"]
+        config["tasks"] = {
+            name: {**tasks[name], "architectures": a} for name, a in architectures.items()
+        }
+        used = {task.get("dataset") for task in config["tasks"].values()}
+        config["datasets"] = {k: v for k, v in config["datasets"].items() if k in used}
+    return config
+
+
+def snakemake(*args: str, workdir: Path, mirror: Path) -> subprocess.CompletedProcess:
+    """The real CLI on this checkout's workflow, in `workdir`, data through `mirror`."""
+    env = {**os.environ, "DLGENOMICS_MIRROR": str(mirror)}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+         "--directory", str(workdir), *args],
+        capture_output=True, text=True, env=env, timeout=1500,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, mirror) -> Path:
+    """The tiny config run from scratch, locally: the end-to-end tests read its outputs
+    (tests/test_workflow.py) and the cluster run is compared with it (tests/test_slurm.py)."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_subset()))
+    shutil.copy(REPO / "tests" / "data" / "short_transcript.fa", workdir)
+    args = ["--cores", "2", "--configfile", str(workdir / "tiny.yaml"), "--replace-workflow-config"]
+    result = snakemake(*args, workdir=workdir, mirror=mirror)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
 
 
 @pytest.fixture(scope="session")

@@ -400,7 +400,10 @@ def test_error_lists_every_place_tried(tmp_path: Path, dest: Path) -> None:
         )
 
     lines = str(info.value).splitlines()
-    assert lines[0] == f"could not fetch {DATASET}/{NAME} (sha256 {SHA[:12]}…): tried 6 places"
+    assert lines[0] == (
+        f"could not fetch {DATASET}/{NAME} (sha256 {SHA[:12]}…): "
+        f"{wrong}: sha256 mismatch: got {WRONG_SHA}; not found in the other 5 places"
+    )
     places = [f"mirror {p}: not found" for p in mirror_candidates(mirror, DATASET, NAME)]
     places += [f"{missing}: not found", f"{wrong}: sha256 mismatch: got {WRONG_SHA}"]
     assert lines[1:] == [f"  - {p}" for p in places]

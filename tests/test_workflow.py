@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, snakemake
 
 from dlgenomics.config import ensemble_members_of
 from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics, task_metrics
 from dlgenomics.schema import read_tensors
 from dlgenomics.tasks import TASK_KINDS
 
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 TINY = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
-
-
-def snakemake(*args: str, workdir: Path, mirror: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DLGENOMICS_MIRROR": str(mirror)}
-    return subprocess.run(
-        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args],
-        capture_output=True, text=True, env=env, timeout=1200,
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, mirror) -> Path:
-    workdir = tmp_path_factory.mktemp("tiny_run")
-    config = workdir / "tiny.yaml"
-    # Our own example table is found through the config's mirror: tests/data.
-    config.write_text(yaml.safe_dump({**TINY, "mirror": str(REPO / "tests" / "data")}))
-    shutil.copy(REPO / "tests" / "data" / "short_transcript.fa", workdir)
-    args = ["--cores", "2", "--configfile", str(config), "--replace-workflow-config"]
-    result = snakemake(*args, workdir=workdir, mirror=mirror)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
 
 
 def test_dry_run_plans_every_stage(tmp_path, mirror):
@@ -326,6 +299,16 @@ def test_report_shows_curves_logos_and_attribution_maps_of_every_task(tiny_run, 
         missing = [path for path in shown if path not in html]
         assert not missing, (task, missing)
     assert "results/benchmarks/summary.html" in html and "results/benchmarks/summary.png" in html
+
+
+def test_dropped_rows_are_counted_in_the_report(tiny_run):
+    """The example table has 4 rows without a label: dropped, and said so on the task's
+    provenance page (a report item), as well as in the encode log."""
+    summary = json.loads((tiny_run / "results/lab/encoded/summary.json").read_text())
+    assert summary["dropped"] == {"example_sirna_table.csv: missing knockdown": 4}
+    page = (tiny_run / "results/lab/provenance.html").read_text()
+    assert "<td>example_sirna_table.csv: missing knockdown</td>\n      <td>4</td>" in page
+    assert "dropped 4 rows" in (tiny_run / "logs/encode/lab.log").read_text()
 
 
 def test_benchmarks_measure_every_job_of_the_run(tiny_run):

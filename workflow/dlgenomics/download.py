@@ -404,10 +404,16 @@ def _content_length(response: http.client.HTTPResponse) -> int | None:
 def _failure_message(
     dataset: str, file_name: str, sha256: str, tried: Sequence[tuple[str, str]]
 ) -> str:
-    count = len(tried)
+    # The first line alone says what went wrong (a log's error line); every place follows.
+    failures = [f"{label}: {what}" for label, what in tried if what != "not found"]
+    absent = len(tried) - len(failures)
+    if absent:
+        failures.append(
+            f"not found in {'any of the' if absent == len(tried) else 'the other'} "
+            f"{absent} place{'' if absent == 1 else 's'}"
+        )
     lines = [
-        f"could not fetch {dataset}/{file_name} (sha256 {sha256[:12]}…): "
-        f"tried {count} place{'' if count == 1 else 's'}"
+        f"could not fetch {dataset}/{file_name} (sha256 {sha256[:12]}…): " + "; ".join(failures)
     ]
     lines += [f"  - {label}: {what}" for label, what in tried]
     if not tried:

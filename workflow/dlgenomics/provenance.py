@@ -93,13 +93,43 @@ def training_runs(run_paths: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def data_tables(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The encode step's summary as report sections: rows used, rows dropped and why (never
+    silently: a dropped row is either here or the run stopped), values read as unknown."""
+    rows = pd.DataFrame(summary["rows"].items(), columns=["role", "rows"])
+    dropped = pd.DataFrame(summary["dropped"].items(), columns=["reason", "rows dropped"])
+    unknown = pd.DataFrame(
+        [
+            (role, column, what, count)
+            for role, columns in summary["unknown"].items()
+            for column, counts in columns.items()
+            for what, count in counts.items()
+        ],
+        columns=["role", "column", "value", "rows"],
+    )
+    return [
+        ("Rows used", table(rows)),
+        ("Rows dropped", table(dropped) if len(dropped) else note("None.")),
+        ("Values read as the unknown token", table(unknown) if len(unknown) else note("None.")),
+    ]
+
+
 def write_task_provenance(
-    task: str, config: dict[str, Any], run_paths: list[Path], out_json: Path, out_html: Path
+    task: str,
+    config: dict[str, Any],
+    data_summary: Path,
+    run_paths: list[Path],
+    out_json: Path,
+    out_html: Path,
 ) -> None:
-    """The task's provenance, for code (JSON) and for the report (HTML): the config it ran
-    with, this step's package versions and commit, and every model's device, host and seed."""
+    """The task's provenance, for code (JSON) and for the report (HTML): the rows its data
+    gave (and lost), the config it ran with, this step's package versions and commit, and
+    every model's device, host and seed."""
     runs = training_runs(run_paths)
-    write_provenance(out_json, task=task, config=config, training=runs.to_dict("records"))
+    data = json.loads(data_summary.read_text())
+    write_provenance(
+        out_json, task=task, config=config, data=data, training=runs.to_dict("records")
+    )
     record = json.loads(out_json.read_text())
     versions = pd.DataFrame(record["versions"].items(), columns=["package", "version"])
     write_page(
@@ -107,6 +137,7 @@ def write_task_provenance(
         f"{task}: provenance",
         [
             ("", note(f"git commit {record['git_commit']}; report step on {record['host']}.")),
+            *data_tables(data),
             ("Trained models", table(runs)),
             ("Package versions", table(versions)),
             ("Configuration", preformatted(yaml.safe_dump(config, sort_keys=False))),

@@ -5,6 +5,8 @@ rule encode:
         train=f"{ENCODED}/train.parquet",
         test=f"{ENCODED}/test.parquet",
         vocab=f"{ENCODED}/vocab.json",
+        # Rows per role, rows dropped and why, values mapped to the unknown id: for the report.
+        summary=f"{ENCODED}/summary.json",
     log:
         "logs/encode/{task}.log",
     benchmark:

@@ -4,7 +4,8 @@
 
 rule provenance:
     input:
-        trained_runs,
+        runs=trained_runs,
+        data=f"{ENCODED}/summary.json",
     output:
         json="results/{task}/provenance.json",
         html=report(

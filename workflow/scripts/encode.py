@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from dlgenomics.encode import encode_task
+from dlgenomics.files import atomic_path
 from dlgenomics.steps import run_step
 
 
@@ -13,6 +14,8 @@ def main() -> None:
     out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab")}
     summary = encode_task(snakemake.params.kind, files, snakemake.params.task, out)
     logging.info("encoded %s: %s", snakemake.wildcards.task, json.dumps(summary))
+    with atomic_path(snakemake.output.summary) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")
 
 
 run_step(main, snakemake.log[0])

@@ -1,4 +1,5 @@
-"""A task's provenance page: config, versions, commit, and each model's device and host."""
+"""A task's provenance page: the data kept and dropped, each model's device and host, the
+config, package versions and commit."""
 
 from pathlib import Path
 
@@ -10,7 +11,8 @@ def main() -> None:
     write_task_provenance(
         snakemake.wildcards.task,
         snakemake.config,
-        [Path(p) for p in snakemake.input],
+        Path(snakemake.input.data),
+        [Path(p) for p in snakemake.input.runs],
         Path(snakemake.output.json),
         Path(snakemake.output.html),
     )
