@@ -23,7 +23,7 @@ MIRROR = Path(os.environ.get("DLGENOMICS_TEST_MIRROR", REPO.parent / "shared" / 
 def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
     """tests/data/tiny.yaml, ready to run: its own example table found through the config's
     mirror (tests/data). With `architectures`, only those tasks, each with only those
-    architectures, and only the datasets they read."""
+    architectures, and only the datasets, cross-dataset pairs and screens they need."""
     config = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
     config["mirror"] = str(REPO / "tests" / "data")
     if architectures is not None:
@@ -33,6 +33,16 @@ def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
         }
         used = {task.get("dataset") for task in config["tasks"].values()}
         config["datasets"] = {k: v for k, v in config["datasets"].items() if k in used}
+        config["cross_evaluation"] = {
+            name: pair
+            for name, pair in config["cross_evaluation"].items()
+            if {pair["train"], pair["evaluate"]} <= set(architectures)
+        }
+        config["screen"] = {
+            name: screen
+            for name, screen in config["screen"].items()
+            if screen["task"] in architectures
+        }
     return config
 
 

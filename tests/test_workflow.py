@@ -29,15 +29,16 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
     # motifs: generated, then 4 networks on 5 folds, no ensemble. One encoder pretrained per
     # task for transfer learning; features and the LDHA screen for siRNA; figures and the
     # interpretation of the best network for every task; a provenance page per task and one
-    # benchmark summary for the run.
+    # benchmark summary for the run; a GAN trained and its designs judged for both binding
+    # tasks.
     assert counts == {
         "download": "5", "simulate": "1", "encode": "4", "features": "2", "pretrain": "3",
         "train": str(13 * 5 + 13 * 1 + 9 * 5 + 4 * 5),
         "train_tabular": str(2 * 5 + 2 * 1 + 1 * 5),
         "evaluate": str(15 + 15 + 10 + 4), "ensemble": "3", "leaderboard": "4",
         "submission": "4", "classification_figures": "4", "interpret": "4",
-        "screen_transcript": "1", "provenance": "4", "benchmarks": "1", "all": "1",
-        "total": "245",
+        "screen_transcript": "1", "provenance": "4", "benchmarks": "1", "train_gan": "2",
+        "generate": "2", "all": "1", "total": "249",
     }  # fmt: skip
 
 
@@ -296,6 +297,9 @@ def test_report_shows_curves_logos_and_attribution_maps_of_every_task(tiny_run, 
                 f"{folder}/{n}.png" for n in ("logos", "attribution_maps", "token_attributions")
             ]
         shown += [f"results/{task}/leaderboard.html", f"results/{task}/provenance.html"]
+        if "design" in settings:
+            folder = f"results/{task}/generated"
+            shown += [f"{folder}/{n}" for n in ("judged.html", "logo.png", "training_curves.png")]
         missing = [path for path in shown if path not in html]
         assert not missing, (task, missing)
     assert "results/benchmarks/summary.html" in html and "results/benchmarks/summary.png" in html
@@ -323,3 +327,32 @@ def test_benchmarks_measure_every_job_of_the_run(tiny_run):
     assert jobs.loc[jobs["rule"] == "train", "max_rss_mb"].min() > 50  # torch alone is more
     page = (tiny_run / "results/benchmarks/summary.html").read_text()
     assert "<td>train</td>" in page
+
+
+@pytest.mark.parametrize("task", [t for t, s in TINY["tasks"].items() if "design" in s])
+def test_designed_sequences_are_judged_beside_positives_and_random(tiny_run, task):
+    """The GAN chain ran (a few epochs: the figures are the primer acceptance run's job, see
+    README) and its table is consistent with the sequences it judged."""
+    folder = tiny_run / "results" / task / "generated"
+    settings = TINY["tasks"][task]["design"]
+    history = pd.read_csv(folder / "history.csv")
+    assert list(history["epoch"]) == list(range(1, settings["epochs"] + 1))
+    assert np.isfinite(history[["critic_loss", "generator_loss"]].to_numpy()).all()
+    fasta = (folder / "sequences.fasta").read_text().splitlines()
+    assert sum(line.startswith(">") for line in fasta) == settings["samples"]
+    sequences = pd.read_parquet(folder / "sequences.parquet")
+    assert len(sequences) == settings["samples"]
+    assert sequences["sequence"].str.fullmatch("[ACGT]+").all()
+    judged = pd.read_csv(folder / "judged.csv").set_index("set")
+    assert list(judged.index) == ["generated", "training positives", "random"]
+    generated = judged.loc["generated"]
+    assert generated["motif_rate"] == pytest.approx(sequences["holds_motif"].mean(), abs=1e-4)
+    assert generated["mean_binding_probability"] == pytest.approx(
+        sequences["binding_probability"].mean(), abs=1e-4
+    )
+    # The judges themselves: bound training sequences hold the motif and are called bound;
+    # random ones are not.
+    positives, random = judged.loc["training positives"], judged.loc["random"]
+    assert positives["motif_rate"] > 0.5 > 0.1 > random["motif_rate"]
+    assert positives["mean_binding_probability"] > 0.6 > random["mean_binding_probability"]
+    assert positives["copies_of_training"] == 1.0 and random["copies_of_training"] == 0.0

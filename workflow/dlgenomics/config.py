@@ -114,6 +114,8 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
             raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
         if "simulate" in task and not kind.simulated:
             raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
+        if "design" in task:
+            check_design(task, kind, where)
         for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
             raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
         for arch in task["architectures"]:
@@ -238,3 +240,19 @@ def model_settings(config: Mapping[str, Any], task: str, arch: str) -> dict[str,
         **_hyperparameters(config["architectures"].get(arch, {})),
         **_hyperparameters(config["tasks"][task]["model_params"].get(arch, {})),
     }
+
+
+def check_design(task: dict[str, Any], kind: Any, where: str) -> None:
+    """A GAN designs bound sequences and needs a motif to judge them by."""
+    design = task["design"]
+    if not kind.binding:
+        raise InputError(f"{where}.design: only binding tasks (kinds primer, simulated_binding)")
+    if kind.simulated:
+        factors = list(task["simulate"]["motifs"])
+        if design.get("label", factors[0]) not in factors:
+            raise InputError(f"{where}.design.label: {design['label']!r} is not one of {factors}")
+    elif not task.get("interpretation", {}).get("known_motif"):
+        raise InputError(
+            f"{where}.design: judging designed sequences needs "
+            f"{where}.interpretation.known_motif (the primer: CGACCGAACTCC)"
+        )

@@ -10,12 +10,6 @@ matplotlib.use("Agg")  # headless: cluster nodes have no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (
-    average_precision_score,
-    precision_recall_curve,
-    roc_auc_score,
-    roc_curve,
-)
 
 from dlgenomics.files import atomic_path
 from dlgenomics.metrics import SIRNA_THRESHOLD
@@ -58,6 +52,8 @@ def prediction_plot(
             ax.axhline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
         ax.set(xlabel="observed", ylabel="predicted (out of fold)")
     else:
+        from sklearn.metrics import roc_curve  # here: ~2 s of start-up most jobs never need
+
         fpr, tpr, _ = roc_curve(y_true, y_pred)
         ax.plot(fpr, tpr)
         ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
@@ -118,6 +114,8 @@ def roc_curves(
         if len(np.unique(truth[:, k])) < 2:  # ROC needs both classes: say so, draw nothing
             ax.plot([], [], ls="none", label=f"{label} (one class: no curve)")
             continue
+        from sklearn.metrics import roc_auc_score, roc_curve
+
         fpr, tpr, _ = roc_curve(truth[:, k], score[:, k])
         auroc = roc_auc_score(truth[:, k], score[:, k])
         ax.plot(fpr, tpr, label=f"{label} (AUROC {auroc:.3f})")
@@ -142,6 +140,8 @@ def pr_curves(
         if len(np.unique(truth[:, k])) < 2:  # all or no positives: the curve says nothing
             ax.plot([], [], ls="none", label=f"{label} (one class: no curve)")
             continue
+        from sklearn.metrics import average_precision_score, precision_recall_curve
+
         precision, recall, _ = precision_recall_curve(truth[:, k], score[:, k])
         auprc = average_precision_score(truth[:, k], score[:, k])
         (line,) = ax.step(recall, precision, where="post", label=f"{label} (AUPRC {auprc:.3f})")
@@ -405,4 +405,24 @@ def benchmark_chart(summary: pd.DataFrame, path: Path) -> None:
         time_ax.annotate(f" {row.jobs} jobs", (row.total_seconds / 60, y), va="center", fontsize=8)
     for ax in (time_ax, memory_ax):
         ax.grid(axis="x", alpha=0.3)
+    _save(fig, path)
+
+
+def gan_curves(history: pd.DataFrame, title: str, criterion: str, path: Path) -> None:
+    """A GAN's training per epoch: critic and generator losses, the critic's estimate of the
+    Wasserstein distance, and the share of sampled sequences holding the motif."""
+    fig, (loss_ax, distance_ax, motif_ax) = plt.subplots(1, 3, figsize=(13, 3.6))
+    loss_ax.plot(history["epoch"], history["critic_loss"], label="critic")
+    loss_ax.plot(history["epoch"], history["generator_loss"], label="generator")
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="losses")
+    loss_ax.legend(fontsize="small")
+    distance_ax.plot(history["epoch"], history["wasserstein"], color="tab:purple")
+    distance_ax.set(xlabel="epoch", ylabel="critic estimate", title="Wasserstein distance")
+    motif_ax.plot(history["epoch"], history["motif_rate"], color="tab:green")
+    motif_ax.set(xlabel="epoch", ylabel="fraction of samples", ylim=(0, 1.02),
+                 title="samples holding the motif")  # fmt: skip
+    motif_ax.annotate(criterion, (0.02, 0.02), xycoords="axes fraction", fontsize=7)
+    for ax in (loss_ax, distance_ax, motif_ax):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
     _save(fig, path)

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import (
-    GroupKFold,
-    GroupShuffleSplit,
-    KFold,
-    StratifiedKFold,
-    train_test_split,
-)
 
 from dlgenomics import InputError
 from dlgenomics.schema import NEVER_VALIDATED
@@ -18,6 +11,10 @@ from dlgenomics.schema import NEVER_VALIDATED
 def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
     """Boolean mask of test rows, exactly as `train_test_split(X, y, test_size, random_state)`
     picks them (the primer tutorial's split), whatever X holds."""
+    # Imported here, as in assign_folds: every training job imports this module for
+    # `fold_rows`, and scikit-learn costs it ~2 s of start-up.
+    from sklearn.model_selection import train_test_split
+
     _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
     mask = np.zeros(n_rows, dtype=bool)
     mask[test_index] = True
@@ -40,6 +37,14 @@ def assign_folds(
     `gene` keeps all rows of a group in one fold, so no target gene is both trained and
     validated on. `stratified` balances the label classes across folds.
     """
+    from sklearn.model_selection import (
+        GroupKFold,
+        GroupShuffleSplit,
+        KFold,
+        StratifiedKFold,
+        train_test_split,
+    )
+
     index = np.arange(n_rows)
     fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int8)
     if method == "gene" and groups is None:

@@ -56,6 +56,9 @@ class TaskKind:
     simulated: bool = False
     # Whether rows hold sequences (and the `interpret` rule has something to explain).
     has_sequences: bool = True
+    # Whether rows are DNA a factor binds or not: a GAN can learn the bound ones and design
+    # new ones (`design` config, dlgenomics.design).
+    binding: bool = False
 
     def files(self, task: dict[str, Any]) -> tuple[str, ...]:
         """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
@@ -459,6 +462,7 @@ TASK_KINDS: dict[str, TaskKind] = {
         # stopping and ranking criterion is the cross-entropy (as Keras monitors val_loss).
         selection_metric="log_loss",
         allow_n=True,
+        binding=True,
     ),
     "simulated_binding": TaskKind(
         name="simulated_binding",
@@ -470,6 +474,7 @@ TASK_KINDS: dict[str, TaskKind] = {
         selection_metric="auroc",  # the mean over the labels
         allow_n=False,
         simulated=True,
+        binding=True,
     ),
     "formula": TaskKind(
         name="formula",

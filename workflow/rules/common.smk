@@ -33,6 +33,7 @@ SIMULATED_DIR = "results/{task}/simulated"
 FIGURES_DIR = "results/{task}/figures"
 INTERPRET_DIR = "results/{task}/interpretation"
 BENCHMARK_DIR = "results/benchmarks"
+GENERATED_DIR = "results/{task}/generated"
 
 
 def _name_pattern(names):
@@ -295,7 +296,56 @@ def task_outputs(task):
         outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
     if kind.has_sequences and networks_of(task):
         outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))
+    if "design" in config["tasks"][task]:
+        outputs.append(f"{GENERATED_DIR}/judged.html".format(task=task))
     return outputs
+
+
+# --- Sequence design (generate.smk) -----------------------------------------------------------
+
+
+def design_settings(wildcards):
+    return task_config(wildcards)["design"]
+
+
+def known_consensus(wildcards):
+    return interpretation_settings(wildcards).get("known_motif")
+
+
+def gan_threads(wildcards):
+    return config["training"]["threads"]
+
+
+def gan_device(wildcards):
+    return config["training"]["device"]
+
+
+def gan_gpus(wildcards):
+    return 0 if gan_device(wildcards) == "cpu" else 1
+
+
+def gan_inputs(wildcards):
+    """The bound training sequences; a simulated task's matrices to judge samples by."""
+    inputs = {
+        "train": f"{ENCODED}/train.parquet".format(task=wildcards.task),
+        "vocab": f"{ENCODED}/vocab.json".format(task=wildcards.task),
+    }
+    if TASK_KINDS[task_kind(wildcards)].simulated:
+        inputs["motifs"] = f"{SIMULATED_DIR}/motifs.json".format(task=wildcards.task)
+    return inputs
+
+
+def generate_inputs(wildcards):
+    """The trained generator, and what judges its samples: the best network's fold models."""
+    inputs = gan_inputs(wildcards)
+    inputs["generator"] = f"{GENERATED_DIR}/generator.pt".format(task=wildcards.task)
+    inputs["leaderboard"] = f"results/{wildcards.task}/leaderboard.csv"
+    inputs["models"] = [
+        model_file(wildcards.task, a, f)
+        for a in network_architectures(wildcards)
+        for f in range(fold_count(wildcards.task))
+    ]
+    return inputs
 
 
 # --- Scoring new rows with a trained task: cross-dataset evaluation and virtual screens -----

@@ -1,0 +1,284 @@
+"""Sequence design on a binding task: the data a GAN learns (the bound training sequences), the
+motif it is judged by, the trained classifier's verdict, and the files the two rules write.
+
+The GAN itself and the judging figures are in `dlgenomics.generative`; this module ties them
+to the pipeline's encoded tensors, config and trained models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dlgenomics import InputError, plots
+from dlgenomics.checkpoint import to_tensors
+from dlgenomics.encode import encode_frame
+from dlgenomics.files import atomic_path
+from dlgenomics.generative import (
+    GanSettings,
+    Generator,
+    consensus_hit_rate,
+    judge,
+    pwm_hit_rate,
+    random_sequences,
+    sample_sequences,
+    train_gan,
+    write_fasta,
+)
+from dlgenomics.html import note, table, write_page
+from dlgenomics.interpret import Model, head_outputs
+from dlgenomics.motifs import Motif, one_hot, read_motifs
+from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, vocab_metric_options
+from dlgenomics.tasks import TaskKind
+from dlgenomics.tokens import decode_nucleotides
+
+
+@dataclass
+class DesignSettings:
+    """A task's `design` config: which sequences to learn, how many to draw, how to judge."""
+
+    label: str | None = None  # simulated tasks: the factor learnt (default: the first)
+    samples: int = 1000
+    seed: int = 0
+    max_mismatches: int = 2  # consensus motif: mismatches allowed, either strand
+    pwm_threshold: float = 0.8  # matrix motif: fraction of the best log-odds score
+    gan: dict[str, Any] = field(default_factory=dict)  # GanSettings overrides (epochs, ...)
+
+    @classmethod
+    def from_config(cls, settings: dict[str, Any]) -> DesignSettings:
+        own = {f.name for f in fields(cls)} - {"gan"}
+        return cls(
+            **{k: v for k, v in settings.items() if k in own},
+            gan={k: v for k, v in settings.items() if k not in own},
+        )
+
+    def gan_settings(self) -> GanSettings:
+        return GanSettings(**{**self.gan, "samples": self.samples, "seed": self.seed})
+
+
+def head_of(kind: TaskKind, vocab: dict[str, Any], label: str | None) -> tuple[int, str]:
+    """(output index, its name) of the learnt class: a multi-label task's factor, else the
+    single output."""
+    if kind.task_type != "multilabel":
+        return 0, "bound"
+    labels = list(vocab_metric_options(vocab)["labels"])
+    name = label or labels[0]
+    return labels.index(name), name
+
+
+def sequence_column(vocab: dict[str, Any]) -> str:
+    columns = [c for c in vocab["columns"] if c.startswith(SEQ)]
+    if not columns:
+        raise InputError("generate: the task's tensors hold no nucleotide column")
+    return columns[0]
+
+
+def bound_sequences(train: Path, vocab: dict[str, Any], head: int) -> list[str]:
+    """The bound (positive) rows of the training tensors, as DNA: what the GAN learns. Test
+    rows are left out, as from every model."""
+    columns = read_tensors(train)
+    target = columns[TARGET]
+    bound = (target[:, head] if target.ndim == 2 else target) == 1
+    decoded = decode_nucleotides(columns[sequence_column(vocab)][bound])
+    return [sequence.replace("U", "T") for sequence in decoded]
+
+
+def motif_judge(
+    settings: DesignSettings, consensus: str | None, matrix: Motif | None
+) -> tuple[Callable[[Sequence[str]], float], str]:
+    """(fraction of sequences holding the known motif, a description of the criterion)."""
+    if matrix is not None:
+        probabilities = np.asarray(matrix.probabilities)
+        threshold = settings.pwm_threshold
+
+        def rate(sequences: Sequence[str]) -> float:
+            return pwm_hit_rate(sequences, probabilities, threshold)
+
+        return rate, f"{matrix.name} ({matrix.matrix_id}) score ≥ {threshold:.0%} of its best"
+    if not consensus:
+        raise InputError("generate: no known motif to judge sequences by")
+    mismatches = settings.max_mismatches
+
+    def hits(sequences: Sequence[str]) -> float:
+        return consensus_hit_rate(sequences, consensus, mismatches)
+
+    return hits, f"{consensus} with ≤ {mismatches} mismatches, either strand"
+
+
+def known_matrix(motifs: Path | None, label: str) -> Motif | None:
+    return read_motifs(motifs)[label] if motifs is not None else None
+
+
+def binding_probability(
+    sequences: Sequence[str], models: Sequence[Model], vocab: dict[str, Any], head: int
+) -> np.ndarray:
+    """The models' mean predicted probability that each sequence is bound (output `head`)."""
+    column = sequence_column(vocab)
+    frame = pd.DataFrame(
+        {
+            ROW_ID: [str(i + 1) for i in range(len(sequences))],
+            column: list(sequences),
+            TARGET: np.zeros(len(sequences), dtype=np.float32),
+        }
+    )
+    columns, _ = encode_frame(frame, vocab, "generated sequences", allow_n=False)
+    logits = head_outputs(models, to_tensors(columns, "cpu"), head)
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+# --- The train_gan rule -----------------------------------------------------------------------
+
+
+def train_designer(
+    train: Path,
+    vocab: dict[str, Any],
+    kind: TaskKind,
+    settings: DesignSettings,
+    consensus: str | None,
+    motifs: Path | None,
+    device: torch.device,
+    out: dict[str, Path],
+) -> pd.DataFrame:
+    """Train the GAN on the task's bound training sequences, following the motif rate of a
+    fixed batch of its samples per epoch; write the generator, its history and their curves."""
+    head, name = head_of(kind, vocab, settings.label)
+    positives = bound_sequences(train, vocab, head)
+    motif_rate, criterion = motif_judge(settings, consensus, known_matrix(motifs, name))
+    gan = settings.gan_settings()
+    generator, history = train_gan(
+        one_hot(positives), gan, device, motif_rate=motif_rate, progress=True
+    )
+    save_generator(generator.cpu(), gan, out["generator"])
+    with atomic_path(out["history"]) as tmp:
+        history.to_csv(tmp, index=False, float_format="%.5f")
+    plots.gan_curves(history, f"{name}: {len(positives)} bound training sequences", criterion,
+                     out["curves"])  # fmt: skip
+    return history
+
+
+def save_generator(generator: Generator, settings: GanSettings, path: Path) -> None:
+    checkpoint = {
+        "length": generator.length,
+        "settings": asdict(settings),
+        "state": generator.state_dict(),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
+
+
+def load_generator(path: Path) -> tuple[Generator, GanSettings]:
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    settings = GanSettings(**checkpoint["settings"])
+    generator = Generator(checkpoint["length"], settings)
+    generator.load_state_dict(checkpoint["state"])
+    return generator.eval(), settings
+
+
+# --- The generate rule: sample, judge, write --------------------------------------------------
+
+
+def design_table(
+    sets: dict[str, list[str]],
+    training: list[str],
+    motif_rate: Callable[[Sequence[str]], float],
+    models: Sequence[Model],
+    vocab: dict[str, Any],
+    head: int,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The comparison table (one row per set) and each set's binding probabilities."""
+    probabilities = {name: binding_probability(s, models, vocab, head) for name, s in sets.items()}
+    judged = judge(sets, training, motif_rate)
+    judged.insert(3, "mean_binding_probability", [probabilities[n].mean() for n in sets])
+    return judged, probabilities
+
+
+def write_design(
+    generated: list[str],
+    probability: np.ndarray,
+    motif_rate: Callable[[Sequence[str]], float],
+    judged: pd.DataFrame,
+    title: str,
+    criterion: str,
+    classifier: str,
+    positives: list[str],
+    out: dict[str, Path],
+) -> None:
+    """sequences.fasta / .parquet, judged.csv / .html and logo.png of a designed set."""
+    write_fasta(generated, out["fasta"])
+    holds = np.array([motif_rate([sequence]) == 1.0 for sequence in generated])
+    sequences = pd.DataFrame(
+        {"sequence": generated, "binding_probability": probability, "holds_motif": holds}
+    )
+    with atomic_path(out["parquet"]) as tmp:
+        sequences.to_parquet(tmp, index=False)
+    with atomic_path(out["csv"]) as tmp:
+        judged.to_csv(tmp, index=False, float_format="%.4f")
+    write_page(
+        out["html"],
+        title,
+        [
+            (
+                "",
+                note(
+                    f"Motif: {criterion}. Binding probability: mean over the fold models of "
+                    f"{classifier}, the task's best network. Diversity: mean pairwise Hamming "
+                    "distance as a fraction of the length. Copies: generated sequences equal "
+                    "to a training positive."
+                ),
+            ),
+            ("", table(judged, digits=3)),
+        ],
+    )
+    plots.sequence_logos(
+        [
+            (f"generated ({len(generated)})", one_hot(generated).mean(axis=0)),
+            (f"training positives ({len(positives)})", one_hot(positives).mean(axis=0)),
+        ],
+        out["logo"],
+    )
+
+
+def design_sequences(
+    generator_path: Path,
+    train: Path,
+    vocab: dict[str, Any],
+    kind: TaskKind,
+    settings: DesignSettings,
+    consensus: str | None,
+    motifs: Path | None,
+    classifier: tuple[str, Sequence[Model]],
+    out: dict[str, Path],
+) -> pd.DataFrame:
+    """Sample `settings.samples` sequences from the trained generator and judge them beside
+    the training positives and as many random sequences; write `out`. Returns the table."""
+    head, name = head_of(kind, vocab, settings.label)
+    positives = bound_sequences(train, vocab, head)
+    motif_rate, criterion = motif_judge(settings, consensus, known_matrix(motifs, name))
+    generator, _ = load_generator(generator_path)
+    generated = sample_sequences(generator, settings.samples, settings.seed)
+    length = len(generated[0])
+    sets = {
+        "generated": generated,
+        "training positives": positives,
+        "random": random_sequences(settings.samples, length, settings.seed + 1),
+    }
+    arch, models = classifier
+    judged, probabilities = design_table(sets, positives, motif_rate, models, vocab, head)
+    write_design(
+        generated,
+        probabilities["generated"],
+        motif_rate,
+        judged,
+        f"Designed {name} sequences, judged",
+        criterion,
+        arch,
+        positives,
+        out,
+    )
+    return judged

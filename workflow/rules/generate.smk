@@ -1,0 +1,64 @@
+# Sequence design on binding tasks with a `design` config: a WGAN-GP learns the bound
+# training sequences, then new ones are sampled and judged by the task's best classifier.
+
+
+rule train_gan:
+    input:
+        unpack(gan_inputs),
+    output:
+        generator=f"{GENERATED_DIR}/generator.pt",
+        history=f"{GENERATED_DIR}/history.csv",
+        curves=report(
+            f"{GENERATED_DIR}/training_curves.png",
+            category="{task}",
+            subcategory="generated sequences",
+        ),
+    log:
+        "logs/train_gan/{task}.log",
+    benchmark:
+        "benchmarks/train_gan/{task}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: gan_threads
+    resources:
+        gpu=gan_gpus,
+    params:
+        kind=task_kind,
+        settings=design_settings,
+        known_motif=known_consensus,
+        device=gan_device,
+    script:
+        "../scripts/train_gan.py"
+
+
+rule generate:
+    input:
+        unpack(generate_inputs),
+    output:
+        fasta=f"{GENERATED_DIR}/sequences.fasta",
+        parquet=f"{GENERATED_DIR}/sequences.parquet",
+        csv=f"{GENERATED_DIR}/judged.csv",
+        html=report(
+            f"{GENERATED_DIR}/judged.html",
+            category="{task}",
+            subcategory="generated sequences",
+        ),
+        logo=report(
+            f"{GENERATED_DIR}/logo.png",
+            category="{task}",
+            subcategory="generated sequences",
+        ),
+    log:
+        "logs/generate/{task}.log",
+    benchmark:
+        "benchmarks/generate/{task}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        kind=task_kind,
+        settings=design_settings,
+        known_motif=known_consensus,
+        networks=network_architectures,
+        interpretation=interpretation_settings,
+    script:
+        "../scripts/generate.py"
