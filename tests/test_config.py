@@ -151,6 +151,30 @@ def test_quick_config_overlays_the_default():
             lambda c: c["screen"]["LDHA"]["conditions"].update(concentration_nm=0),
             r"screen\.LDHA\.conditions\.concentration_nm: 0 is less than or equal to the minimum",
         ),
+        (
+            lambda c: c["tasks"]["sirna_gene"].update(design={"samples": 100}),
+            r"tasks\.sirna_gene\.design: only binding tasks",
+        ),
+        (
+            lambda c: c["tasks"]["motifs"]["design"].update(label="ctcf"),
+            r"tasks\.motifs\.design\.label: 'ctcf' is not one of \['gata1', 'tal1'\]",
+        ),
+        (
+            lambda c: c["tasks"]["primer"].pop("interpretation"),
+            r"tasks\.primer\.design: judging designed sequences needs .*known_motif",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["design"].update(kernel_size=8),
+            r"tasks\.primer\.design\.kernel_size: must be odd, got 8",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["design"].update(critic_steps=0),
+            r"tasks\.primer\.design\.critic_steps: 0 is less than the minimum of 1",
+        ),
+        (
+            lambda c: c["tasks"]["primer"]["design"].update(noise=1),
+            r"tasks\.primer\.design: Additional properties .*'noise'",
+        ),
     ],
 )
 def test_bad_config_names_the_key(edit, message):
@@ -191,3 +215,25 @@ def test_every_schema_key_has_a_description():
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     missing = [path for path, node in _schema_nodes(schema) if "description" not in node]
     assert not missing
+
+
+def test_every_design_key_reaches_the_gan_or_the_judge():
+    """The `design:` schema and the settings it feeds stay in step: a key the schema allows but
+    no dataclass takes would fail at run time, one a dataclass takes but the schema refuses
+    could never be set."""
+    from dataclasses import fields
+
+    from dlgenomics.design import DesignSettings
+    from dlgenomics.generative import GanSettings
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    task = schema["properties"]["tasks"]["additionalProperties"]["properties"]
+    allowed = set(task["design"]["properties"])
+    judged = {f.name for f in fields(DesignSettings)} - {"gan"}
+    internal = {"monitor_samples"}  # the history's monitoring batch: not a user's choice
+    assert allowed == judged | ({f.name for f in fields(GanSettings)} - internal)
+
+    settings = DesignSettings.from_config({"label": "tal1", "samples": 50, "critic_steps": 3})
+    gan = settings.gan_settings()
+    assert (settings.label, gan.samples, gan.critic_steps) == ("tal1", 50, 3)
+    assert gan.epochs == GanSettings().epochs  # the rest keep the GAN's defaults

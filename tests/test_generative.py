@@ -14,11 +14,13 @@ from dlgenomics import InputError
 from dlgenomics.generative import (
     GanSettings,
     Generator,
+    aligned_sites,
     consensus_hit_rate,
     copy_fraction,
     judge,
     mean_pairwise_hamming,
     pwm_hit_rate,
+    pwm_log_odds,
     random_sequences,
     sample_sequences,
     train_gan,
@@ -69,6 +71,21 @@ def planted() -> list[str]:
 
 
 # --- Judging ----------------------------------------------------------------------------------
+
+
+def test_aligned_sites_line_up_planted_sites_on_either_strand(planted):
+    letters = one_hot([CONSENSUS])[0]
+    sites = aligned_sites(planted, letters)
+    assert sites.shape == (10, len(CONSENSUS), 4)
+    # Exact sites at five positions and one on the reverse strand all read as the consensus.
+    for row in range(6):
+        assert (sites[row] == letters).all(), row
+    # The 2-mismatch site is found where it was planted, mismatches and all.
+    assert "".join(DNA[i] for i in sites[6].argmax(1)) == _mutate(CONSENSUS, [0, 7])
+    # A matrix lines up the same sites: log-odds weights pick the same windows.
+    matrix = np.full((len(CONSENSUS), 4), 0.1) + 0.6 * letters
+    assert (aligned_sites(planted[:6], pwm_log_odds(matrix)) == letters).all()
+    assert aligned_sites(["ACGT"], letters).shape == (0, len(CONSENSUS), 4)  # too short
 
 
 def test_consensus_hit_rate_counts_strands_and_mismatches(planted):

@@ -337,6 +337,11 @@ def test_designed_sequences_are_judged_beside_positives_and_random(tiny_run, tas
     settings = TINY["tasks"][task]["design"]
     history = pd.read_csv(folder / "history.csv")
     assert list(history["epoch"]) == list(range(1, settings["epochs"] + 1))
+    run = json.loads((folder / "run.json").read_text())
+    for key in ("epochs", "blocks", "batch_size"):  # the config's keys reached the GAN
+        assert run["settings"][key] == settings[key], key
+    assert run["settings"]["seed"] == 0
+    assert run["versions"]["torch"] and run["bound_training_sequences"] > 0
     assert np.isfinite(history[["critic_loss", "generator_loss"]].to_numpy()).all()
     fasta = (folder / "sequences.fasta").read_text().splitlines()
     assert sum(line.startswith(">") for line in fasta) == settings["samples"]

@@ -247,6 +247,9 @@ def check_design(task: dict[str, Any], kind: Any, where: str) -> None:
     design = task["design"]
     if not kind.binding:
         raise InputError(f"{where}.design: only binding tasks (kinds primer, simulated_binding)")
+    if design.get("kernel_size", 1) % 2 == 0:
+        # Odd widths pad symmetrically, so every layer keeps the sequence's length.
+        raise InputError(f"{where}.design.kernel_size: must be odd, got {design['kernel_size']}")
     if kind.simulated:
         factors = list(task["simulate"]["motifs"])
         if design.get("label", factors[0]) not in factors:

@@ -7,10 +7,11 @@ to the pipeline's encoded tensors, config and trained models.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,11 @@ from dlgenomics.files import atomic_path
 from dlgenomics.generative import (
     GanSettings,
     Generator,
+    aligned_sites,
     consensus_hit_rate,
     judge,
     pwm_hit_rate,
+    pwm_log_odds,
     random_sequences,
     sample_sequences,
     train_gan,
@@ -34,6 +37,7 @@ from dlgenomics.generative import (
 from dlgenomics.html import note, table, write_page
 from dlgenomics.interpret import Model, head_outputs
 from dlgenomics.motifs import Motif, one_hot, read_motifs
+from dlgenomics.provenance import write_provenance
 from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, vocab_metric_options
 from dlgenomics.tasks import TaskKind
 from dlgenomics.tokens import decode_nucleotides
@@ -89,10 +93,19 @@ def bound_sequences(train: Path, vocab: dict[str, Any], head: int) -> list[str]:
     return [sequence.replace("U", "T") for sequence in decoded]
 
 
+class MotifJudge(NamedTuple):
+    """How designed sequences are judged against the task's known motif."""
+
+    rate: Callable[[Sequence[str]], float]  # fraction of sequences holding the motif
+    criterion: str  # what holding it means, for tables and plots
+    site_weights: np.ndarray  # (width, 4): scores windows, to line up each sequence's best site
+    reference: tuple[str, np.ndarray]  # (name, (width, 4) probabilities): the known motif
+
+
 def motif_judge(
     settings: DesignSettings, consensus: str | None, matrix: Motif | None
-) -> tuple[Callable[[Sequence[str]], float], str]:
-    """(fraction of sequences holding the known motif, a description of the criterion)."""
+) -> MotifJudge:
+    """The known motif as a judge: a JASPAR matrix (simulated tasks) or a consensus (primer)."""
     if matrix is not None:
         probabilities = np.asarray(matrix.probabilities)
         threshold = settings.pwm_threshold
@@ -100,7 +113,12 @@ def motif_judge(
         def rate(sequences: Sequence[str]) -> float:
             return pwm_hit_rate(sequences, probabilities, threshold)
 
-        return rate, f"{matrix.name} ({matrix.matrix_id}) score ≥ {threshold:.0%} of its best"
+        return MotifJudge(
+            rate,
+            f"{matrix.name} ({matrix.matrix_id}) score ≥ {threshold:.0%} of its best",
+            pwm_log_odds(probabilities),
+            (f"{matrix.name} ({matrix.matrix_id})", probabilities),
+        )
     if not consensus:
         raise InputError("generate: no known motif to judge sequences by")
     mismatches = settings.max_mismatches
@@ -108,7 +126,13 @@ def motif_judge(
     def hits(sequences: Sequence[str]) -> float:
         return consensus_hit_rate(sequences, consensus, mismatches)
 
-    return hits, f"{consensus} with ≤ {mismatches} mismatches, either strand"
+    letters = one_hot([consensus.upper()])[0].astype(np.float64)
+    return MotifJudge(
+        hits,
+        f"{consensus} with ≤ {mismatches} mismatches, either strand",
+        letters,
+        (f"known motif {consensus}", letters),
+    )
 
 
 def known_matrix(motifs: Path | None, label: str) -> Motif | None:
@@ -146,19 +170,31 @@ def train_designer(
     out: dict[str, Path],
 ) -> pd.DataFrame:
     """Train the GAN on the task's bound training sequences, following the motif rate of a
-    fixed batch of its samples per epoch; write the generator, its history and their curves."""
+    fixed batch of its samples per epoch; write the generator, its history and their curves,
+    and run.json (settings, seed, time, package versions, device)."""
     head, name = head_of(kind, vocab, settings.label)
     positives = bound_sequences(train, vocab, head)
-    motif_rate, criterion = motif_judge(settings, consensus, known_matrix(motifs, name))
+    motif = motif_judge(settings, consensus, known_matrix(motifs, name))
     gan = settings.gan_settings()
+    started = time.perf_counter()
     generator, history = train_gan(
-        one_hot(positives), gan, device, motif_rate=motif_rate, progress=True
+        one_hot(positives), gan, device, motif_rate=motif.rate, progress=True
     )
+    seconds = time.perf_counter() - started
     save_generator(generator.cpu(), gan, out["generator"])
+    write_provenance(
+        out["run"],
+        label=name,
+        bound_training_sequences=len(positives),
+        settings=asdict(gan),
+        seconds=round(seconds, 1),
+        last_epoch=history.iloc[-1].to_dict(),
+    )
     with atomic_path(out["history"]) as tmp:
         history.to_csv(tmp, index=False, float_format="%.5f")
-    plots.gan_curves(history, f"{name}: {len(positives)} bound training sequences", criterion,
-                     out["curves"])  # fmt: skip
+    factor = f" of {name}" if kind.task_type == "multilabel" else ""
+    learnt = f"{len(positives)} bound training sequences{factor}"
+    plots.gan_curves(history, f"GAN trained on {learnt}", motif.criterion, out["curves"])
     return history
 
 
@@ -199,19 +235,19 @@ def design_table(
 
 
 def write_design(
-    generated: list[str],
+    sets: dict[str, list[str]],
     probability: np.ndarray,
-    motif_rate: Callable[[Sequence[str]], float],
+    motif: MotifJudge,
     judged: pd.DataFrame,
     title: str,
-    criterion: str,
     classifier: str,
-    positives: list[str],
     out: dict[str, Path],
 ) -> None:
-    """sequences.fasta / .parquet, judged.csv / .html and logo.png of a designed set."""
+    """sequences.fasta / .parquet, judged.csv / .html and logo.png of a designed set; `sets`
+    as in `design_table`, "generated" first, `probability` the generated set's."""
+    generated = sets["generated"]
     write_fasta(generated, out["fasta"])
-    holds = np.array([motif_rate([sequence]) == 1.0 for sequence in generated])
+    holds = np.array([motif.rate([sequence]) == 1.0 for sequence in generated])
     sequences = pd.DataFrame(
         {"sequence": generated, "binding_probability": probability, "holds_motif": holds}
     )
@@ -226,8 +262,8 @@ def write_design(
             (
                 "",
                 note(
-                    f"Motif: {criterion}. Binding probability: mean over the fold models of "
-                    f"{classifier}, the task's best network. Diversity: mean pairwise Hamming "
+                    f"Motif: {motif.criterion}. Binding probability: mean over the fold models "
+                    f"of {classifier}, the task's best network. Diversity: mean pairwise Hamming "
                     "distance as a fraction of the length. Copies: generated sequences equal "
                     "to a training positive."
                 ),
@@ -235,10 +271,13 @@ def write_design(
             ("", table(judged, digits=3)),
         ],
     )
+    # Sites sit anywhere in a sequence, so a per-position logo of the whole set is flat: each
+    # set's best window is lined up instead (random sequences show what chance alone gives).
     plots.sequence_logos(
-        [
-            (f"generated ({len(generated)})", one_hot(generated).mean(axis=0)),
-            (f"training positives ({len(positives)})", one_hot(positives).mean(axis=0)),
+        [motif.reference]
+        + [
+            (f"{name}: best site of each of {len(s)}", aligned_sites(s, motif.site_weights).mean(0))
+            for name, s in sets.items()
         ],
         out["logo"],
     )
@@ -259,7 +298,7 @@ def design_sequences(
     the training positives and as many random sequences; write `out`. Returns the table."""
     head, name = head_of(kind, vocab, settings.label)
     positives = bound_sequences(train, vocab, head)
-    motif_rate, criterion = motif_judge(settings, consensus, known_matrix(motifs, name))
+    motif = motif_judge(settings, consensus, known_matrix(motifs, name))
     generator, _ = load_generator(generator_path)
     generated = sample_sequences(generator, settings.samples, settings.seed)
     length = len(generated[0])
@@ -269,16 +308,14 @@ def design_sequences(
         "random": random_sequences(settings.samples, length, settings.seed + 1),
     }
     arch, models = classifier
-    judged, probabilities = design_table(sets, positives, motif_rate, models, vocab, head)
+    judged, probabilities = design_table(sets, positives, motif.rate, models, vocab, head)
     write_design(
-        generated,
+        sets,
         probabilities["generated"],
-        motif_rate,
+        motif,
         judged,
         f"Designed {name} sequences, judged",
-        criterion,
         arch,
-        positives,
         out,
     )
     return judged

@@ -40,15 +40,15 @@ FASTA_WIDTH = 60
 class GanSettings:
     """How `train_gan` builds and trains the two networks, and how many sequences to sample."""
 
-    latent_dim: int = 64
-    channels: int = 64  # generator/critic width
+    latent_dim: int = 32
+    channels: int = 32  # generator/critic width
     blocks: int = 2  # residual blocks in each network
-    kernel_size: int = 5
-    epochs: int = 200  # passes of the critic over the positives
-    batch_size: int = 64
-    critic_steps: int = 5  # critic updates per generator update
+    kernel_size: int = 9  # odd; one block's feature sees 1 + 2 × 8 = 17 bases: a whole site
+    epochs: int = 100  # passes of the critic over the positives
+    batch_size: int = 16  # small batches: more steps per epoch, sites copied more exactly
+    critic_steps: int = 1  # critic updates per generator update
     gp_weight: float = 10.0
-    learning_rate: float = 1e-4
+    learning_rate: float = 4e-3  # decays linearly to 0 over the run
     seed: int = 0
     samples: int = 1000  # sequences generated after training
     monitor_samples: int = 256  # fixed latent batch whose motif rate the history follows
@@ -360,10 +360,7 @@ def pwm_hit_rate(
         raise InputError(f"PWM must be (width, 4) in A C G T order, got shape {matrix.shape}")
     if (matrix < 0).any() or not np.isfinite(matrix).all() or (matrix.sum(axis=1) <= 0).any():
         raise InputError("PWM rows must be finite, non-negative and not all zero")
-    if not 0 < background < 1:
-        raise InputError(f"background must be between 0 and 1, got {background}")
-    p = matrix / matrix.sum(axis=1, keepdims=True) + PWM_PSEUDOCOUNT
-    log_odds = np.log2(p / p.sum(axis=1, keepdims=True) / background)
+    log_odds = pwm_log_odds(matrix, background)
     cutoff = threshold * log_odds.max(axis=1).sum()
     # The other strand: rows reversed, and columns A C G T reversed are their complements.
     best = np.maximum(
@@ -371,6 +368,40 @@ def pwm_hit_rate(
         _best_window_scores(sequences, log_odds[::-1, ::-1]),
     )
     return float(np.mean(best >= cutoff - 1e-9))  # tolerance: a perfect site must count
+
+
+def pwm_log_odds(probabilities: np.ndarray, background: float = 0.25) -> np.ndarray:
+    """(width, 4) log2(p / background), p with PWM_PSEUDOCOUNT added per base (then
+    renormalised) so an absent base costs a finite amount."""
+    if not 0 < background < 1:
+        raise InputError(f"background must be between 0 and 1, got {background}")
+    matrix = np.asarray(probabilities, dtype=np.float64)
+    p = matrix / matrix.sum(axis=1, keepdims=True) + PWM_PSEUDOCOUNT
+    return np.log2(p / p.sum(axis=1, keepdims=True) / background)
+
+
+def aligned_sites(sequences: Sequence[str], weights: np.ndarray) -> np.ndarray:
+    """(n, width, 4) one-hot of each sequence's best window under `weights` (width, 4; a window
+    scores the sum of weights[position, base]) on either strand, read in the motif's
+    orientation: the sites a set holds, lined up for a logo whatever their position.
+    Sequences shorter than the motif are left out."""
+    weights = np.asarray(weights, dtype=np.float64)
+    width = len(weights)
+    sites = []
+    for length, rows in _rows_by_length(sequences).items():
+        if length < width:
+            continue
+        x = one_hot([sequences[i] for i in rows])
+        windows = np.lib.stride_tricks.sliding_window_view(x, width, axis=1)  # (n, w, 4, width)
+        forward = np.einsum("nwkp,pk->nw", windows, weights)
+        # The reverse strand's window: positions and bases (A C G T -> T G C A) both reversed.
+        reverse = np.einsum("nwkp,pk->nw", windows, weights[::-1, ::-1])
+        take = np.arange(len(rows))
+        on_forward = forward.max(axis=1) >= reverse.max(axis=1)
+        start = np.where(on_forward, forward.argmax(axis=1), reverse.argmax(axis=1))
+        site = windows[take, start].transpose(0, 2, 1)  # (n, width, 4)
+        sites.append(np.where(on_forward[:, None, None], site, site[:, ::-1, ::-1]))
+    return np.concatenate(sites) if sites else np.zeros((0, width, 4), dtype=np.float32)
 
 
 def mean_pairwise_hamming(

@@ -411,7 +411,9 @@ def benchmark_chart(summary: pd.DataFrame, path: Path) -> None:
 def gan_curves(history: pd.DataFrame, title: str, criterion: str, path: Path) -> None:
     """A GAN's training per epoch: critic and generator losses, the critic's estimate of the
     Wasserstein distance, and the share of sampled sequences holding the motif."""
-    fig, (loss_ax, distance_ax, motif_ax) = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, (loss_ax, distance_ax, motif_ax) = plt.subplots(
+        1, 3, figsize=(13, 3.8), layout="constrained"
+    )
     loss_ax.plot(history["epoch"], history["critic_loss"], label="critic")
     loss_ax.plot(history["epoch"], history["generator_loss"], label="generator")
     loss_ax.set(xlabel="epoch", ylabel="loss", title="losses")
@@ -421,7 +423,7 @@ def gan_curves(history: pd.DataFrame, title: str, criterion: str, path: Path) ->
     motif_ax.plot(history["epoch"], history["motif_rate"], color="tab:green")
     motif_ax.set(xlabel="epoch", ylabel="fraction of samples", ylim=(0, 1.02),
                  title="samples holding the motif")  # fmt: skip
-    motif_ax.annotate(criterion, (0.02, 0.02), xycoords="axes fraction", fontsize=7)
+    motif_ax.annotate(criterion, (0.98, 0.03), xycoords="axes fraction", fontsize=7, ha="right")
     for ax in (loss_ax, distance_ax, motif_ax):
         ax.grid(alpha=0.3)
     fig.suptitle(title)

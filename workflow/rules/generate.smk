@@ -8,6 +8,7 @@ rule train_gan:
     output:
         generator=f"{GENERATED_DIR}/generator.pt",
         history=f"{GENERATED_DIR}/history.csv",
+        run=f"{GENERATED_DIR}/run.json",
         curves=report(
             f"{GENERATED_DIR}/training_curves.png",
             category="{task}",
