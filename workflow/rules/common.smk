@@ -107,7 +107,9 @@ def download_spec(wildcards):
 
 
 def train_settings(wildcards):
-    return training_settings(config, wildcards.task, wildcards.arch)
+    """A job's training settings: the architecture's overrides where it trains one, else the
+    task's (train_gan)."""
+    return training_settings(config, wildcards.task, wildcards.get("arch"))
 
 
 def train_threads(wildcards):
@@ -120,7 +122,11 @@ def train_gpus(wildcards):
     The `gpu` resource is what keeps two jobs off one GPU on a workstation (profile
     `resources: gpu=N`) and what the SLURM executor turns into `--gpus=1`.
     """
-    return 0 if train_settings(wildcards)["device"] == "cpu" else 1
+    return 0 if train_device(wildcards) == "cpu" else 1
+
+
+def train_device(wildcards):
+    return train_settings(wildcards)["device"]
 
 
 def arch_params(wildcards):
@@ -310,18 +316,6 @@ def design_settings(wildcards):
 
 def known_consensus(wildcards):
     return interpretation_settings(wildcards).get("known_motif")
-
-
-def gan_threads(wildcards):
-    return config["training"]["threads"]
-
-
-def gan_device(wildcards):
-    return config["training"]["device"]
-
-
-def gan_gpus(wildcards):
-    return 0 if gan_device(wildcards) == "cpu" else 1
 
 
 def gan_inputs(wildcards):

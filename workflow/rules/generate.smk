@@ -20,14 +20,14 @@ rule train_gan:
         "benchmarks/train_gan/{task}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: gan_threads
+    threads: train_threads
     resources:
-        gpu=gan_gpus,
+        gpu=train_gpus,
     params:
         kind=task_kind,
         settings=design_settings,
         known_motif=known_consensus,
-        device=gan_device,
+        device=train_device,
     script:
         "../scripts/train_gan.py"
 
