@@ -35,11 +35,11 @@ from dlgenomics.generative import (
     write_fasta,
 )
 from dlgenomics.html import note, table, write_page
-from dlgenomics.interpret import Model, head_outputs
+from dlgenomics.interpret import Model, head_names, head_outputs
 from dlgenomics.motifs import Motif, one_hot, read_motifs
 from dlgenomics.provenance import write_provenance
-from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, vocab_metric_options
-from dlgenomics.tasks import TaskKind
+from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, read_vocab
+from dlgenomics.tasks import TASK_KINDS, TaskKind
 from dlgenomics.tokens import decode_nucleotides
 
 
@@ -71,7 +71,7 @@ def head_of(kind: TaskKind, vocab: dict[str, Any], label: str | None) -> tuple[i
     single output."""
     if kind.task_type != "multilabel":
         return 0, "bound"
-    labels = list(vocab_metric_options(vocab)["labels"])
+    labels = head_names(kind, vocab)
     name = label or labels[0]
     return labels.index(name), name
 
@@ -139,6 +139,45 @@ def known_matrix(motifs: Path | None, label: str) -> Motif | None:
     return read_motifs(motifs)[label] if motifs is not None else None
 
 
+@dataclass
+class DesignTask:
+    """What both design rules start from: the task's bound training sequences (what the GAN
+    learns) and the known motif (what its samples are judged by)."""
+
+    kind: TaskKind
+    vocab: dict[str, Any]
+    settings: DesignSettings
+    head: int  # the model output of the learnt class
+    name: str  # its name: a simulated factor, or "bound"
+    positives: list[str]
+    motif: MotifJudge
+
+    @classmethod
+    def load(
+        cls,
+        train: Path,
+        vocab: Path,
+        kind: str,
+        settings: dict[str, Any],
+        consensus: str | None,
+        motifs: Path | None,
+    ) -> DesignTask:
+        """From the rules' inputs: train tensors, vocabulary, kind name, `design` config, the
+        primer's consensus and a simulated task's matrices."""
+        task_kind, vocabulary = TASK_KINDS[kind], read_vocab(vocab)
+        design = DesignSettings.from_config(settings)
+        head, name = head_of(task_kind, vocabulary, design.label)
+        return cls(
+            kind=task_kind,
+            vocab=vocabulary,
+            settings=design,
+            head=head,
+            name=name,
+            positives=bound_sequences(train, vocabulary, head),
+            motif=motif_judge(design, consensus, known_matrix(motifs, name)),
+        )
+
+
 def binding_probability(
     sequences: Sequence[str], models: Sequence[Model], vocab: dict[str, Any], head: int
 ) -> np.ndarray:
@@ -159,42 +198,30 @@ def binding_probability(
 # --- The train_gan rule -----------------------------------------------------------------------
 
 
-def train_designer(
-    train: Path,
-    vocab: dict[str, Any],
-    kind: TaskKind,
-    settings: DesignSettings,
-    consensus: str | None,
-    motifs: Path | None,
-    device: torch.device,
-    out: dict[str, Path],
-) -> pd.DataFrame:
+def train_designer(task: DesignTask, device: torch.device, out: dict[str, Path]) -> pd.DataFrame:
     """Train the GAN on the task's bound training sequences, following the motif rate of a
     fixed batch of its samples per epoch; write the generator, its history and their curves,
     and run.json (settings, seed, time, package versions, device)."""
-    head, name = head_of(kind, vocab, settings.label)
-    positives = bound_sequences(train, vocab, head)
-    motif = motif_judge(settings, consensus, known_matrix(motifs, name))
-    gan = settings.gan_settings()
+    gan = task.settings.gan_settings()
     started = time.perf_counter()
     generator, history = train_gan(
-        one_hot(positives), gan, device, motif_rate=motif.rate, progress=True
+        one_hot(task.positives), gan, device, motif_rate=task.motif.rate, progress=True
     )
     seconds = time.perf_counter() - started
     save_generator(generator.cpu(), gan, out["generator"])
     write_provenance(
         out["run"],
-        label=name,
-        bound_training_sequences=len(positives),
+        label=task.name,
+        bound_training_sequences=len(task.positives),
         settings=asdict(gan),
         seconds=round(seconds, 1),
         last_epoch=history.iloc[-1].to_dict(),
     )
     with atomic_path(out["history"]) as tmp:
         history.to_csv(tmp, index=False, float_format="%.5f")
-    factor = f" of {name}" if kind.task_type == "multilabel" else ""
-    learnt = f"{len(positives)} bound training sequences{factor}"
-    plots.gan_curves(history, f"GAN trained on {learnt}", motif.criterion, out["curves"])
+    factor = f" of {task.name}" if task.kind.task_type == "multilabel" else ""
+    learnt = f"{len(task.positives)} bound training sequences{factor}"
+    plots.gan_curves(history, f"GAN trained on {learnt}", task.motif.criterion, out["curves"])
     return history
 
 
@@ -284,37 +311,32 @@ def write_design(
 
 
 def design_sequences(
+    task: DesignTask,
     generator_path: Path,
-    train: Path,
-    vocab: dict[str, Any],
-    kind: TaskKind,
-    settings: DesignSettings,
-    consensus: str | None,
-    motifs: Path | None,
     classifier: tuple[str, Sequence[Model]],
     out: dict[str, Path],
 ) -> pd.DataFrame:
     """Sample `settings.samples` sequences from the trained generator and judge them beside
     the training positives and as many random sequences; write `out`. Returns the table."""
-    head, name = head_of(kind, vocab, settings.label)
-    positives = bound_sequences(train, vocab, head)
-    motif = motif_judge(settings, consensus, known_matrix(motifs, name))
+    settings = task.settings
     generator, _ = load_generator(generator_path)
     generated = sample_sequences(generator, settings.samples, settings.seed)
     length = len(generated[0])
     sets = {
         "generated": generated,
-        "training positives": positives,
+        "training positives": task.positives,
         "random": random_sequences(settings.samples, length, settings.seed + 1),
     }
     arch, models = classifier
-    judged, probabilities = design_table(sets, positives, motif.rate, models, vocab, head)
+    judged, probabilities = design_table(
+        sets, task.positives, task.motif.rate, models, task.vocab, task.head
+    )
     write_design(
         sets,
         probabilities["generated"],
-        motif,
+        task.motif,
         judged,
-        f"Designed {name} sequences, judged",
+        f"Designed {task.name} sequences, judged",
         arch,
         out,
     )

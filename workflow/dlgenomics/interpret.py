@@ -200,6 +200,18 @@ def ranked_networks(leaderboard_csv: Path, networks: Sequence[str]) -> list[str]
     return chosen
 
 
+def ranked_candidates(
+    leaderboard_csv: Path, networks: Sequence[str], model_files: Sequence[str | Path]
+) -> list[tuple[str, list[Path]]]:
+    """(architecture, its fold model files) for each of the task's networks, best first:
+    what `choose_network` picks from. Files are .../models/<arch>/fold<k>/model.pt."""
+    files = [Path(p) for p in model_files]
+    return [
+        (arch, [p for p in files if p.parent.parent.name == arch])
+        for arch in ranked_networks(leaderboard_csv, networks)
+    ]
+
+
 def choose_network(
     candidates: Sequence[tuple[str, Sequence[Path]]], settings: InterpretationSettings
 ) -> tuple[str, list[Model], str, list[str]]:

@@ -8,7 +8,7 @@ from dlgenomics.interpret import (
     InterpretationSettings,
     interpret_task,
     known_motifs,
-    ranked_networks,
+    ranked_candidates,
 )
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
@@ -22,12 +22,11 @@ def optional_path(name: str) -> Path | None:
 
 def main() -> None:
     settings = InterpretationSettings.from_config(snakemake.params.settings)
-    ranked = ranked_networks(Path(snakemake.input.leaderboard), snakemake.params.networks)
-    models = [Path(p) for p in snakemake.input.models]  # .../models/<arch>/fold<k>/model.pt
-    candidates = [(arch, [p for p in models if p.parent.parent.name == arch]) for arch in ranked]
     summary = interpret_task(
         kind=TASK_KINDS[snakemake.params.kind],
-        candidates=candidates,
+        candidates=ranked_candidates(
+            Path(snakemake.input.leaderboard), snakemake.params.networks, snakemake.input.models
+        ),
         test=Path(snakemake.input.test),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         settings=settings,

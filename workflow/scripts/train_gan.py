@@ -5,23 +5,24 @@ from pathlib import Path
 
 import torch
 
-from dlgenomics.design import DesignSettings, train_designer
-from dlgenomics.schema import read_vocab
+from dlgenomics.design import DesignTask, train_designer
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import TASK_KINDS
 from dlgenomics.training import resolve_device
 
 
 def main() -> None:
     torch.set_num_threads(snakemake.threads)
     motifs = snakemake.input.get("motifs")  # a Namedlist: `in` would look at the values
-    history = train_designer(
+    task = DesignTask.load(
         train=Path(snakemake.input.train),
-        vocab=read_vocab(Path(snakemake.input.vocab)),
-        kind=TASK_KINDS[snakemake.params.kind],
-        settings=DesignSettings.from_config(snakemake.params.settings),
+        vocab=Path(snakemake.input.vocab),
+        kind=snakemake.params.kind,
+        settings=snakemake.params.settings,
         consensus=snakemake.params.known_motif,
         motifs=Path(motifs) if motifs else None,
+    )
+    history = train_designer(
+        task,
         device=resolve_device(snakemake.params.device),
         out={k: Path(v) for k, v in snakemake.output.items()},
     )
