@@ -15,7 +15,7 @@ binding probability as another column.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from dlgenomics import InputError
 from dlgenomics.files import atomic_path
-from dlgenomics.motifs import DNA, one_hot, reverse_complement
+from dlgenomics.motifs import DNA, one_hot
 from dlgenomics.training import resolve_device
 
 _LETTERS = np.frombuffer(DNA.encode("ascii"), dtype=np.uint8)
@@ -310,19 +310,33 @@ def _rows_by_length(sequences: Sequence[str]) -> dict[int, list[int]]:
     return groups
 
 
-def _best_window_scores(sequences: Sequence[str], weights: np.ndarray) -> np.ndarray:
-    """(n,) the best score of any window on the forward strand, where a window scores the sum
-    over its positions of weights[position, base]; weights is (width, 4). Letters other than
-    A, C, G, T score 0; a sequence shorter than the window scores -inf."""
+def _window_scores(
+    sequences: Sequence[str], weights: np.ndarray
+) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+    """For each group of equally long sequences: (their rows, every window one-hot (n, windows,
+    4, width), forward scores (n, windows), reverse-strand scores (n, windows)). A window
+    scores the sum over its positions of weights[position, base]; weights is (width, 4). On the
+    other strand the rows are reversed, and columns A C G T reversed are their complements.
+    Letters other than A, C, G, T score 0; sequences shorter than the window are left out."""
+    weights = np.asarray(weights, dtype=np.float64)
     width = len(weights)
-    best = np.full(len(sequences), -np.inf)
     for length, rows in _rows_by_length(sequences).items():
         if length < width:
             continue
         x = one_hot([sequences[i] for i in rows])  # (n, L, 4)
         # (n, windows, 4, width): every window at once, no loop over positions.
         windows = np.lib.stride_tricks.sliding_window_view(x, width, axis=1)
-        best[rows] = np.einsum("nwkp,pk->nw", windows, weights).max(axis=1)
+        forward = np.einsum("nwkp,pk->nw", windows, weights)
+        reverse = np.einsum("nwkp,pk->nw", windows, weights[::-1, ::-1])
+        yield rows, windows, forward, reverse
+
+
+def _best_window_scores(sequences: Sequence[str], weights: np.ndarray) -> np.ndarray:
+    """(n,) the best score of any window on either strand (`_window_scores`); a sequence
+    shorter than the window scores -inf."""
+    best = np.full(len(sequences), -np.inf)
+    for rows, _, forward, reverse in _window_scores(sequences, weights):
+        best[rows] = np.maximum(forward.max(axis=1), reverse.max(axis=1))
     return best
 
 
@@ -334,12 +348,8 @@ def consensus_hit_rate(sequences: Sequence[str], consensus: str, max_mismatches:
     letters = consensus.upper()
     if not letters or set(letters) - set(DNA):
         raise InputError(f"consensus {consensus!r} must be a non-empty string of A, C, G, T")
-    forward = one_hot([letters])[0].astype(np.float64)
-    reverse = one_hot([reverse_complement(letters)])[0].astype(np.float64)
-    # Matches per window on each strand; a hit needs width - matches <= max_mismatches.
-    matches = np.maximum(
-        _best_window_scores(sequences, forward), _best_window_scores(sequences, reverse)
-    )
+    # Matches per window; a hit needs width - matches <= max_mismatches.
+    matches = _best_window_scores(sequences, one_hot([letters])[0])
     return float(np.mean(len(letters) - matches <= max_mismatches))
 
 
@@ -362,11 +372,7 @@ def pwm_hit_rate(
         raise InputError("PWM rows must be finite, non-negative and not all zero")
     log_odds = pwm_log_odds(matrix, background)
     cutoff = threshold * log_odds.max(axis=1).sum()
-    # The other strand: rows reversed, and columns A C G T reversed are their complements.
-    best = np.maximum(
-        _best_window_scores(sequences, log_odds),
-        _best_window_scores(sequences, log_odds[::-1, ::-1]),
-    )
+    best = _best_window_scores(sequences, log_odds)
     return float(np.mean(best >= cutoff - 1e-9))  # tolerance: a perfect site must count
 
 
@@ -381,25 +387,17 @@ def pwm_log_odds(probabilities: np.ndarray, background: float = 0.25) -> np.ndar
 
 
 def aligned_sites(sequences: Sequence[str], weights: np.ndarray) -> np.ndarray:
-    """(n, width, 4) one-hot of each sequence's best window under `weights` (width, 4; a window
-    scores the sum of weights[position, base]) on either strand, read in the motif's
-    orientation: the sites a set holds, lined up for a logo whatever their position.
-    Sequences shorter than the motif are left out."""
-    weights = np.asarray(weights, dtype=np.float64)
+    """(n, width, 4) one-hot of each sequence's best window under `weights` (width, 4; scored as
+    in `_window_scores`) on either strand, read in the motif's orientation: the sites a set
+    holds, lined up for a logo whatever their position. Sequences shorter than the motif are
+    left out."""
     width = len(weights)
     sites = []
-    for length, rows in _rows_by_length(sequences).items():
-        if length < width:
-            continue
-        x = one_hot([sequences[i] for i in rows])
-        windows = np.lib.stride_tricks.sliding_window_view(x, width, axis=1)  # (n, w, 4, width)
-        forward = np.einsum("nwkp,pk->nw", windows, weights)
-        # The reverse strand's window: positions and bases (A C G T -> T G C A) both reversed.
-        reverse = np.einsum("nwkp,pk->nw", windows, weights[::-1, ::-1])
-        take = np.arange(len(rows))
+    for rows, windows, forward, reverse in _window_scores(sequences, weights):
         on_forward = forward.max(axis=1) >= reverse.max(axis=1)
         start = np.where(on_forward, forward.argmax(axis=1), reverse.argmax(axis=1))
-        site = windows[take, start].transpose(0, 2, 1)  # (n, width, 4)
+        site = windows[np.arange(len(rows)), start].transpose(0, 2, 1)  # (n, width, 4)
+        # A reverse-strand site read 5'->3' on its own strand: positions and bases reversed.
         sites.append(np.where(on_forward[:, None, None], site, site[:, ::-1, ::-1]))
     return np.concatenate(sites) if sites else np.zeros((0, width, 4), dtype=np.float32)
 
