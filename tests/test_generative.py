@@ -16,10 +16,12 @@ from dlgenomics.generative import (
     Generator,
     aligned_sites,
     consensus_hit_rate,
+    consensus_hits,
     copy_fraction,
     judge,
     mean_pairwise_hamming,
     pwm_hit_rate,
+    pwm_hits,
     pwm_log_odds,
     random_sequences,
     sample_sequences,
@@ -101,9 +103,10 @@ def test_consensus_hit_rate_matches_a_naive_scan():
     # hits happen by chance, and the vectorised scan must agree with the letter-by-letter one.
     sequences = random_sequences(60, 30, seed=3) + random_sequences(40, 17, seed=4) + ["ACG"]
     for consensus, mismatches in [("GATAA", 0), ("GATAA", 1), ("GATAAG", 1), ("GATAAG", 2)]:
-        expected = np.mean([_naive_hit(s, consensus, mismatches) for s in sequences])
-        assert 0 < expected < 1
-        assert consensus_hit_rate(sequences, consensus, mismatches) == pytest.approx(expected)
+        naive = [_naive_hit(s, consensus, mismatches) for s in sequences]
+        assert 0 < np.mean(naive) < 1
+        assert consensus_hits(sequences, consensus, mismatches).tolist() == naive
+        assert consensus_hit_rate(sequences, consensus, mismatches) == pytest.approx(np.mean(naive))
 
 
 def test_consensus_hit_rate_rejects_bad_consensus():
@@ -121,6 +124,8 @@ def test_pwm_hit_rate_finds_planted_sites(planted):
     assert pwm_hit_rate(planted[8:], soft, 0.6) == 0.0  # no sites, no hits
     # A perfect site is exactly the best score: threshold 1 keeps only exact sites, both strands.
     assert pwm_hit_rate(planted, soft, 1.0) == pytest.approx(0.6)
+    # Sequence by sequence: the five exact, the reverse-strand and the 2-mismatch sites.
+    assert pwm_hits(planted, soft, 0.6).tolist() == [True] * 7 + [False] * 3
     with pytest.raises(InputError):
         pwm_hit_rate(planted, np.ones((3, 3)), 0.5)
 

@@ -7,9 +7,11 @@ to the pipeline's encoded tensors, config and trained models.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,9 +27,9 @@ from dlgenomics.generative import (
     GanSettings,
     Generator,
     aligned_sites,
-    consensus_hit_rate,
+    consensus_hits,
     judge,
-    pwm_hit_rate,
+    pwm_hits,
     pwm_log_odds,
     random_sequences,
     sample_sequences,
@@ -96,10 +98,14 @@ def bound_sequences(train: Path, vocab: dict[str, Any], head: int) -> list[str]:
 class MotifJudge(NamedTuple):
     """How designed sequences are judged against the task's known motif."""
 
-    rate: Callable[[Sequence[str]], float]  # fraction of sequences holding the motif
+    holds: Callable[[Sequence[str]], np.ndarray]  # (n,) bool: each sequence holds the motif
     criterion: str  # what holding it means, for tables and plots
     site_weights: np.ndarray  # (width, 4): scores windows, to line up each sequence's best site
     reference: tuple[str, np.ndarray]  # (name, (width, 4) probabilities): the known motif
+
+    def rate(self, sequences: Sequence[str]) -> float:
+        """Fraction of `sequences` holding the motif; NaN for none."""
+        return float(np.mean(self.holds(sequences))) if len(sequences) else math.nan
 
 
 def motif_judge(
@@ -109,12 +115,8 @@ def motif_judge(
     if matrix is not None:
         probabilities = np.asarray(matrix.probabilities)
         threshold = settings.pwm_threshold
-
-        def rate(sequences: Sequence[str]) -> float:
-            return pwm_hit_rate(sequences, probabilities, threshold)
-
         return MotifJudge(
-            rate,
+            partial(pwm_hits, probabilities=probabilities, threshold=threshold),
             f"{matrix.name} ({matrix.matrix_id}) score ≥ {threshold:.0%} of its best",
             pwm_log_odds(probabilities),
             (f"{matrix.name} ({matrix.matrix_id})", probabilities),
@@ -122,13 +124,9 @@ def motif_judge(
     if not consensus:
         raise InputError("generate: no known motif to judge sequences by")
     mismatches = settings.max_mismatches
-
-    def hits(sequences: Sequence[str]) -> float:
-        return consensus_hit_rate(sequences, consensus, mismatches)
-
     letters = one_hot([consensus.upper()])[0].astype(np.float64)
     return MotifJudge(
-        hits,
+        partial(consensus_hits, consensus=consensus, max_mismatches=mismatches),
         f"{consensus} with ≤ {mismatches} mismatches, either strand",
         letters,
         (f"known motif {consensus}", letters),
@@ -274,7 +272,7 @@ def write_design(
     as in `design_table`, "generated" first, `probability` the generated set's."""
     generated = sets["generated"]
     write_fasta(generated, out["fasta"])
-    holds = np.array([motif.rate([sequence]) == 1.0 for sequence in generated])
+    holds = motif.holds(generated)
     sequences = pd.DataFrame(
         {"sequence": generated, "binding_probability": probability, "holds_motif": holds}
     )

@@ -340,31 +340,34 @@ def _best_window_scores(sequences: Sequence[str], weights: np.ndarray) -> np.nda
     return best
 
 
-def consensus_hit_rate(sequences: Sequence[str], consensus: str, max_mismatches: int) -> float:
-    """Fraction of sequences holding `consensus` with at most `max_mismatches` mismatches at some
-    position, on either strand (N and other letters count as mismatches)."""
-    if not sequences:
-        return math.nan
+def consensus_hits(sequences: Sequence[str], consensus: str, max_mismatches: int) -> np.ndarray:
+    """(n,) bool: whether each sequence holds `consensus` with at most `max_mismatches`
+    mismatches at some position, on either strand (N and other letters count as mismatches)."""
     letters = consensus.upper()
     if not letters or set(letters) - set(DNA):
         raise InputError(f"consensus {consensus!r} must be a non-empty string of A, C, G, T")
     # Matches per window; a hit needs width - matches <= max_mismatches.
     matches = _best_window_scores(sequences, one_hot([letters])[0])
-    return float(np.mean(len(letters) - matches <= max_mismatches))
+    return len(letters) - matches <= max_mismatches
 
 
-def pwm_hit_rate(
+def consensus_hit_rate(sequences: Sequence[str], consensus: str, max_mismatches: int) -> float:
+    """Fraction of sequences holding `consensus` (`consensus_hits`); NaN for none."""
+    if not sequences:
+        return math.nan
+    return float(np.mean(consensus_hits(sequences, consensus, max_mismatches)))
+
+
+def pwm_hits(
     sequences: Sequence[str], probabilities: np.ndarray, threshold: float, background: float = 0.25
-) -> float:
-    """Fraction of sequences with a window on either strand whose log-odds score reaches
-    `threshold` × the PWM's best possible score.
+) -> np.ndarray:
+    """(n,) bool: whether each sequence has a window on either strand whose log-odds score
+    reaches `threshold` × the PWM's best possible score.
 
     Scores are sums of log2(p / background) over the window, p with PWM_PSEUDOCOUNT added per
     base (then renormalised) so an absent base costs a finite amount. `probabilities`: (width,
     4), columns A, C, G, T.
     """
-    if not sequences:
-        return math.nan
     matrix = np.asarray(probabilities, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[1] != 4 or len(matrix) < 1:
         raise InputError(f"PWM must be (width, 4) in A C G T order, got shape {matrix.shape}")
@@ -373,7 +376,16 @@ def pwm_hit_rate(
     log_odds = pwm_log_odds(matrix, background)
     cutoff = threshold * log_odds.max(axis=1).sum()
     best = _best_window_scores(sequences, log_odds)
-    return float(np.mean(best >= cutoff - 1e-9))  # tolerance: a perfect site must count
+    return best >= cutoff - 1e-9  # tolerance: a perfect site must count
+
+
+def pwm_hit_rate(
+    sequences: Sequence[str], probabilities: np.ndarray, threshold: float, background: float = 0.25
+) -> float:
+    """Fraction of sequences with a PWM hit (`pwm_hits`); NaN for none."""
+    if not sequences:
+        return math.nan
+    return float(np.mean(pwm_hits(sequences, probabilities, threshold, background)))
 
 
 def pwm_log_odds(probabilities: np.ndarray, background: float = 0.25) -> np.ndarray:
