@@ -111,11 +111,11 @@ def test_quick_config_overlays_the_default():
         ),
         (
             lambda c: c["tasks"]["primer"]["architectures"].append("mlp_huber"),
-            r"tasks\.primer: mlp_huber sets loss 'huber' on a classification task",
+            r"tasks\.primer: mlp_huber sets loss 'huber' on a binary task",
         ),
         (
             lambda c: c["tasks"]["primer"]["architectures"].append("mlp_weighted"),
-            r"tasks\.primer: mlp_weighted sets loss 'threshold_weighted' on a classification",
+            r"tasks\.primer: mlp_weighted sets loss 'threshold_weighted' on a binary",
         ),
         (
             lambda c: c["tasks"]["primer"].update(ensemble=["mlp", "gbm"]),

@@ -16,6 +16,10 @@ from dlgenomics.ensemble import (
     fit_weights,
 )
 from dlgenomics.metrics import official_score
+from dlgenomics.objectives import Scoring
+
+# Classification ensembles are the fitted weighted mean, never recalibrated.
+UNCALIBRATED = Scoring("binary", "binary", "auroc")
 
 
 def test_weights_recover_a_known_mixture():
@@ -42,13 +46,18 @@ def test_single_hold_out_is_cut_into_parts_and_folds_are_kept():
     assert np.bincount(groups).min() >= 103 // CROSS_FIT_PARTS
 
 
+def _rows(values: np.ndarray) -> list | np.ndarray:
+    """(n, K) predictions as a column of arrays, as evaluation files hold them."""
+    return list(values) if values.ndim == 2 else values
+
+
 def _write_member(path: Path, oof: np.ndarray, test: np.ndarray, target: np.ndarray,
                   folds: np.ndarray) -> Path:  # fmt: skip
     frame = pd.concat([
         pd.DataFrame({"row_id": [f"r{i}" for i in range(len(oof))], "role": "oof",
-                      "fold": folds, "prediction": oof, "target": target}),
+                      "fold": folds, "prediction": _rows(oof), "target": target}),
         pd.DataFrame({"row_id": [f"t{i}" for i in range(len(test))], "role": "test",
-                      "fold": -1, "prediction": test, "target": np.nan}),
+                      "fold": -1, "prediction": _rows(test), "target": np.nan}),
     ])  # fmt: skip
     frame.to_parquet(path, index=False)
     return path
@@ -67,7 +76,7 @@ def test_cross_fitted_predictions_only_use_weights_from_other_folds(tmp_path):
         "good": _write_member(tmp_path / "good.parquet", good, np.ones(3), target, folds),
         "other": _write_member(tmp_path / "other.parquet", other, np.zeros(3), target, folds),
     }
-    oof, test, fit = build_ensemble(members)
+    oof, test, fit = build_ensemble(members, UNCALIBRATED)
     fold0 = fit["cross_fitted"][0]["weights"]
     assert fold0["other"] > 0.9  # fitted on fold 1 only
     np.testing.assert_allclose(
@@ -85,7 +94,7 @@ def test_members_must_cover_the_same_rows(tmp_path):
     a = _write_member(tmp_path / "a.parquet", np.ones(4), np.ones(2), np.ones(4), folds)
     b = _write_member(tmp_path / "b.parquet", np.ones(3), np.ones(2), np.ones(3), folds[:3])
     with pytest.raises(Exception, match="rows differ"):
-        build_ensemble({"a": a, "b": b})
+        build_ensemble({"a": a, "b": b}, UNCALIBRATED)
 
 
 def test_calibration_moves_shrunken_predictions_back_over_the_threshold():
@@ -103,3 +112,25 @@ def test_calibration_moves_shrunken_predictions_back_over_the_threshold():
     assert score(target, offset + slope * shrunk) > score(target, shrunk) + 0.1
     # Already-calibrated predictions keep (0, 1) unless something is really better.
     assert fit_calibration(target, target, score) == (0.0, 1.0)
+
+
+def test_multiclass_members_are_averaged_per_class_and_weighted_by_brier_score(tmp_path):
+    # Three classes; member `sharp` puts 0.9 on the true class, `flat` predicts 1/3 everywhere:
+    # the Brier-score weights favour `sharp`, and every ensemble row is still a distribution.
+    rng = np.random.default_rng(3)
+    target = rng.integers(0, 3, size=90).astype(float)
+    sharp = np.full((90, 3), 0.05) + 0.85 * np.eye(3)[target.astype(int)]
+    flat = np.full((90, 3), 1 / 3)
+    folds = np.repeat([0, 1, 2], 30)
+    members = {
+        name: _write_member(tmp_path / f"{name}.parquet", p, p[:4], target, folds)
+        for name, p in (("sharp", sharp), ("flat", flat))
+    }
+    scoring = Scoring("multiclass", "multiclass", "log_loss", {"labels": ["a", "b", "c"]})
+    oof, test, fit = build_ensemble(members, scoring)
+    assert fit["weights"]["sharp"] > 0.99
+    predicted = np.stack(oof["prediction"].to_numpy())
+    assert predicted.shape == (90, 3)
+    np.testing.assert_allclose(predicted.sum(axis=1), 1.0)
+    assert (predicted.argmax(axis=1) == target).all()
+    assert np.stack(test["prediction"].to_numpy()).shape == (4, 3)

@@ -2,9 +2,17 @@ import numpy as np
 import pytest
 
 from dlgenomics.metrics import (
+    HIGHER_IS_BETTER,
+    METRIC_FAMILIES,
+    SELECTABLE_METRICS,
     binary_metrics,
+    classifies,
     is_better,
+    metric_columns,
+    multiclass_metrics,
+    multilabel_metrics,
     regression_metrics,
+    selectable_metrics,
     sirna_metrics,
     sirna_table_metrics,
     task_metrics,
@@ -102,3 +110,152 @@ def test_sirna_table_metrics_threshold_official_and_one_class():
     assert strict["score"] == sirna_metrics(y, pred)["score"]  # the competition's, at 30 %
     none_effective = sirna_table_metrics(y, pred, threshold=5.0)
     assert np.isnan(none_effective["auroc"]) and np.isnan(none_effective["auprc"])
+
+
+# Three classes, six rows; the most probable class: 0 1 1 2 2 1 (rows 1, 3, 5 wrong).
+MULTICLASS_Y = np.array([0, 0, 1, 1, 2, 2])
+MULTICLASS_P = np.array(
+    [
+        [0.7, 0.2, 0.1],
+        [0.3, 0.5, 0.2],
+        [0.2, 0.6, 0.2],
+        [0.1, 0.3, 0.6],
+        [0.1, 0.1, 0.8],
+        [0.1, 0.5, 0.4],
+    ]
+)
+
+
+def test_multiclass_metrics_hand_computed():
+    from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
+
+    y, p = MULTICLASS_Y, MULTICLASS_P
+    m = multiclass_metrics(y, p, labels=["a", "b", "c"])
+    assert list(m) == [
+        "accuracy", "macro_f1", "mcc", "auroc", "log_loss",
+        "auroc_a", "auroc_b", "auroc_c", "f1_a", "f1_b", "f1_c",
+    ]  # fmt: skip
+    assert m["accuracy"] == pytest.approx(0.5)
+    # F1 = 2tp / (2tp + fp + fn): a 1 tp, 0 fp, 1 fn; b 1, 2, 1; c 1, 1, 1.
+    assert (m["f1_a"], m["f1_b"], m["f1_c"]) == (
+        pytest.approx(2 / 3), pytest.approx(0.4), pytest.approx(0.5)
+    )  # fmt: skip
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.4 + 0.5) / 3)
+    assert m["macro_f1"] == pytest.approx(f1_score(y, p.argmax(axis=1), average="macro"))
+    assert m["mcc"] == pytest.approx(matthews_corrcoef(y, p.argmax(axis=1)))
+    # One vs rest: a ranks both its rows first; b 6 of 8 pairs right; c 7 of 8.
+    assert (m["auroc_a"], m["auroc_b"], m["auroc_c"]) == (1.0, 0.75, 0.875)
+    for k, name in enumerate("abc"):
+        assert m[f"auroc_{name}"] == pytest.approx(roc_auc_score(y == k, p[:, k]))
+    assert m["auroc"] == pytest.approx(0.875)
+    assert m["auroc"] == pytest.approx(roc_auc_score(y, p, multi_class="ovr", average="macro"))
+    # Probability of each row's true class: 0.7 0.3 0.6 0.3 0.8 0.4.
+    assert m["log_loss"] == pytest.approx(-np.log([0.7, 0.3, 0.6, 0.3, 0.8, 0.4]).mean())
+    # Float class indices (as read back from parquet) and the default names.
+    default = multiclass_metrics(y.astype(float), p)
+    assert [k for k in default if k.startswith("auroc_")] == [
+        "auroc_class1", "auroc_class2", "auroc_class3"
+    ]  # fmt: skip
+    assert default["mcc"] == m["mcc"]
+    assert task_metrics("multiclass", y, p, labels=["a", "b", "c"]) == m
+
+
+def test_multiclass_perfect_predictor_and_two_classes_as_binary():
+    y = np.array([0, 1, 2, 2, 1, 0])
+    m = multiclass_metrics(y, np.eye(3)[y])
+    assert (m["accuracy"], m["mcc"], m["auroc"], m["macro_f1"]) == (1.0, 1.0, 1.0, 1.0)
+    assert m["log_loss"] == pytest.approx(0.0, abs=1e-6)  # floored: tiny, not 0
+    # Two classes: the log loss of the positive class's probability, as binary_metrics.
+    truth, positive = np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 1.0])
+    two = multiclass_metrics(truth, np.column_stack([1 - positive, positive]))
+    assert two["log_loss"] == pytest.approx(binary_metrics(truth, positive)["log_loss"])
+    assert two["auroc_class2"] == pytest.approx(binary_metrics(truth, positive)["auroc"])
+
+
+def test_multiclass_class_absent_from_truth():
+    y = np.array([0, 0, 2, 2])
+    p = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.2, 0.2, 0.6], [0.5, 0.1, 0.4]])
+    m = multiclass_metrics(y, p, labels=["a", "b", "c"])
+    assert np.isnan(m["auroc_b"])
+    assert (m["auroc_a"], m["auroc_c"]) == (0.75, 1.0)
+    assert m["auroc"] == pytest.approx((0.75 + 1.0) / 2)  # over the classes present
+    assert m["f1_b"] == 0.0  # predicted once, never true
+    unpredicted = multiclass_metrics(y, np.array([[0.9, 0.0, 0.1]] * 2 + [[0.1, 0.0, 0.9]] * 2))
+    assert np.isnan(unpredicted["f1_class2"])  # neither true nor predicted: undefined
+    assert unpredicted["macro_f1"] == 1.0  # over the classes that occur, as sklearn's
+    one_class = multiclass_metrics(np.zeros(3), np.array([[0.5, 0.3, 0.2]] * 3))
+    assert np.isnan(one_class["auroc"]) and np.isnan(one_class["auroc_class1"])
+    assert one_class["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("y", "p", "labels", "match"),
+    [
+        (MULTICLASS_Y, MULTICLASS_P[:5], None, "truth"),  # row counts differ
+        (MULTICLASS_Y[:, None], MULTICLASS_P, None, "truth"),  # truth not (n,)
+        (MULTICLASS_Y, MULTICLASS_P[:, 0], None, "truth"),  # predictions not (n, K)
+        (MULTICLASS_Y, MULTICLASS_P, ["a", "b"], "labels"),
+        (MULTICLASS_Y + 1, MULTICLASS_P, None, r"class indices 0\.\.2"),
+        (MULTICLASS_Y + 0.5, MULTICLASS_P, None, "class indices"),
+        (MULTICLASS_Y, MULTICLASS_P * 2, None, "sum to 1"),
+        (MULTICLASS_Y[:0], MULTICLASS_P[:0], None, "no rows"),
+    ],
+)
+def test_multiclass_metrics_rejects_bad_input(y, p, labels, match):
+    with pytest.raises(ValueError, match=match):
+        multiclass_metrics(y, p, labels)
+
+
+def test_multiclass_family_columns_and_direction():
+    m = multiclass_metrics(MULTICLASS_Y, MULTICLASS_P, labels=["a", "b", "c"])
+    assert metric_columns("multiclass", m) == [
+        "accuracy", "macro_f1", "mcc", "auroc", "log_loss", "auroc_a", "auroc_b", "auroc_c",
+    ]  # fmt: skip
+    assert classifies("multiclass")
+    assert is_better("mcc", 0.3, 0.2) and is_better("macro_f1", 0.6, 0.5)
+    assert is_better("log_loss", 0.4, 0.5)
+    # The other families' columns are as before.
+    binary = binary_metrics(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.4]))
+    assert metric_columns("binary", binary) == list(binary)
+    labels = multilabel_metrics(np.eye(2)[[0, 1, 1]], np.eye(2)[[0, 1, 0]])
+    assert metric_columns("multilabel", labels) == list(labels)
+    table = sirna_table_metrics(np.array([10.0, 50.0, 20.0]), np.array([20.0, 40.0, 45.0]))
+    assert metric_columns("sirna_table", table) == [
+        "spearman", "pearson", "auroc", "auprc", "mae", "rmse",
+    ]  # fmt: skip
+
+
+def _family_example(family: str) -> dict[str, float]:
+    """The family's metrics on a few rows, with every optional metric switched on."""
+    remaining = np.array([10.0, 50.0, 20.0, 80.0])
+    predicted = np.array([20.0, 40.0, 45.0, 70.0])
+    y, p = np.array([0, 1, 1, 0]), np.array([0.2, 0.7, 0.4, 0.3])
+    examples = {
+        "sirna": lambda: sirna_metrics(remaining, predicted),
+        "sirna_table": lambda: sirna_table_metrics(remaining, predicted, official=True),
+        "regression": lambda: regression_metrics(remaining, predicted),
+        "binary": lambda: binary_metrics(y, p),
+        "multilabel": lambda: multilabel_metrics(np.column_stack([y, 1 - y]), np.eye(2)[y]),
+        "multiclass": lambda: multiclass_metrics(MULTICLASS_Y, MULTICLASS_P),
+    }
+    return examples[family]()
+
+
+@pytest.mark.parametrize("family", sorted(METRIC_FAMILIES))
+def test_selectable_metrics_are_returned_and_have_a_direction(family):
+    metrics = _family_example(family)
+    names = selectable_metrics(family)
+    assert names
+    for name in names:
+        assert name in metrics, f"{family}: {name} is not among its metrics"
+        assert isinstance(metrics[name], float)
+        assert name in HIGHER_IS_BETTER, f"{family}: {name} has no direction"
+
+
+def test_selectable_metrics_table():
+    assert set(SELECTABLE_METRICS) == set(METRIC_FAMILIES)
+    assert selectable_metrics("multiclass") == ("accuracy", "macro_f1", "mcc", "auroc", "log_loss")
+    assert selectable_metrics("multilabel") == ("accuracy", "auroc", "auprc")
+    assert "rmse" in selectable_metrics("sirna") and "score" in selectable_metrics("sirna_table")
+    with pytest.raises(ValueError, match="unknown metric family"):
+        selectable_metrics("ranking")

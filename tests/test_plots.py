@@ -178,3 +178,107 @@ def test_failed_save_leaves_no_file(binary, tmp_path: Path, monkeypatch) -> None
     with pytest.raises(OSError, match="disk full"):
         plots.roc_curves(truth, score, ["a", "b", "c"], "t", target)
     assert no_leftovers(target)
+
+
+@pytest.fixture
+def multiclass() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Four classes over 60 rows, each row's own class likelier; the last class never occurs."""
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 3, 60)
+    logits = rng.normal(0, 1, (60, 4))
+    logits[np.arange(60), truth] += 2.0
+    probability = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return truth, probability, ["promoter", "enhancer", "insulator", "silencer"]
+
+
+def captured(monkeypatch) -> list[plt.Figure]:
+    """Figures handed to _save, kept open to inspect instead of written."""
+    figures: list[plt.Figure] = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig))
+    return figures
+
+
+def test_multiclass_confusion_draws_k_by_k_cells(multiclass, tmp_path: Path, monkeypatch) -> None:
+    truth, probability, labels = multiclass
+    predicted = probability.argmax(axis=1)
+    with monkeypatch.context() as patch:
+        figures = captured(patch)
+        plots.multiclass_confusion(truth, predicted, labels, "t", tmp_path / "cm.png")
+    ax = figures[0].axes[0]
+    assert ax.images[0].get_array().shape == (4, 4)
+    assert len(ax.texts) == 16
+    assert [t.get_text() for t in ax.get_xticklabels()] == labels
+    assert [t.get_text() for t in ax.get_yticklabels()] == labels
+    counts = np.zeros((4, 4), dtype=int)
+    np.add.at(counts, (truth, predicted), 1)
+    first = counts[0, 0]
+    assert ax.texts[0].get_text() == f"{first}\n{first / counts[0].sum():.1%}"
+    assert ax.texts[-1].get_text() == f"{counts[3, 3]}\n–"  # silencer: no true rows, no share
+    plt.close(figures[0])
+    plots.multiclass_confusion(truth.astype(float), predicted, labels, "t", tmp_path / "cm.png")
+    assert is_png(tmp_path / "cm.png")
+
+
+def test_multiclass_confusion_rejects_bad_input(multiclass, tmp_path: Path) -> None:
+    truth, probability, labels = multiclass
+    predicted = probability.argmax(axis=1)
+    target = tmp_path / "bad.png"
+    with pytest.raises(ValueError, match="shape"):
+        plots.multiclass_confusion(truth, predicted[:5], labels, "t", target)
+    with pytest.raises(ValueError, match=r"y_pred_idx must hold class indices 0\.\.3"):
+        plots.multiclass_confusion(truth, np.full(len(truth), 4), labels, "t", target)
+    with pytest.raises(ValueError, match="2 or more labels"):
+        plots.multiclass_confusion(truth * 0, predicted * 0, ["only"], "t", target)
+    with pytest.raises(ValueError, match=r"\(n,\)"):
+        plots.multiclass_confusion(np.eye(4)[truth], predicted, labels, "t", target)
+    assert no_leftovers(target)
+
+
+@pytest.mark.parametrize("draw", [plots.roc_curves, plots.pr_curves])
+def test_curves_one_vs_rest_per_class(draw, multiclass, tmp_path: Path, monkeypatch) -> None:
+    """A multi-class task's one-hot truth and probabilities: one curve per class."""
+    truth, probability, labels = multiclass
+    onehot = np.eye(4)[truth]
+    with monkeypatch.context() as patch:
+        figures = captured(patch)
+        draw(onehot, probability, labels, "t", tmp_path / "curves.png")
+    legend = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+    plt.close(figures[0])
+    for label in labels[:3]:
+        assert any(text.startswith(f"{label} (AU") for text in legend)
+    assert "silencer (one class: no curve)" in legend
+    draw(onehot, probability, labels, "t", tmp_path / "curves.png")
+    assert is_png(tmp_path / "curves.png")
+
+
+def test_prediction_plot_multiclass(multiclass, tmp_path: Path, monkeypatch) -> None:
+    truth, probability, labels = multiclass
+    with monkeypatch.context() as patch:
+        figures = captured(patch)
+        plots.prediction_plot("multiclass", truth, probability, "t", tmp_path / "p.png", labels)
+    ax = figures[0].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == labels
+    # A box for each class's own rows and one for the rest, except silencer's own (no rows).
+    assert len(ax.patches) == 2 * 4 - 1
+    plt.close(figures[0])
+    plots.prediction_plot("multiclass", truth, probability, "t", tmp_path / "p.png")
+    assert is_png(tmp_path / "p.png")
+    onehot = tmp_path / "onehot.png"
+    plots.prediction_plot("multiclass", np.eye(4)[truth], probability, "t", onehot, labels)
+    assert is_png(onehot)
+    bad = tmp_path / "bad.png"
+    with pytest.raises(ValueError, match="labels"):
+        plots.prediction_plot("multiclass", truth, probability, "t", bad, labels[:2])
+    with pytest.raises(ValueError, match="shape"):
+        plots.prediction_plot("multiclass", truth[:5], probability, "t", bad)
+    with pytest.raises(ValueError, match="single 1"):
+        plots.prediction_plot("multiclass", np.ones((60, 4)), probability, "t", bad)
+    assert no_leftovers(bad)
+
+
+@pytest.mark.parametrize("family", ["sirna", "regression", "binary"])
+def test_prediction_plot_other_families(family, binary, tmp_path: Path) -> None:
+    truth, score = binary
+    y_true = truth[:, 0] if family == "binary" else 100 * score[:, 1]
+    plots.prediction_plot(family, y_true, score[:, 0], "t", tmp_path / "p.png")
+    assert is_png(tmp_path / "p.png")

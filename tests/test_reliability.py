@@ -261,5 +261,5 @@ def test_a_split_that_leaves_a_fold_empty_is_refused(tmp_path):
     result = run_snakemake(workdir, *(f"results/t/encoded/{name}" for name in ENCODED))
     assert result.returncode != 0
     errors = error_lines(result)
-    assert len(errors) == 1 and "8 gene folds asked for but only 6 genes" in errors[0], errors
+    assert len(errors) == 1 and "8 gene folds asked for but only 6 groups" in errors[0], errors
     assert not (workdir / "results/t/encoded/train.parquet").exists()

@@ -47,7 +47,7 @@ def test_holdout_matches_tutorial_train_test_split():
 
 
 def test_impossible_splits_say_why():
-    with pytest.raises(InputError, match="3 gene folds asked for but only 2 genes"):
+    with pytest.raises(InputError, match="3 gene folds asked for but only 2 groups"):
         assign_folds(10, "gene", folds=3, seed=0, groups=np.array(["a", "b"] * 5))
     with pytest.raises(InputError, match="rarest class has 2 rows"):
         assign_folds(10, "stratified", folds=3, seed=0, labels=np.array([0] * 8 + [1] * 2))

@@ -14,7 +14,7 @@ from dlgenomics.features import featurize_task
 from dlgenomics.metrics import sirna_metrics
 from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
 from dlgenomics.tabular import feature_matrix, predict_tabular, train_tabular_fold
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.tasks import scoring
 
 TASK = encode_settings("random", 2)
 
@@ -60,7 +60,7 @@ def test_feature_groups_make_the_matrix(tables):
 
 def _fit(tables, folder, params=None, settings=None):
     return train_tabular_fold(
-        kind=TASK_KINDS["sirna_competition"], arch="gbm",
+        scoring=scoring({"kind": "sirna_competition"}), arch="gbm",
         model_params=params or {"max_iter": 200, "n_iter_no_change": 30},
         settings=settings or {},
         train_columns=tables["train"], test_columns=tables["test"],
@@ -89,7 +89,9 @@ def test_gradient_boosting_beats_the_mean_and_saves_what_it_evaluated(tables, tm
     assert names == saved["feature_names"]
     predictions = pd.read_parquet(tmp_path / "predictions.parquet")
     valid_predictions = predictions[predictions["role"] == "valid"]["prediction"].to_numpy()
-    np.testing.assert_allclose(predict_tabular(saved["model"], matrix[valid]), valid_predictions)
+    np.testing.assert_allclose(
+        predict_tabular(saved["model"], matrix[valid], "regression"), valid_predictions
+    )
     assert (predictions["role"] == "test").sum() == 40
 
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from dlgenomics.metrics import sirna_metrics
 from dlgenomics.models import build_model
 from dlgenomics.pretraining import pretrain
 from dlgenomics.schema import TARGET, InputLayout, read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.tasks import TASK_KINDS, scoring
 from dlgenomics.training import TrainSettings, train_fold
 
 TASK = encode_settings(method="random", folds=2)
@@ -50,7 +51,7 @@ def run(encoded, arch, folder: Path, epochs=25, seed=0, **options):
     train, test, vocab = encoded
     return train_fold(
         kind=SIRNA,
-        selection_metric="mae",
+        scoring=replace(scoring({"kind": "sirna_competition"}), selection="mae"),
         arch=arch,
         model_params=SMALL[arch],
         settings=TrainSettings(max_epochs=epochs, patience=epochs, batch_size=16,
@@ -123,7 +124,8 @@ def test_multitask_needs_an_auxiliary_head(encoded, tmp_path):
     train, test, vocab = encoded
     with pytest.raises(InputError, match="no auxiliary head"):
         train_fold(
-            kind=TASK_KINDS["primer"], arch="cnn", model_params=SMALL["cnn"],
+            kind=TASK_KINDS["primer"], scoring=scoring({"kind": "primer"}), arch="cnn",
+            model_params=SMALL["cnn"],
             settings=TrainSettings(max_epochs=1), train_columns=train, test_columns=test,
             vocab=vocab, fold=0, multitask=True, out_checkpoint=tmp_path / "m.pt",
             out_history=tmp_path / "h.csv", out_predictions=tmp_path / "p.parquet",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 
 import numpy as np
 import pandas as pd
@@ -10,12 +11,15 @@ import pytest
 import yaml
 from conftest import REPO, snakemake
 
-from dlgenomics.config import ensemble_members_of
-from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics, task_metrics
+from dlgenomics.config import ensemble_members_of, validate_config
+from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics
+from dlgenomics.objectives import Scoring
 from dlgenomics.schema import read_tensors
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.tasks import TASK_KINDS, scoring
 
 TINY = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
+# Each tiny task's scoring, from the validated config (defaults filled in).
+SCORING = {name: scoring(task) for name, task in validate_config(deepcopy(TINY))["tasks"].items()}
 
 
 def test_dry_run_plans_every_stage(tmp_path, mirror):
@@ -74,16 +78,17 @@ def test_outputs_exist(tiny_run):
     assert not (tiny_run / "results/sirna/pretrain/autoencoder_scratch").exists()
 
 
-def _trivial_predictions(train: dict[str, np.ndarray], task_type: str) -> np.ndarray:
+def _trivial_predictions(train: dict[str, np.ndarray], scoring: Scoring) -> np.ndarray:
     """Per validation fold, the best constant learnt from the other folds: the training mean,
-    or for classes the training share of positives (per label for several): the best constant
-    for log loss, and on the majority class's side of 0.5 for accuracy."""
-    predictions = np.zeros(train["target"].shape)
+    or for classes the training share of each class (per label for several): the best constant
+    for log loss, and on the majority class's side for accuracy."""
+    n_outputs = max(1, scoring.objective.n_outputs(scoring.labels))
+    target = scoring.objective.ensemble_target(train["target"], n_outputs)
+    predictions = np.zeros(target.shape)
     for fold in np.unique(train["fold"]):
         rows = train["fold"] == fold
-        seen = train["target"][~rows]
-        predictions[rows] = seen.mean(axis=0)
-    return predictions
+        predictions[rows] = target[~rows].mean(axis=0)
+    return predictions if predictions.shape[1] > 1 else predictions[:, 0]
 
 
 @pytest.mark.parametrize(
@@ -91,17 +96,15 @@ def _trivial_predictions(train: dict[str, np.ndarray], task_type: str) -> np.nda
     [(task, arch) for task, spec in TINY["tasks"].items() for arch in spec["architectures"]],
 )
 def test_every_architecture_beats_a_trivial_predictor(tiny_run, task, arch):
-    kind = TASK_KINDS[TINY["tasks"][task]["kind"]]
+    task_scoring = SCORING[task]
     train = read_tensors(tiny_run / f"results/{task}/encoded/train.parquet")
     validated = train["fold"] >= 0
-    trivial = task_metrics(
-        kind.metric_family,
-        train["target"][validated],
-        _trivial_predictions(train, kind.task_type)[validated],
-    )[kind.selection_metric]
+    trivial = task_scoring.metrics(
+        train["target"][validated], _trivial_predictions(train, task_scoring)[validated]
+    )[task_scoring.selection]
     result = json.loads((tiny_run / f"results/{task}/evaluation/{arch}/metrics.json").read_text())
-    achieved = result["oof"][kind.selection_metric]
-    assert is_better(kind.selection_metric, achieved, trivial), (achieved, trivial)
+    achieved = result["oof"][task_scoring.selection]
+    assert is_better(task_scoring.selection, achieved, trivial), (achieved, trivial)
     assert result["oof_rows"] == validated.sum()
 
 
@@ -219,9 +222,9 @@ def test_screen_scores_every_site_of_the_transcript(tiny_run):
 
 
 def test_classification_figures_for_every_task_with_classes(tiny_run):
-    for task, settings in TINY["tasks"].items():
+    for task in TINY["tasks"]:
         figures = tiny_run / "results" / task / "figures"
-        if TASK_KINDS[settings["kind"]].metric_family == "regression":
+        if SCORING[task].family == "regression":
             assert not figures.exists(), task  # the formula task has no classes
             continue
         for name in ("roc.png", "pr.png", "confusion.png"):
@@ -289,7 +292,7 @@ def test_report_shows_curves_logos_and_attribution_maps_of_every_task(tiny_run, 
     for task, settings in TINY["tasks"].items():
         kind = TASK_KINDS[settings["kind"]]
         shown = [f"results/{task}/evaluation/{settings['architectures'][0]}/learning_curves.png"]
-        if kind.metric_family != "regression":
+        if SCORING[task].family != "regression":
             shown += [f"results/{task}/figures/{n}.png" for n in ("roc", "pr", "confusion")]
         if kind.has_sequences:
             folder = f"results/{task}/interpretation"
@@ -361,3 +364,47 @@ def test_designed_sequences_are_judged_beside_positives_and_random(tiny_run, tas
     assert positives["motif_rate"] > 0.5 > 0.1 > random["motif_rate"]
     assert positives["mean_binding_probability"] > 0.6 > random["mean_binding_probability"]
     assert positives["copies_of_training"] == 1.0 and random["copies_of_training"] == 0.0
+
+
+def test_multiclass_task_runs_every_stage(tiny_run):
+    """The sigma-factor task (six classes from one FASTA file each, the independent set as the
+    test file, labels from its headers): per-class metrics, an ensemble of per-class
+    probabilities, a K x K confusion matrix, one interpretation head per class, a submission
+    with a probability per class, and the scoring recorded with every model."""
+    classes = ["24", "28", "32", "38", "54", "70"]
+    board = pd.read_csv(tiny_run / "results/sigma/leaderboard.csv")
+    assert set(board["architecture"]) == {"cnn", "gbm_bases", "ensemble"}
+    for column in ("oof_accuracy", "oof_macro_f1", "oof_mcc", "oof_log_loss", "test_accuracy"):
+        assert np.isfinite(board[column]).all(), column
+    assert all(f"oof_auroc_{c}" in board for c in classes)
+    assert list(board["oof_log_loss"]) == sorted(board["oof_log_loss"])  # the selection metric
+    ensemble = pd.read_parquet(tiny_run / "results/sigma/ensemble/predictions.parquet")
+    probabilities = np.stack(ensemble["prediction"].to_numpy())
+    assert probabilities.shape[1] == len(classes)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
+    submission = pd.read_csv(tiny_run / "results/sigma/submission.csv")
+    assert len(submission) == 256  # the independent set
+    assert [f"prediction_{c}" for c in classes] == [
+        c for c in submission.columns if c.startswith("prediction_")
+    ]
+    # The independent set's headers are its classes: 24 x 30, 28 x 4, 32 x 13, 38 x 10, 70 x 199.
+    counts = submission["target_70"].sum(), submission["target_24"].sum()
+    assert counts == (199, 30)
+    summary = json.loads((tiny_run / "results/sigma/interpretation/summary.json").read_text())
+    assert set(summary["heads"]) == set(classes)
+    run = json.loads((tiny_run / "results/sigma/models/cnn/fold0/run.json").read_text())
+    assert run["scoring"]["objective_name"] == "multiclass"
+    assert run["scoring"]["selection"] == "log_loss"
+    assert (tiny_run / "results/sigma/figures/confusion.png").stat().st_size > 0
+
+
+def test_binding_task_from_peaks_with_shuffled_negatives(tiny_run):
+    """ChIP-seq peaks (positives only) get one dinucleotide-shuffled negative each; the B file
+    is the test set; both strands are read (DNA)."""
+    vocab = json.loads((tiny_run / "results/chip/encoded/vocab.json").read_text())
+    assert vocab["reverse_complement"] is True
+    train = read_tensors(tiny_run / "results/chip/encoded/train.parquet")
+    shuffled = np.char.find(train["row_id"].astype(str), "|shuffle1") >= 0
+    assert shuffled.sum() == (~shuffled).sum() and (train["target"][shuffled] == 0).all()
+    board = pd.read_csv(tiny_run / "results/chip/leaderboard.csv")
+    assert board["test_auroc"].iloc[0] > 0.6  # SRF's CArG box is learnt even in the tiny run

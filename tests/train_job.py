@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from dlgenomics.schema import read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.tasks import TASK_KINDS, scoring
 from dlgenomics.training import TrainSettings, train_fold
 
 EPOCHS = 6
@@ -19,6 +19,7 @@ def main(folder: Path) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     result = train_fold(
         kind=TASK_KINDS["sirna_competition"],
+        scoring=scoring({"kind": "sirna_competition"}),
         arch="cnn",
         model_params={"channels": 32, "kernel_sizes": [3, 7], "hidden": 32, "dropout": 0.3},
         settings=TrainSettings(

@@ -12,6 +12,8 @@ import torch
 from dlgenomics.files import atomic_path
 from dlgenomics.models import build_model
 from dlgenomics.models.common import GenomicsModel
+from dlgenomics.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.objectives import OBJECTIVES
 from dlgenomics.schema import ROW_ID, InputLayout
 
 CHECKPOINT_FORMAT = 1
@@ -29,7 +31,7 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[GenomicsModel, di
 
     Returns (model in eval mode on `device`, checkpoint dict). The checkpoint holds `arch`
     (the configured name), `model` (the registry architecture), `params`, `vocab` (the
-    encoding vocabularies: encode new tables with these), `task_type`,
+    encoding vocabularies: encode new tables with these), `objective`,
     `target_scale` and the validation `metrics`. Use `predict(model, checkpoint, columns)`
     on columns read with `dlgenomics.schema.read_tensors`.
     """
@@ -68,19 +70,25 @@ def predict(
     columns: dict[str, torch.Tensor],
     batch_size: int = 1024,
 ) -> np.ndarray:
-    """Predictions in the target's own units (regression), probabilities (binary), or one
-    probability per label, (n, K) (multilabel)."""
+    """Predictions as the objective writes them: the target's own units (regression), the
+    positive class's probability (binary), (n, K) probabilities (multiclass, multilabel)."""
     model.eval()
     n_rows = len(next(iter(columns.values())))
     outputs = []
+    strands = both_strands(checkpoint.get("vocab", {}))
     for start in range(0, n_rows, batch_size):
         batch = {k: v[start : start + batch_size] for k, v in columns.items()}
-        outputs.append(model(batch).float())
+        output = model(batch).float()
+        if strands:  # the mean of both strands' outputs (logits, or standardised values)
+            output = (output + model(reverse_complement_batch(batch)).float()) / 2
+        outputs.append(output)
     raw = torch.cat(outputs) if outputs else torch.zeros(0, checkpoint["n_outputs"])
-    if checkpoint["task_type"] == "multilabel":
-        return torch.sigmoid(raw).cpu().numpy()
-    raw = raw[:, 0]  # the auxiliary head of multi-task models is for training only
-    if checkpoint["task_type"] == "binary":
-        return torch.sigmoid(raw).cpu().numpy()
-    mean, std = checkpoint["target_scale"]
-    return (raw * std + mean).cpu().numpy()
+    objective = OBJECTIVES[checkpoint_objective(checkpoint)]
+    # The auxiliary head of multi-task models (the last output) is for training only.
+    return objective.transform(raw, checkpoint["target_scale"])
+
+
+def checkpoint_objective(checkpoint: dict[str, Any]) -> str:
+    """The objective a checkpoint was trained for (checkpoints before objectives.py called it
+    `task_type`, with the same names)."""
+    return checkpoint.get("objective") or checkpoint["task_type"]

@@ -12,7 +12,6 @@ import yaml
 
 from dlgenomics import InputError
 from dlgenomics.ensemble import ENSEMBLE
-from dlgenomics.metrics import SIRNA_FAMILIES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -62,8 +61,7 @@ VARIANT_KEYS = ("model", "multitask", "training")
 
 def _check_cross_references(config: dict[str, Any], source: str, training_keys: set[str]) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
-    from dlgenomics.architectures import CONFIGS, TABULAR, make_config
-    from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config
+    from dlgenomics.architectures import CONFIGS, make_config
 
     def check_arch(name: str, where: str) -> None:
         if name == ENSEMBLE:
@@ -86,58 +84,10 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
         )
     for task_name, task in config["tasks"].items():
         where = f"{source}: tasks.{task_name}"
-        kind = TASK_KINDS[task["kind"]]
-        # Before kind.files: a sirna_table task names its file in `table`.
-        if kind.name == "sirna_table":
-            if "table" not in task:
-                raise InputError(f"{where}.table: kind 'sirna_table' needs a `table` mapping")
-            check_sirna_table_config(task["table"], f"{where}.table")
-        elif "table" in task:
-            raise InputError(f"{where}.table: only kind 'sirna_table' reads a `table`")
-        if kind.files(task):
-            if "dataset" not in task:
-                raise InputError(f"{where}: kind {task['kind']!r} needs a `dataset`")
-            if task["dataset"] not in config["datasets"]:
-                raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
-            missing = set(kind.files(task)) - set(config["datasets"][task["dataset"]]["files"])
-            if missing:
-                raise InputError(
-                    f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
-                    f"in datasets.{task['dataset']}.files"
-                )
-        if kind.task_type == "multilabel" and isinstance(task.get("ensemble"), list):
-            raise InputError(
-                f"{where}.ensemble: ensembles combine one prediction per row and kind "
-                f"{kind.name!r} has several labels; leave `ensemble` out"
-            )
-        if kind.simulated and "simulate" not in task:
-            raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
-        if "simulate" in task and not kind.simulated:
-            raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
-        if "design" in task:
-            check_design(task, kind, where)
-        for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
-            raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
+        _check_task_data(config, task, where)
         for arch in task["architectures"]:
             check_arch(arch, f"{where}.architectures")
-            loss = training_settings(config, task_name, arch).get("loss", "mse")
-            if loss != "mse" and kind.task_type != "regression":
-                raise InputError(f"{where}: {arch} sets loss {loss!r} on a classification task")
-            if loss == "threshold_weighted" and kind.metric_family not in SIRNA_FAMILIES:
-                raise InputError(
-                    f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
-                    "(it weights rows by the efficacy threshold)"
-                )
-            if kind.task_type == "multilabel" and model_name(config, arch) in TABULAR:
-                raise InputError(
-                    f"{where}.architectures: {arch} predicts one label per row and kind "
-                    f"{kind.name!r} has several; use a network"
-                )
-            if is_multitask(config, arch) and not kind.auxiliary_label:
-                raise InputError(
-                    f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
-                    "auxiliary head"
-                )
+            _check_task_architecture(config, task_name, arch, where)
         for key in set(task["training"]) - training_keys:
             raise InputError(f"{where}.training.{key}: unknown training key")
         for arch in task["model_params"]:
@@ -147,6 +97,98 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
                 model_settings(config, task_name, arch),
                 f"{where}.model_params.{arch}",
             )
+
+
+def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
+    """A task's kind, files, objective, selection metric, ensemble and design settings."""
+    from dlgenomics.objectives import check_selection_metric
+    from dlgenomics.sequence_sets import check_sequence_task
+    from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config, scoring
+
+    kind = TASK_KINDS[task["kind"]]
+    # Before kind.files: a sirna_table task names its file in `table`.
+    if kind.name == "sirna_table":
+        if "table" not in task:
+            raise InputError(f"{where}.table: kind 'sirna_table' needs a `table` mapping")
+        check_sirna_table_config(task["table"], f"{where}.table")
+    elif "table" in task:
+        raise InputError(f"{where}.table: only kind 'sirna_table' reads a `table`")
+    own = ("objective", "input", "test", "negatives", "classes", "positive_class", "alphabet",
+           "reverse_complement")  # fmt: skip
+    if kind.name == "sequences":
+        check_sequence_task(task, where)
+    for key in set(own) & set(task) if kind.name != "sequences" else ():
+        raise InputError(f"{where}.{key}: only kind 'sequences' reads `{key}`")
+    _check_files(config, task, kind, where)
+    if task.get("selection_metric"):
+        check_selection_metric(scoring(task).family, task["selection_metric"],
+                               f"{where}.selection_metric")  # fmt: skip
+    if not objective_of_task(task).one_prediction_per_row and isinstance(
+        task.get("ensemble"), list
+    ):
+        raise InputError(
+            f"{where}.ensemble: ensembles combine one prediction per row and this task has "
+            "several labels; leave `ensemble` out"
+        )
+    if kind.simulated and "simulate" not in task:
+        raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
+    if "simulate" in task and not kind.simulated:
+        raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
+    if "design" in task:
+        check_design(task, kind, where)
+    for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
+        raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
+
+
+def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where: str) -> None:
+    """The dataset a task reads holds every file its kind (or its input mapping) names."""
+    if not kind.files(task):
+        return
+    if "dataset" not in task:
+        raise InputError(f"{where}: kind {task['kind']!r} needs a `dataset`")
+    if task["dataset"] not in config["datasets"]:
+        raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
+    missing = set(kind.files(task)) - set(config["datasets"][task["dataset"]]["files"])
+    if missing:
+        raise InputError(
+            f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
+            f"in datasets.{task['dataset']}.files"
+        )
+
+
+def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, where: str) -> None:
+    """An architecture fits the task: its loss, its outputs, its auxiliary head."""
+    from dlgenomics.architectures import TABULAR
+    from dlgenomics.metrics import SIRNA_FAMILIES
+    from dlgenomics.tasks import TASK_KINDS, scoring
+
+    task = config["tasks"][task_name]
+    kind, task_scoring = TASK_KINDS[task["kind"]], scoring(task)
+    objective = task_scoring.objective
+    loss = training_settings(config, task_name, arch).get("loss", "mse")
+    if loss != "mse" and not objective.custom_losses:
+        raise InputError(f"{where}: {arch} sets loss {loss!r} on a {objective.name} task")
+    if loss == "threshold_weighted" and task_scoring.family not in SIRNA_FAMILIES:
+        raise InputError(
+            f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
+            "(it weights rows by the efficacy threshold)"
+        )
+    if not objective.one_prediction_per_row and model_name(config, arch) in TABULAR:
+        raise InputError(
+            f"{where}.architectures: {arch} predicts one label per row and this task has "
+            "several; use a network"
+        )
+    if is_multitask(config, arch) and not kind.auxiliary_label:
+        raise InputError(
+            f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
+            "auxiliary head"
+        )
+
+
+def objective_of_task(task: Mapping[str, Any]) -> Any:
+    from dlgenomics.tasks import objective_of
+
+    return objective_of(dict(task))
 
 
 def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> None:
@@ -215,11 +257,9 @@ def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:
 def ensemble_members_of(task: Mapping[str, Any]) -> list[str]:
     """The architectures a task's ensemble combines: `ensemble` (a list), all of the task's
     architectures when it is absent or true, none when false or fewer than two."""
-    from dlgenomics.tasks import TASK_KINDS
-
     setting = task.get("ensemble", True)
-    # Ensembles combine one prediction per row; a multi-label task has one per label.
-    if setting is False or TASK_KINDS[task["kind"]].task_type == "multilabel":
+    # Ensembles combine one prediction (or one per class) per row; not one per label.
+    if setting is False or not objective_of_task(task).one_prediction_per_row:
         return []
     members = task["architectures"] if setting is True else setting
     return list(members) if len(members) >= 2 else []

@@ -37,11 +37,12 @@ from dlgenomics.generative import (
     write_fasta,
 )
 from dlgenomics.html import note, table, write_page
-from dlgenomics.interpret import Model, head_names, head_outputs
+from dlgenomics.interpret import Model, head_outputs
 from dlgenomics.motifs import Motif, one_hot, read_motifs
+from dlgenomics.objectives import OBJECTIVES, SINGLE_HEAD, Objective
 from dlgenomics.provenance import write_provenance
-from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS, TaskKind
+from dlgenomics.schema import ROW_ID, SEQ, TARGET, read_tensors, read_vocab, vocab_metric_options
+from dlgenomics.tasks import TASK_KINDS
 from dlgenomics.tokens import decode_nucleotides
 
 
@@ -68,14 +69,14 @@ class DesignSettings:
         return GanSettings(**{**self.gan, "samples": self.samples, "seed": self.seed})
 
 
-def head_of(kind: TaskKind, vocab: dict[str, Any], label: str | None) -> tuple[int, str]:
-    """(output index, its name) of the learnt class: a multi-label task's factor, else the
-    single output."""
-    if kind.task_type != "multilabel":
+def head_of(objective: Objective, vocab: dict[str, Any], label: str | None) -> tuple[int, str]:
+    """(output index, its name) of the learnt class: a task's named label or class (default
+    the first), else the single output."""
+    heads = objective.head_names(vocab_metric_options(vocab).get("labels", []))
+    if heads == [SINGLE_HEAD]:
         return 0, "bound"
-    labels = head_names(kind, vocab)
-    name = label or labels[0]
-    return labels.index(name), name
+    name = label or heads[0]
+    return heads.index(name), name
 
 
 def sequence_column(vocab: dict[str, Any]) -> str:
@@ -85,12 +86,13 @@ def sequence_column(vocab: dict[str, Any]) -> str:
     return columns[0]
 
 
-def bound_sequences(train: Path, vocab: dict[str, Any], head: int) -> list[str]:
+def bound_sequences(
+    train: Path, vocab: dict[str, Any], objective: Objective, head: int
+) -> list[str]:
     """The bound (positive) rows of the training tensors, as DNA: what the GAN learns. Test
     rows are left out, as from every model."""
     columns = read_tensors(train)
-    target = columns[TARGET]
-    bound = (target[:, head] if target.ndim == 2 else target) == 1
+    bound = objective.is_positive(columns[TARGET], head)
     decoded = decode_nucleotides(columns[sequence_column(vocab)][bound])
     return [sequence.replace("U", "T") for sequence in decoded]
 
@@ -142,7 +144,7 @@ class DesignTask:
     """What both design rules start from: the task's bound training sequences (what the GAN
     learns) and the known motif (what its samples are judged by)."""
 
-    kind: TaskKind
+    objective: Objective
     vocab: dict[str, Any]
     settings: DesignSettings
     head: int  # the model output of the learnt class
@@ -162,16 +164,16 @@ class DesignTask:
     ) -> DesignTask:
         """From the rules' inputs: train tensors, vocabulary, kind name, `design` config, the
         primer's consensus and a simulated task's matrices."""
-        task_kind, vocabulary = TASK_KINDS[kind], read_vocab(vocab)
+        objective, vocabulary = OBJECTIVES[TASK_KINDS[kind].objective], read_vocab(vocab)
         design = DesignSettings.from_config(settings)
-        head, name = head_of(task_kind, vocabulary, design.label)
+        head, name = head_of(objective, vocabulary, design.label)
         return cls(
-            kind=task_kind,
+            objective=objective,
             vocab=vocabulary,
             settings=design,
             head=head,
             name=name,
-            positives=bound_sequences(train, vocabulary, head),
+            positives=bound_sequences(train, vocabulary, objective, head),
             motif=motif_judge(design, consensus, known_matrix(motifs, name)),
         )
 
@@ -217,7 +219,7 @@ def train_designer(task: DesignTask, device: torch.device, out: dict[str, Path])
     )
     with atomic_path(out["history"]) as tmp:
         history.to_csv(tmp, index=False, float_format="%.5f")
-    factor = f" of {task.name}" if task.kind.task_type == "multilabel" else ""
+    factor = "" if task.name == "bound" else f" of {task.name}"
     learnt = f"{len(task.positives)} bound training sequences{factor}"
     plots.gan_curves(history, f"GAN trained on {learnt}", task.motif.criterion, out["curves"])
     return history

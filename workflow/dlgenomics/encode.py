@@ -31,7 +31,13 @@ from dlgenomics.schema import (
     write_vocab,
 )
 from dlgenomics.splits import assign_folds, holdout_test
-from dlgenomics.tasks import TASK_KINDS, TaskTables, metric_options
+from dlgenomics.tasks import (
+    TASK_KINDS,
+    TaskTables,
+    metric_options,
+    objective_of,
+    reads_both_strands,
+)
 
 log = logging.getLogger(__name__)
 MISSING_CATEGORY = "<missing or unseen>"
@@ -152,11 +158,14 @@ def encode_frame(
 
 
 def split_roles(
-    tables: TaskTables, split: dict[str, Any], has_test_table: bool, max_rows: int | None
+    tables: TaskTables, split: dict[str, Any], max_rows: int | None
 ) -> dict[str, pd.DataFrame]:
-    """Carve the test role where the dataset has none, then subsample training rows if asked."""
+    """Carve the test role from the labelled rows where the dataset has no test table (none at
+    all with `test_fraction: 0`), then subsample training rows if asked."""
     frames = dict(tables.frames)
-    if not has_test_table:
+    if "labelled" in frames and "test" in frames:  # external test files
+        frames["train"] = frames.pop("labelled")
+    elif "labelled" in frames:
         labelled = frames.pop("labelled")
         is_test = holdout_test(len(labelled), split["test_fraction"], split["seed"])
         frames = {
@@ -175,9 +184,8 @@ def standard_tables(
     kind_name: str, files: dict[str, Path], task: dict[str, Any]
 ) -> tuple[TaskTables, dict[str, pd.DataFrame]]:
     """The task's standard tables by role (train, test), as encoded: loaded, split, sampled."""
-    kind = TASK_KINDS[kind_name]
-    tables = kind.load(files, task)
-    return tables, split_roles(tables, task["split"], kind.has_test_table, task["max_rows"])
+    tables = TASK_KINDS[kind_name].load(files, task)
+    return tables, split_roles(tables, task["split"], task["max_rows"])
 
 
 def encode_task(
@@ -194,7 +202,9 @@ def encode_task(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
     )
     train = frames["train"]
-    labels = train[TARGET].to_numpy() if kind.task_type == "binary" else None
+    objective = objective_of({**task, "kind": kind_name})
+    # Several labels per row (label_* columns): no single class to stratify by.
+    labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
     groups = train["group"].to_numpy() if "group" in train else None
     folds = assign_folds(
         len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
@@ -217,6 +227,8 @@ def encode_task(
     summary["fold_sizes"] = {
         int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
     }
+    if reads_both_strands({**task, "kind": kind_name}):
+        vocab["reverse_complement"] = True  # training and prediction read both strands
     options = metric_options(task)
     if options:  # only kinds with settings of their own record them (older files stay valid)
         vocab["metric_options"] = options

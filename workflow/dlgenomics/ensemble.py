@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, column_values
+from dlgenomics.objectives import Scoring
 
 CROSS_FIT_PARTS = 5
 ENSEMBLE = "ensemble"  # its name in leaderboards; no architecture may take it
@@ -42,9 +43,22 @@ class Combination:
     slope: float = 1.0
 
     def apply(self, predictions: pd.DataFrame) -> np.ndarray:
-        members = list(self.weights)
-        mean = predictions[members].to_numpy(np.float64) @ np.array(list(self.weights.values()))
+        """(n,) values, or (n, K) when members predict K probabilities per row."""
+        stacked = member_array(predictions, list(self.weights))  # (n, members, K)
+        mean = np.einsum("nmk,m->nk", stacked, np.array(list(self.weights.values())))
+        mean = mean[:, 0] if mean.shape[1] == 1 else mean
         return self.offset + self.slope * mean
+
+
+def member_array(predictions: pd.DataFrame, members: list[str]) -> np.ndarray:
+    """Members' prediction columns -> (n, members, K): K = 1 for one value per row."""
+    columns = [column_values(predictions[m]).reshape(len(predictions), -1) for m in members]
+    return np.stack(columns, axis=1).astype(np.float64)
+
+
+def _as_column(values: np.ndarray) -> list | np.ndarray:
+    """(n, K) rows as a DataFrame column of arrays (as evaluation files hold them); (n,) as is."""
+    return list(values) if values.ndim == 2 else values
 
 
 def fit_weights(predictions: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -103,15 +117,21 @@ def fit_calibration(
     return float(offset), float(slope)
 
 
-def fit_combination(
-    predictions: pd.DataFrame, target: np.ndarray, metric: Metric | None
-) -> Combination:
-    """Weights on every column of `predictions`, then the calibration when `metric` is given."""
+def fit_combination(predictions: pd.DataFrame, target: np.ndarray, scoring: Scoring) -> Combination:
+    """Weights on every column of `predictions` (least squares against the objective's target:
+    values, or one-hot classes), then the calibration where the objective wants one."""
     members = list(predictions.columns)
-    weights = fit_weights(predictions.to_numpy(np.float64), target)
+    stacked = member_array(predictions, members)  # (n, members, K)
+    fitted_to = scoring.objective.ensemble_target(target, stacked.shape[2]).reshape(-1)
+    weights = fit_weights(stacked.transpose(0, 2, 1).reshape(-1, len(members)), fitted_to)
     combination = Combination(dict(zip(members, weights.tolist(), strict=True)))
-    if metric is None:
+    if not scoring.objective.calibrated_ensemble:
         return combination
+    sign = 1.0 if scoring.higher_is_better else -1.0
+
+    def metric(truth: np.ndarray, prediction: np.ndarray) -> float:  # higher is better
+        return sign * scoring.selection_value(truth, prediction)
+
     offset, slope = fit_calibration(combination.apply(predictions), target, metric)
     return Combination(combination.weights, offset, slope)
 
@@ -142,32 +162,35 @@ def cross_fit_groups(folds: np.ndarray, seed: int) -> np.ndarray:
 
 
 def build_ensemble(
-    prediction_paths: dict[str, Path], metric: Metric | None = None, seed: int = 0
+    prediction_paths: dict[str, Path], scoring: Scoring, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """(out-of-fold rows, test rows, fit) of the ensemble of the members' evaluation
-    predictions (`evaluate` outputs: roles oof and test). With `metric` (regression tasks),
-    the weighted mean is calibrated on it."""
+    predictions (`evaluate` outputs: roles oof and test); regression ensembles are calibrated
+    on the task's selection metric."""
     if len(prediction_paths) < 2:
         raise InputError("an ensemble needs at least two members")
     members = list(prediction_paths)
     oof = _member_table(prediction_paths, "oof")
     test = _member_table(prediction_paths, "test")
-    target = oof["target"].to_numpy(np.float64)
+    target = column_values(oof["target"]).astype(np.float64)
     groups = cross_fit_groups(oof["fold"].to_numpy(), seed)
-    cross_fitted = np.empty(len(oof))
+    cross_fitted: np.ndarray | None = None
     per_group = {}
     for group in np.unique(groups):
         held_out = groups == group
-        fitted = fit_combination(oof.loc[~held_out, members], target[~held_out], metric)
-        cross_fitted[held_out] = fitted.apply(oof.loc[held_out, members])
+        fitted = fit_combination(oof.loc[~held_out, members], target[~held_out], scoring)
+        predicted = fitted.apply(oof.loc[held_out, members])
+        if cross_fitted is None:
+            cross_fitted = np.empty((len(oof), *predicted.shape[1:]))
+        cross_fitted[held_out] = predicted
         per_group[int(group)] = asdict(fitted)
-    final = fit_combination(oof[members], target, metric)
+    final = fit_combination(oof[members], target, scoring)
     oof_rows = pd.DataFrame(
-        {"row_id": oof.index, "fold": oof["fold"].to_numpy(), "prediction": cross_fitted,
-         "target": target}
+        {"row_id": oof.index, "fold": oof["fold"].to_numpy(),
+         "prediction": _as_column(cross_fitted), "target": oof["target"].to_numpy()}
     )  # fmt: skip
     test_rows = pd.DataFrame(
-        {"row_id": test.index, "fold": -1, "prediction": final.apply(test[members]),
+        {"row_id": test.index, "fold": -1, "prediction": _as_column(final.apply(test[members])),
          "target": test["target"].to_numpy()}
     )  # fmt: skip
     fit = {

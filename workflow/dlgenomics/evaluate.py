@@ -12,7 +12,8 @@ import pandas as pd
 from dlgenomics import InputError, plots
 from dlgenomics.files import atomic_path, column_values
 from dlgenomics.html import table, write_page
-from dlgenomics.metrics import HIGHER_IS_BETTER, SIRNA_THRESHOLD, metric_columns, task_metrics
+from dlgenomics.metrics import metric_columns
+from dlgenomics.objectives import ClassesView, Scoring
 
 
 def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -41,33 +42,18 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def evaluate_architecture(
-    metric_family: str,
-    prediction_paths: list[Path],
-    out_metrics: Path,
-    out_predictions: Path,
-    metric_options: dict[str, Any] | None = None,
+    scoring: Scoring, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
 ) -> dict[str, Any]:
     """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled)."""
     oof, test = combine_folds(prediction_paths)
-    return write_evaluation(metric_family, oof, test, out_metrics, out_predictions, metric_options)
+    return write_evaluation(scoring, oof, test, out_metrics, out_predictions)
 
 
-def prediction_metrics(
-    metric_family: str,
-    oof: pd.DataFrame,
-    test: pd.DataFrame,
-    metric_options: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def prediction_metrics(scoring: Scoring, oof: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     """Metrics of out-of-fold rows (pooled and per fold) and of labelled test rows."""
-    options = metric_options or {}
 
     def metrics(rows: pd.DataFrame) -> dict[str, float]:
-        return task_metrics(
-            metric_family,
-            column_values(rows["target"]),
-            column_values(rows["prediction"]),
-            **options,
-        )
+        return scoring.metrics(column_values(rows["target"]), column_values(rows["prediction"]))
 
     labelled = test[[np.isfinite(t).all() for t in test["target"]]]
     return {
@@ -83,15 +69,14 @@ def prediction_metrics(
 
 
 def write_evaluation(
-    metric_family: str,
+    scoring: Scoring,
     oof: pd.DataFrame,
     test: pd.DataFrame,
     out_metrics: Path,
     out_predictions: Path,
-    metric_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """metrics.json and predictions.parquet (roles oof and test) of one architecture."""
-    result = prediction_metrics(metric_family, oof, test, metric_options)
+    result = prediction_metrics(scoring, oof, test)
     with atomic_path(out_metrics) as tmp:
         tmp.write_text(json.dumps(result, indent=1) + "\n")
     table = pd.concat(
@@ -102,58 +87,44 @@ def write_evaluation(
     return result
 
 
-def leaderboard(
-    metric_family: str, selection_metric: str, metric_paths: dict[str, Path]
-) -> pd.DataFrame:
+def leaderboard(scoring: Scoring, metric_paths: dict[str, Path]) -> pd.DataFrame:
     """One row per architecture, best first by the task's selection metric (out of fold)."""
     rows = []
+    selection = scoring.selection
     for arch, path in metric_paths.items():
         result = json.loads(Path(path).read_text())
         row: dict[str, Any] = {"architecture": arch}
         # Families may leave a column out (sirna_table: `score` only on the official scale).
-        columns = metric_columns(metric_family, result["oof"])
+        columns = metric_columns(scoring.family, result["oof"])
         row.update({f"oof_{m}": result["oof"][m] for m in columns})
-        fold_values = [f[selection_metric] for f in result["folds"]]
-        row[f"fold_{selection_metric}_sd"] = (
+        fold_values = [f[selection] for f in result["folds"]]
+        row[f"fold_{selection}_sd"] = (
             float(np.std(fold_values)) if len(fold_values) > 1 else float("nan")
         )
         if result["test"] is not None:
             row.update({f"test_{m}": result["test"][m] for m in columns})
         rows.append(row)
     board = pd.DataFrame(rows)
-    ascending = not HIGHER_IS_BETTER[selection_metric]
     return board.sort_values(
-        f"oof_{selection_metric}", ascending=ascending, kind="stable"
+        f"oof_{selection}", ascending=not scoring.higher_is_better, kind="stable"
     ).reset_index(drop=True)
 
 
-def score_board(
-    scores: pd.DataFrame,
-    names: list[str],
-    metric_family: str,
-    selection_metric: str,
-    metric_options: dict[str, Any] | None = None,
-) -> pd.DataFrame:
+def score_board(scores: pd.DataFrame, names: list[str], scoring: Scoring) -> pd.DataFrame:
     """Leaderboard of prediction columns `names` of `scores` against its `target` column
     (cross-dataset evaluation: every labelled row of another dataset)."""
     labelled = scores[scores["target"].notna()]
     rows = []
     for name in names:
-        metrics = task_metrics(
-            metric_family,
-            labelled["target"].to_numpy(),
-            labelled[name].to_numpy(),
-            **(metric_options or {}),
-        )
-        columns = metric_columns(metric_family, metrics)
+        metrics = scoring.metrics(labelled["target"].to_numpy(), labelled[name].to_numpy())
+        columns = metric_columns(scoring.family, metrics)
         rows.append(
             {"architecture": name, "rows": len(labelled), **{m: metrics[m] for m in columns}}
         )
     board = pd.DataFrame(rows)
-    ascending = not HIGHER_IS_BETTER[selection_metric]
-    return board.sort_values(selection_metric, ascending=ascending, kind="stable").reset_index(
-        drop=True
-    )
+    return board.sort_values(
+        scoring.selection, ascending=not scoring.higher_is_better, kind="stable"
+    ).reset_index(drop=True)
 
 
 def write_leaderboard(
@@ -197,57 +168,47 @@ def competition_submission(
         sample.to_csv(tmp, index=False)
 
 
-def predictions_table(
-    test_predictions: Path, out_csv: Path, labels: list[str] | None = None
-) -> None:
+def predictions_table(test_predictions: Path, out_csv: Path, scoring: Scoring) -> None:
     """Held-out predictions keyed by row id, for tasks without a competition format; tasks with
-    several `labels` per row get a prediction and a target column per label."""
+    several labels or classes per row get a prediction and a target column for each (the
+    target one-hot for classes)."""
     predictions = pd.read_parquet(test_predictions)
     table = predictions[predictions["role"] == "test"][["row_id", "prediction", "target"]]
+    labels = scoring.labels
     if labels:  # one prediction and target column per label
         wide = {"row_id": table["row_id"].to_numpy()}
-        for column in ("prediction", "target"):
-            values = column_values(table[column])
+        predicted = column_values(table["prediction"]).reshape(len(table), -1)
+        target = scoring.objective.ensemble_target(column_values(table["target"]), len(labels))
+        for column, values in (("prediction", predicted), ("target", target)):
             wide.update({f"{column}_{label}": values[:, k] for k, label in enumerate(labels)})
         table = pd.DataFrame(wide)
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)
 
 
-# --- Classification figures: ROC, precision-recall, confusion --------------------------------
+# --- Figures: predictions, ROC, precision-recall, confusion ---------------------------------
 
 
-def classification_view(
-    metric_family: str, target: np.ndarray, prediction: np.ndarray, options: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Rows as classes: (truth, score, predicted class), each (n, K), and the K label names.
-    siRNA: "effective" is less than the threshold % remaining, so the score is −prediction."""
-    if metric_family == "multilabel":
-        return target, prediction, (prediction >= 0.5).astype(int), list(options["labels"])
-    if metric_family == "binary":
-        return (
-            target[:, None],
-            prediction[:, None],
-            (prediction >= 0.5)[:, None].astype(int),
-            ["positive"],
-        )
-    threshold = float(options.get("threshold", SIRNA_THRESHOLD))
-    truth = (target < threshold).astype(int)[:, None]
-    predicted = (prediction < threshold).astype(int)[:, None]
-    return truth, -prediction[:, None], predicted, [f"effective (< {threshold:g}% remaining)"]
+def prediction_figure(
+    scoring: Scoring, target: np.ndarray, prediction: np.ndarray, title: str, path: Path
+) -> None:
+    """The figure of one architecture's (or the ensemble's) out-of-fold predictions."""
+    scoring.objective.prediction_figure(
+        scoring.family, target, prediction, scoring.labels, title, path
+    )
 
 
 def classification_figures(
-    metric_family: str,
+    scoring: Scoring,
     names: list[str],
     prediction_paths: list[Path],
     leaderboard_csv: Path,
-    metric_options: dict[str, Any],
     title: str,
     out: dict[str, Path],
 ) -> None:
-    """ROC and precision-recall curves of every ranked architecture (out of fold; a multi-label
-    task: each label of the best one), and the best one's confusion matrices."""
+    """ROC and precision-recall curves of every ranked architecture (out of fold; a task with
+    several classes or labels: each class of the best one), and the best one's confusion
+    matrices."""
     frames = {}
     for name, path in zip(names, prediction_paths, strict=True):
         table = pd.read_parquet(path)
@@ -255,22 +216,20 @@ def classification_figures(
     best = best_architecture(leaderboard_csv)
     rows = frames[best].index
 
-    def view(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    def view(name: str) -> ClassesView:
         frame = frames[name].loc[rows]
-        return classification_view(
-            metric_family,
-            column_values(frame["target"]),
-            column_values(frame["prediction"]),
-            metric_options,
-        )
+        return scoring.objective.classes_view(
+            column_values(frame["target"]), column_values(frame["prediction"]),
+            scoring.labels, scoring.options,
+        )  # fmt: skip
 
-    truth, score, predicted, labels = view(best)
-    if metric_family == "multilabel":
-        curve_truth, curve_score, curve_labels = truth, score, labels
+    best_view = view(best)
+    if len(best_view.labels) > 1:
+        curve_truth, curve_score, curve_labels = best_view.truth, best_view.score, best_view.labels
     else:  # one curve per architecture, the best first
-        curve_truth = np.repeat(truth, len(names), axis=1)
-        curve_score = np.column_stack([view(name)[1][:, 0] for name in names])
+        curve_truth = np.repeat(best_view.truth, len(names), axis=1)
+        curve_score = np.column_stack([view(name).score[:, 0] for name in names])
         curve_labels = names
     plots.roc_curves(curve_truth, curve_score, curve_labels, f"{title}: ROC", out["roc"])
     plots.pr_curves(curve_truth, curve_score, curve_labels, f"{title}: precision-recall", out["pr"])
-    plots.confusion_matrices(truth, predicted, labels, f"{title}: {best}", out["confusion"])
+    best_view.draw_confusion(f"{title}: {best}", out["confusion"])

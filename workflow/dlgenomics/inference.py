@@ -97,7 +97,8 @@ def predict_member(
                 raise InputError(f"{path}: the new rows lack features it was trained on: {missing}")
             # Columns in the order the model was trained on, whatever order they came in.
             order = [names.index(name) for name in saved["feature_names"]]
-            predictions.append(predict_tabular(saved["model"], matrix[:, order]))
+            objective = saved.get("objective") or saved["task_type"]  # older models: task_type
+            predictions.append(predict_tabular(saved["model"], matrix[:, order], objective))
         else:
             from dlgenomics.checkpoint import load_model, predict, to_tensors
 

@@ -39,8 +39,8 @@ from dlgenomics.motifs import (
     recover_motif,
     reverse_complement_pwm,
 )
-from dlgenomics.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors, vocab_metric_options
-from dlgenomics.tasks import TaskKind
+from dlgenomics.objectives import SINGLE_HEAD, Scoring
+from dlgenomics.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors
 from dlgenomics.tokens import BASES, UNK, decode_nucleotides, nucleotide_vocab
 
 BASE_IDS = [nucleotide_vocab().index(b) for b in BASES]  # token ids of A, C, G, U(T)
@@ -230,17 +230,6 @@ def choose_network(
     raise InputError("interpretation: no network to explain; " + "; ".join(skipped))
 
 
-SINGLE_HEAD = "output"  # the head of a task with one output
-
-
-def head_names(kind: TaskKind, vocab: dict[str, Any]) -> list[str]:
-    """One name per model output interpreted: each label of a multi-label task, else the task's
-    single output."""
-    if kind.task_type == "multilabel":
-        return list(vocab_metric_options(vocab)["labels"])
-    return [SINGLE_HEAD]
-
-
 def known_motifs(consensus_text: str | None, simulated: Path | None) -> dict[str, Motif]:
     """Head name -> the motif it should have learnt: a simulated task's matrices (by label),
     or the configured consensus for a single-output task."""
@@ -248,23 +237,6 @@ def known_motifs(consensus_text: str | None, simulated: Path | None) -> dict[str
     if consensus_text:
         known[SINGLE_HEAD] = consensus_motif("known", consensus_text)
     return known
-
-
-def _lower_is_better(kind: TaskKind) -> bool:
-    # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
-    return kind.metric_family in SIRNA_FAMILIES
-
-
-def _head_rows(kind: TaskKind, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
-    """Rows whose motif is sought: for a classification head its true positives (labelled
-    positive, and the models' mean logit says so), where the models see a site; all positives
-    if there are none; every row for regression."""
-    if kind.task_type == "regression":
-        return np.arange(len(target))
-    labels = target[:, head] if kind.task_type == "multilabel" else target
-    positives = np.flatnonzero(labels == 1)
-    true_positives = positives[logit[positives] > 0]
-    return true_positives if len(true_positives) else positives
 
 
 def _base_one_hot(ids: np.ndarray) -> np.ndarray:
@@ -294,7 +266,7 @@ def _placed(motif: Motif, similarity: dict[str, Any], width: int) -> np.ndarray:
 
 def interpret_task(
     *,
-    kind: TaskKind,
+    scoring: Scoring,
     candidates: Sequence[tuple[str, Sequence[Path]]],
     test: Path,
     vocab: dict[str, Any],
@@ -315,8 +287,9 @@ def interpret_task(
     chosen = np.arange(min(settings.rows, len(columns[ROW_ID])))
     columns = {k: v[chosen] for k, v in columns.items()}
     tensors = to_tensors(columns, "cpu")
-    heads = head_names(kind, vocab)
-    sign = -1.0 if _lower_is_better(kind) else 1.0
+    heads = scoring.objective.head_names(scoring.labels)
+    # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
+    sign = -1.0 if scoring.family in SIRNA_FAMILIES else 1.0
     summary: dict[str, Any] = {
         "architecture": arch, "fold_models": len(models), "passed_over": skipped, "heads": {},
     }  # fmt: skip
@@ -329,7 +302,8 @@ def interpret_task(
     for head, name in enumerate(heads):
         gradients = token_gradients(models, tensors, head)
         saliency = {c: sign * gradient_times_input(g, columns[c]) for c, g in gradients.items()}
-        rows = _head_rows(kind, columns[TARGET], head, head_outputs(models, tensors, head))
+        logit = head_outputs(models, tensors, head)
+        rows = scoring.objective.positive_rows(columns[TARGET], head, logit)
         if len(rows) == 0:
             raise InputError(f"interpretation: no held-out row is positive for {name!r}")
         motif = known.get(name)

@@ -8,6 +8,7 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ HIGHER_IS_BETTER = {
     "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
     "recall": True, "pearson": True, "spearman": True, "rmse": False,
     "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
+    "macro_f1": True, "mcc": True,
 }  # fmt: skip
 PROBABILITY_FLOOR = 1e-7  # log loss of a confident mistake: large, never infinite
 
@@ -137,6 +139,88 @@ def multilabel_metrics(
     return metrics
 
 
+def class_indices(values: np.ndarray, n_classes: int, name: str = "y_true") -> np.ndarray:
+    """`values` as (n,) int class indices, checked to be whole numbers in 0..n_classes-1 (float
+    arrays such as 2.0 are fine: targets often come back from parquet as floats)."""
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be (n,) class indices, got shape {values.shape}")
+    as_float = values.astype(np.float64)
+    valid = np.isfinite(as_float) & (as_float == np.round(as_float))
+    if not (valid.all() and ((as_float >= 0) & (as_float < n_classes)).all()):
+        raise ValueError(f"{name} must hold class indices 0..{n_classes - 1}")
+    return as_float.astype(int)
+
+
+def _multiclass_inputs(
+    y_true: np.ndarray, probability: np.ndarray, labels: list[str] | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(class indices (n,), probabilities (n, K), K class names), checked against each other."""
+    probability = np.asarray(probability, dtype=np.float64)
+    y_true = np.asarray(y_true)
+    if probability.ndim != 2 or probability.shape[1] < 2 or y_true.shape != probability.shape[:1]:
+        raise ValueError(
+            f"truth {y_true.shape} must be (n,) and predictions {probability.shape} (n, K), K > 1"
+        )
+    names = labels or [f"class{k + 1}" for k in range(probability.shape[1])]
+    if len(names) != probability.shape[1]:
+        raise ValueError(f"{len(names)} labels for {probability.shape[1]} predicted classes")
+    if len(y_true) == 0:
+        raise ValueError("no rows to score")
+    if not np.allclose(probability.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError("each row of probabilities must sum to 1 (softmax, not logits)")
+    return class_indices(y_true, len(names)), probability, list(names)
+
+
+def _mcc(y_true: np.ndarray, predicted: np.ndarray) -> float:
+    """sklearn's multi-class Matthews correlation (0 when truth and prediction are one class,
+    said quietly: a fold with a single class is no reason to warn)."""
+    from sklearn.metrics import matthews_corrcoef
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
+        return float(matthews_corrcoef(y_true, predicted))
+
+
+def multiclass_metrics(
+    y_true: np.ndarray, probability: np.ndarray, labels: list[str] | None = None
+) -> dict[str, float]:
+    """One class of K per row: y_true (n,) class indices 0..K-1, probability (n, K) rows summing
+    to 1. Accuracy of the most probable class, macro F1, Matthews correlation, the mean
+    one-vs-rest AUROC over the classes that occur (NaN with fewer than 2), log loss (nats per
+    row), then each class's AUROC and F1 (`auroc_<label>`, `f1_<label>`; labels default
+    class1..classK). A class absent from y_true has no AUROC (NaN), and F1 only if predicted
+    (0 then), so macro F1 is over the classes in the truth or the predictions, as sklearn's."""
+    from sklearn.metrics import confusion_matrix, roc_auc_score
+
+    y_true, probability, names = _multiclass_inputs(y_true, probability, labels)
+    predicted = probability.argmax(axis=1)
+    counts = confusion_matrix(y_true, predicted, labels=range(len(names)))
+    tp = np.diag(counts).astype(np.float64)
+    f1_denominator = counts.sum(axis=0) + counts.sum(axis=1)  # 2tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(f1_denominator > 0, 2 * tp / f1_denominator, np.nan)
+    present = np.bincount(y_true, minlength=len(names))
+    auroc = [
+        float(roc_auc_score(y_true == k, probability[:, k]))
+        if 0 < present[k] < len(y_true)
+        else float("nan")
+        for k in range(len(names))
+    ]
+    picked = np.clip(
+        probability[np.arange(len(y_true)), y_true], PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR
+    )
+    return {
+        "accuracy": float((predicted == y_true).mean()),
+        "macro_f1": float(np.nanmean(f1)),  # some class is always predicted: never all-NaN
+        "mcc": _mcc(y_true, predicted),
+        "auroc": float(np.nanmean(auroc)) if np.count_nonzero(present) > 1 else float("nan"),
+        "log_loss": float(-np.mean(np.log(picked))),
+        **{f"auroc_{name}": value for name, value in zip(names, auroc, strict=True)},
+        **{f"f1_{name}": float(value) for name, value in zip(names, f1, strict=True)},
+    }
+
+
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Plain regression: errors, R² and correlations."""
     y_true = np.asarray(y_true, dtype=np.float64)
@@ -194,7 +278,26 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
     ),
     # Columns named after the task's labels: auroc_<label>, ...
     "multilabel": (multilabel_metrics, None),
+    # Then each class's auroc_<label> (PER_CLASS_COLUMNS).
+    "multiclass": (multiclass_metrics, ["accuracy", "macro_f1", "mcc", "auroc", "log_loss"]),
 }
+# Families whose leaderboard adds, after its fixed columns, every metric named with this prefix
+# (in the metrics function's order: one per class, named after the task's labels).
+PER_CLASS_COLUMNS = {"multiclass": "auroc_"}
+
+# Family -> the metrics a task of it may select on (early stopping and ranking): the scalar
+# metrics its function returns (sirna_table's score: with `official`), each with a direction in
+# HIGHER_IS_BETTER. The one place this is written down; tests check it against the functions.
+SELECTABLE_METRICS: dict[str, tuple[str, ...]] = {
+    "sirna": (
+        "score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman", "rmse",
+    ),
+    "sirna_table": ("spearman", "pearson", "auroc", "auprc", "mae", "rmse", "score"),
+    "regression": ("rmse", "mae", "r2", "pearson", "spearman"),
+    "binary": ("accuracy", "auroc", "auprc", "log_loss"),
+    "multilabel": ("accuracy", "auroc", "auprc"),  # the means over the labels
+    "multiclass": ("accuracy", "macro_f1", "mcc", "auroc", "log_loss"),
+}  # fmt: skip
 
 
 # Families whose target is % mRNA remaining: lower is better, "effective" is below a threshold.
@@ -203,13 +306,24 @@ SIRNA_FAMILIES = ("sirna", "sirna_table")
 
 def classifies(family: str) -> bool:
     """Whether the family's rows have classes to draw curves of (siRNA: effective or not)."""
-    return family in ("binary", "multilabel", *SIRNA_FAMILIES)
+    return family in ("binary", "multilabel", "multiclass", *SIRNA_FAMILIES)
 
 
 def metric_columns(family: str, metrics: dict[str, Any]) -> list[str]:
     """The leaderboard columns of a family that `metrics` holds, in the family's order."""
     columns = METRIC_FAMILIES[family][1]
-    return list(metrics) if columns is None else [m for m in columns if m in metrics]
+    if columns is None:
+        return list(metrics)
+    fixed = [m for m in columns if m in metrics]
+    prefix = PER_CLASS_COLUMNS.get(family)
+    return fixed if prefix is None else fixed + [m for m in metrics if m.startswith(prefix)]
+
+
+def selectable_metrics(family: str) -> tuple[str, ...]:
+    """The metrics a task of `family` may choose as its selection metric."""
+    if family not in SELECTABLE_METRICS:
+        raise ValueError(f"unknown metric family {family!r}")
+    return SELECTABLE_METRICS[family]
 
 
 def task_metrics(

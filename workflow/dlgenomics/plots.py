@@ -10,9 +10,11 @@ matplotlib.use("Agg")  # headless: cluster nodes have no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.image import AxesImage
+from matplotlib.patches import Patch
 
 from dlgenomics.files import atomic_path
-from dlgenomics.metrics import SIRNA_THRESHOLD
+from dlgenomics.metrics import SIRNA_THRESHOLD, class_indices
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -37,10 +39,18 @@ def learning_curves(
 
 
 def prediction_plot(
-    metric_family: str, y_true: np.ndarray, y_pred: np.ndarray, title: str, path: Path
+    metric_family: str,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    title: str,
+    path: Path,
+    labels: list[str] | None = None,
 ) -> None:
     """Regression: predicted vs observed (siRNA: with the 30% efficacy threshold).
-    Binary: ROC curve."""
+    Binary: ROC curve. Multi-class: `class_probabilities` (`labels` names the classes)."""
+    if metric_family == "multiclass":
+        class_probabilities(y_true, y_pred, labels, title, path)
+        return
     fig, ax = plt.subplots(figsize=(4.6, 4.4))
     if metric_family != "binary":
         ax.scatter(y_true, y_pred, s=3, alpha=0.3)
@@ -59,6 +69,62 @@ def prediction_plot(
         ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
         ax.set(xlabel="false positive rate", ylabel="true positive rate")
     ax.set_title(title)
+    _save(fig, path)
+
+
+def _multiclass_truth(y_true: np.ndarray, n_rows: int, n_classes: int) -> np.ndarray:
+    """Class indices (n,) from (n,) indices or (n, K) one-hot truth."""
+    truth = np.asarray(y_true)
+    if truth.ndim == 2:
+        if truth.shape != (n_rows, n_classes):
+            raise ValueError(f"one-hot y_true has shape {truth.shape}, not {(n_rows, n_classes)}")
+        if not (np.isin(truth, (0, 1)).all() and (truth.sum(axis=1) == 1).all()):
+            raise ValueError("one-hot y_true must hold a single 1 per row")
+        truth = truth.argmax(axis=1)
+    if truth.shape != (n_rows,):
+        raise ValueError(f"y_true has shape {truth.shape} for {n_rows} rows of probabilities")
+    return class_indices(truth, n_classes)
+
+
+def class_probabilities(
+    y_true: np.ndarray,
+    probability: np.ndarray,
+    labels: list[str] | None,
+    title: str,
+    path: Path,
+) -> None:
+    """Multi-class: per class, box plots of its predicted probability on the rows of that class
+    (blue) and on all other rows (grey): the further apart, the better the class is told apart.
+    A class with no rows of its own has only the grey box.
+
+    y_true: (n,) class indices 0..K-1 or (n, K) one-hot; probability: (n, K); labels: K names
+    (default class1..classK).
+    """
+    probability = np.asarray(probability, dtype=np.float64)
+    if probability.ndim != 2 or probability.shape[1] < 2 or probability.shape[0] == 0:
+        raise ValueError(f"probability must be (n, K) with n > 0, K > 1, got {probability.shape}")
+    n_classes = probability.shape[1]
+    names = list(labels) if labels else [f"class{k + 1}" for k in range(n_classes)]
+    if len(names) != n_classes:
+        raise ValueError(f"{len(names)} labels given for {n_classes} classes")
+    truth = _multiclass_truth(y_true, len(probability), n_classes)
+    fig, ax = plt.subplots(figsize=(max(4.6, 0.8 * n_classes + 1.6), 4.4))
+    groups = (("rows of the class", -0.18, "tab:blue", True), ("other rows", 0.18, "grey", False))
+    for k in range(n_classes):
+        for _, offset, colour, own in groups:
+            values = probability[(truth == k) == own, k]
+            if len(values):
+                ax.boxplot(
+                    values, positions=[k + offset], widths=0.3, patch_artist=True,
+                    boxprops={"facecolor": colour, "alpha": 0.6},
+                    medianprops={"color": "black"}, flierprops={"markersize": 2},
+                )  # fmt: skip
+    handles = [Patch(facecolor=c, alpha=0.6, label=name) for name, _, c, _ in groups]
+    ax.legend(handles=handles, fontsize="small", loc="upper right")
+    ax.set_xticks(range(n_classes), names)
+    ax.set(xlim=(-0.6, n_classes - 0.4), ylim=(-0.02, 1.02), xlabel="class",
+           ylabel="predicted probability of the class (out of fold)", title=title)  # fmt: skip
+    _rotate_long_ticks(ax, names)
     _save(fig, path)
 
 
@@ -177,25 +243,74 @@ def confusion_matrices(
     )
     image = None
     for k, (ax, label) in enumerate(zip(axes[0], labels, strict=True)):
-        counts = np.zeros((2, 2), dtype=int)
-        np.add.at(counts, (truth[:, k], predicted[:, k]), 1)
-        totals = counts.sum(axis=1, keepdims=True)
-        # Row share: how each true class is predicted; a class absent from the data has none.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(totals > 0, counts / totals, np.nan)
-        image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1)
-        for i in range(2):
-            for j in range(2):
-                missing = np.isnan(share[i, j])
-                text = f"{counts[i, j]}\n" + ("–" if missing else f"{share[i, j]:.1%}")
-                dark = not missing and share[i, j] > 0.5
-                ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black")
-        ax.set_xticks([0, 1], class_names)
-        ax.set_yticks([0, 1], class_names)
+        image = _confusion_cells(ax, truth[:, k], predicted[:, k], list(class_names))
         ax.set(xlabel="predicted", ylabel="true" if k == 0 else None, title=label)
     fig.colorbar(image, ax=axes[0].tolist(), label="share of true class", shrink=0.8)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def multiclass_confusion(
+    y_true_idx: np.ndarray, y_pred_idx: np.ndarray, labels: list[str], title: str, path: Path
+) -> None:
+    """One K x K confusion matrix of a multi-class task: rows = true class, columns = predicted
+    class, both named by `labels`; each cell shows its count and its share of the row, coloured
+    by that share (as `confusion_matrices`).
+
+    y_true_idx, y_pred_idx: (n,) class indices 0..K-1, K = len(labels) >= 2.
+    """
+    if len(labels) < 2:
+        raise ValueError(f"a multi-class confusion matrix needs 2 or more labels, got {labels}")
+    truth = class_indices(y_true_idx, len(labels), "y_true_idx")
+    predicted = class_indices(y_pred_idx, len(labels), "y_pred_idx")
+    if truth.shape != predicted.shape or len(truth) == 0:
+        raise ValueError(
+            f"y_true_idx has shape {truth.shape} but y_pred_idx has {predicted.shape} (n > 0)"
+        )
+    n_classes = len(labels)
+    side = max(4.4, 0.6 * n_classes + 2.2)
+    fig, ax = plt.subplots(figsize=(side + 0.8, side), layout="constrained")
+    small = None if n_classes <= 5 else "small" if n_classes <= 10 else "x-small"
+    image = _confusion_cells(ax, truth, predicted, list(labels), fontsize=small)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    _rotate_long_ticks(ax, labels)
+    fig.colorbar(image, ax=ax, label="share of true class", shrink=0.8)
+    _save(fig, path)
+
+
+def _confusion_cells(
+    ax: plt.Axes,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    class_names: list[str],
+    fontsize: str | None = None,
+) -> AxesImage:
+    """Draw the confusion matrix of class indices `truth` (rows) vs `predicted` (columns): each
+    cell its count and share of the row, coloured by the share; class names on both axes."""
+    size = len(class_names)
+    counts = np.zeros((size, size), dtype=int)
+    np.add.at(counts, (truth, predicted), 1)
+    totals = counts.sum(axis=1, keepdims=True)
+    # Row share: how each true class is predicted; a class absent from the data has none.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals > 0, counts / totals, np.nan)
+    image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1)
+    for i in range(size):
+        for j in range(size):
+            missing = np.isnan(share[i, j])
+            text = f"{counts[i, j]}\n" + ("–" if missing else f"{share[i, j]:.1%}")
+            dark = not missing and share[i, j] > 0.5
+            colour = "white" if dark else "black"
+            ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=fontsize)
+    ax.set_xticks(range(size), class_names)
+    ax.set_yticks(range(size), class_names)
+    return image
+
+
+def _rotate_long_ticks(ax: plt.Axes, names: list[str]) -> None:
+    """Slant the x tick labels when several or long class names would overlap."""
+    if len(names) > 4 or max(len(name) for name in names) > 8:
+        plt.setp(ax.get_xticklabels(), rotation=40, ha="right", rotation_mode="anchor")
 
 
 def _position_ticks(ax: plt.Axes, length: int) -> None:

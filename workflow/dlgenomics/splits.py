@@ -7,6 +7,10 @@ import numpy as np
 from dlgenomics import InputError
 from dlgenomics.schema import NEVER_VALIDATED
 
+# Split methods that keep a group of rows in one fold: siRNA target genes, a `sequences`
+# task's `input.group` column, or the chromosome of a BED interval.
+GROUPED = ("gene", "group", "chromosome")
+
 
 def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
     """Boolean mask of test rows, exactly as `train_test_split(X, y, test_size, random_state)`
@@ -15,6 +19,8 @@ def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
     # `fold_rows`, and scikit-learn costs it ~2 s of start-up.
     from sklearn.model_selection import train_test_split
 
+    if fraction == 0:  # pure cross-validation: no test rows
+        return np.zeros(n_rows, dtype=bool)
     _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
     mask = np.zeros(n_rows, dtype=bool)
     mask[test_index] = True
@@ -47,12 +53,12 @@ def assign_folds(
 
     index = np.arange(n_rows)
     fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int8)
-    if method == "gene" and groups is None:
-        raise InputError("split.method 'gene' needs a group (target gene) column in this task")
+    if method in GROUPED and groups is None:
+        raise InputError(f"split.method {method!r} needs a group column in this task")
     if method == "stratified" and labels is None:
         raise InputError("split.method 'stratified' needs class labels (a classification task)")
     if folds == 1:
-        if method == "gene":
+        if method in GROUPED:
             splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
             _, valid = next(splitter.split(index, groups=groups))
         else:
@@ -62,10 +68,10 @@ def assign_folds(
             )
         fold[valid] = 0
         return fold
-    if method == "gene":
+    if method in GROUPED:
         n_groups = len(np.unique(groups))
         if n_groups < folds:
-            raise InputError(f"split: {folds} gene folds asked for but only {n_groups} genes")
+            raise InputError(f"split: {folds} {method} folds asked for but only {n_groups} groups")
         splits = GroupKFold(n_splits=folds).split(index, groups=groups)
     elif method == "stratified":
         smallest = int(np.bincount(labels.astype(np.int64)).min())

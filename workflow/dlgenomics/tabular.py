@@ -24,7 +24,8 @@ from dlgenomics import InputError
 from dlgenomics.architectures import GBMConfig, make_config
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
 from dlgenomics.losses import clip_target, loss_threshold, row_weights
-from dlgenomics.metrics import is_better, task_metrics
+from dlgenomics.metrics import is_better
+from dlgenomics.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.schema import (
     CAT,
     FEATURE,
@@ -36,10 +37,8 @@ from dlgenomics.schema import (
     SEQ,
     TARGET,
     TARGET_CONTEXT,
-    vocab_metric_options,
 )
 from dlgenomics.splits import fold_rows
-from dlgenomics.tasks import TaskKind
 
 log = logging.getLogger(__name__)
 HISTORY_POINTS = 40  # rounds at which validation metrics are recorded for the learning curve
@@ -99,14 +98,12 @@ def feature_matrix(
     return matrix, [p[0] for p in parts], np.array([p[2] for p in parts])
 
 
-def _estimator(task_type: str, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool):
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+def _estimator(
+    objective: Objective, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool
+):
+    from sklearn import ensemble
 
-    estimator = (
-        HistGradientBoostingRegressor
-        if task_type == "regression"
-        else HistGradientBoostingClassifier
-    )
+    estimator = getattr(ensemble, objective.gradient_boosting())
     return estimator(
         learning_rate=config.learning_rate,
         max_iter=rounds,
@@ -120,22 +117,30 @@ def _estimator(task_type: str, config: GBMConfig, categorical: np.ndarray, round
     )
 
 
-def predict_tabular(model: Any, matrix: np.ndarray) -> np.ndarray:
-    """Regression values, or the probability of the positive class."""
+def predict_tabular(model: Any, matrix: np.ndarray, objective: str) -> np.ndarray:
+    """Predictions as the objective writes them (values, the positive class's probability, or
+    every class's)."""
+    shown = OBJECTIVES[objective].tabular_prediction
     if hasattr(model, "predict_proba"):
-        return model.predict_proba(matrix)[:, 1]
+        return shown(model.predict_proba(matrix))
     return model.predict(matrix)
 
 
-def _staged(model: Any, matrix: np.ndarray):
+def _staged(model: Any, matrix: np.ndarray, objective: Objective):
     if hasattr(model, "staged_predict_proba"):
-        return (p[:, 1] for p in model.staged_predict_proba(matrix))
+        return (objective.tabular_prediction(p) for p in model.staged_predict_proba(matrix))
     return model.staged_predict(matrix)
+
+
+def _squared_error(objective: Objective, predicted: np.ndarray, target: np.ndarray) -> float:
+    """Mean squared error of values, or Brier score of probabilities (one-hot classes)."""
+    predicted = predicted.reshape(len(predicted), -1)
+    return float(np.mean((predicted - objective.ensemble_target(target, predicted.shape[1])) ** 2))
 
 
 def train_tabular_fold(
     *,
-    kind: TaskKind,
+    scoring: Scoring,
     arch: str,
     model_params: dict[str, Any],
     settings: dict[str, Any],
@@ -155,7 +160,7 @@ def train_tabular_fold(
     `target_clip` and `threads` apply here.
     """
     config = make_config("gbm", model_params, f"architectures.{arch}")
-    metric_options = vocab_metric_options(vocab)
+    objective = scoring.objective
     loss = settings.get("loss", "mse")
     if loss not in ("mse", "threshold_weighted"):
         raise InputError(f"architectures.{arch}: the tabular model has no {loss!r} loss")
@@ -171,12 +176,12 @@ def train_tabular_fold(
     matrix[:, unknown], test_matrix[:, unknown] = 0.0, 0.0
     targets = train_columns[TARGET]
     fitted = clip_target(targets, settings.get("target_clip"))
-    weights = row_weights(loss, targets, loss_threshold(kind.metric_family, metric_options))
+    weights = row_weights(loss, targets, loss_threshold(scoring.family, scoring.options))
     weight = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
     log.info("%d features (%d categorical): %s", len(names), categorical.sum(), ", ".join(names))
 
     started = time.perf_counter()
-    probe = _estimator(kind.task_type, config, categorical, config.max_iter, stop=True)
+    probe = _estimator(objective, config, categorical, config.max_iter, stop=True)
     probe.fit(
         matrix[train_rows], fitted[train_rows], weight(train_rows),
         X_val=matrix[valid_rows], y_val=fitted[valid_rows], sample_weight_val=weight(valid_rows),
@@ -185,20 +190,20 @@ def train_tabular_fold(
     every = max(1, rounds_fitted // HISTORY_POINTS)
     history: list[dict[str, Any]] = []
     best_round, best_metrics = 0, None
-    train_stages = _staged(probe, matrix[train_rows])
-    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows]), start=1):
+    train_stages = _staged(probe, matrix[train_rows], objective)
+    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows], objective), start=1):
         train_predicted = next(train_stages)
         if round_ % every and round_ != rounds_fitted:
             continue
-        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted, **metric_options)
+        metrics = scoring.metrics(targets[valid_rows], predicted)
         history.append({
             "epoch": round_,
-            "train_loss": float(np.mean((train_predicted - fitted[train_rows]) ** 2)),
+            "train_loss": _squared_error(objective, train_predicted, fitted[train_rows]),
             **{f"valid_{k}": v for k, v in metrics.items()},
             "learning_rate": config.learning_rate,
             "seconds": time.perf_counter() - started,
         })  # fmt: skip
-        metric = kind.selection_metric
+        metric = scoring.selection
         if is_better(
             metric, metrics[metric], None if best_metrics is None else best_metrics[metric]
         ):
@@ -206,12 +211,12 @@ def train_tabular_fold(
     assert best_metrics is not None
     # Refit with the kept number of rounds: without early stopping nothing is random, so these
     # are the probe's first `best_round` trees, and the saved model is the one evaluated.
-    model = _estimator(kind.task_type, config, categorical, best_round, stop=False)
+    model = _estimator(objective, config, categorical, best_round, stop=False)
     model.fit(matrix[train_rows], fitted[train_rows], weight(train_rows))
     with atomic_path(out_model) as tmp:
         joblib.dump(
             {"model": model, "arch": arch, "params": asdict(config), "feature_names": names,
-             "fold": fold, "rounds": best_round, "task_type": kind.task_type},
+             "fold": fold, "rounds": best_round, "objective": objective.name},
             tmp,
         )  # fmt: skip
     write_history(history, out_history)
@@ -220,10 +225,14 @@ def train_tabular_fold(
         fold,
         valid=(
             train_columns[ROW_ID][valid_rows],
-            predict_tabular(model, matrix[valid_rows]),
+            predict_tabular(model, matrix[valid_rows], objective.name),
             targets[valid_rows],
         ),
-        test=(test_columns[ROW_ID], predict_tabular(model, test_matrix), test_columns[TARGET]),
+        test=(
+            test_columns[ROW_ID],
+            predict_tabular(model, test_matrix, objective.name),
+            test_columns[TARGET],
+        ),
     )
     return {
         "fold": fold, "best_epoch": best_round, "epochs_run": rounds_fitted,

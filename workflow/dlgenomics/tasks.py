@@ -20,7 +20,9 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.metrics import SIRNA_THRESHOLD
 from dlgenomics.motifs import COMPOSITE
+from dlgenomics.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.schema import LABEL
+from dlgenomics.sequence_sets import class_names, label_names, load_sequences, sequence_files
 from dlgenomics.tables import check_unique, read_csv, read_lines
 
 
@@ -39,13 +41,15 @@ class TaskTables:
 @dataclass(frozen=True)
 class TaskKind:
     name: str
-    task_type: str  # "regression" | "binary" | "multilabel": the loss and the output transform
-    metric_family: str  # key of metrics.METRIC_FAMILIES: what is reported
+    # objectives.OBJECTIVES key (None: the task's `objective` setting, kind `sequences`).
+    objective: str | None
     required_files: tuple[str, ...]  # empty: the kind generates its data (`generate` config)
     load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, task config)
-    has_test_table: bool  # else the test rows are carved from the labelled ones
-    selection_metric: str  # validation metric used for early stopping and model choice
-    allow_n: bool  # whether N (unknown base) is accepted in sequences
+    allow_n: bool  # whether N and IUPAC ambiguity letters (the unknown token) are accepted
+    # Key of metrics.METRIC_FAMILIES when the kind reports its own (siRNA), else the
+    # objective's; the default selection metric likewise (a task's `selection_metric` wins).
+    metric_family: str | None = None
+    selection_metric: str | None = None
     # Labels of the auxiliary classification head of multi-task models (None: no such head).
     auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
     # Whether the features rule adds siRNA design-rule/target-site features (features.py).
@@ -63,6 +67,28 @@ class TaskKind:
     def files(self, task: dict[str, Any]) -> tuple[str, ...]:
         """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
         return self.files_from_config(task) if self.files_from_config else self.required_files
+
+
+def objective_of(task: dict[str, Any]) -> Objective:
+    """What the task predicts: its kind's objective, else its own `objective` setting."""
+    return OBJECTIVES[TASK_KINDS[task["kind"]].objective or task["objective"]]
+
+
+def reads_both_strands(task: dict[str, Any]) -> bool:
+    """A `sequences` task's `reverse_complement`: on by default for DNA, off for RNA. Other
+    kinds read their sequences as given (siRNA strands, the primer's simulated sequences)."""
+    if task["kind"] != "sequences":
+        return False
+    return bool(task.get("reverse_complement", task.get("alphabet", "dna") == "dna"))
+
+
+def scoring(task: dict[str, Any]) -> Scoring:
+    """How a task is scored (objectives.Scoring): objective, metric family, selection metric
+    (the task's `selection_metric`, else its kind's, else its objective's) and options."""
+    kind, objective = TASK_KINDS[task["kind"]], objective_of(task)
+    family = kind.metric_family or objective.metric_family
+    selection = task.get("selection_metric") or kind.selection_metric or objective.selection_metric
+    return Scoring(objective.name, family, selection, metric_options(task))
 
 
 # --- siRNA competition --------------------------------------------------------------------
@@ -326,6 +352,10 @@ def metric_options(task: dict[str, Any]) -> dict[str, Any]:
     score when the labels are on its scale. `simulated_binding`: the names of its labels."""
     if task.get("kind") == "simulated_binding":
         return {"labels": binding_labels(task)}
+    if task.get("kind") == "sequences":
+        labels = {"multiclass": class_names(task), "multilabel": label_names(task)}
+        named = labels.get(task["objective"])
+        return {"labels": named} if named else {}
     if task.get("kind") != "sirna_table":
         return {}
     label = task["table"]["label"]
@@ -430,11 +460,10 @@ TASK_KINDS: dict[str, TaskKind] = {
     "sirna_competition": TaskKind(
         name="sirna_competition",
         sirna_features=True,
-        task_type="regression",
+        objective="regression",
         metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
         load=load_sirna_competition,
-        has_test_table=True,
         selection_metric="score",
         allow_n=False,
         auxiliary_label=sirna_is_effective,
@@ -442,22 +471,19 @@ TASK_KINDS: dict[str, TaskKind] = {
     "sirna_table": TaskKind(
         name="sirna_table",
         sirna_features=True,
-        task_type="regression",
+        objective="regression",
         metric_family="sirna_table",
         required_files=(),
         load=load_sirna_table,
-        has_test_table=False,
         selection_metric="spearman",
         allow_n=False,
         files_from_config=lambda task: (task["table"]["file"],),
     ),
     "primer": TaskKind(
         name="primer",
-        task_type="binary",
-        metric_family="binary",
+        objective="binary",
         required_files=("sequences.txt", "labels.txt"),
         load=load_primer,
-        has_test_table=False,
         # Near-separable data: AUROC and accuracy reach 1 early and then tie, so the early
         # stopping and ranking criterion is the cross-entropy (as Keras monitors val_loss).
         selection_metric="log_loss",
@@ -466,12 +492,9 @@ TASK_KINDS: dict[str, TaskKind] = {
     ),
     "simulated_binding": TaskKind(
         name="simulated_binding",
-        task_type="multilabel",
-        metric_family="multilabel",
+        objective="multilabel",
         required_files=(),
         load=load_simulated_binding,
-        has_test_table=False,
-        selection_metric="auroc",  # the mean over the labels
         allow_n=False,
         simulated=True,
         binding=True,
@@ -479,23 +502,27 @@ TASK_KINDS: dict[str, TaskKind] = {
     "formula": TaskKind(
         name="formula",
         has_sequences=False,
-        task_type="regression",
-        metric_family="regression",
+        objective="regression",
         required_files=(),
         load=load_formula,
-        has_test_table=False,
-        selection_metric="rmse",
         allow_n=False,
     ),
     "xor": TaskKind(
         name="xor",
         has_sequences=False,
-        task_type="binary",
-        metric_family="binary",
+        objective="binary",
         required_files=(),
         load=load_xor,
-        has_test_table=False,
         selection_metric="accuracy",
         allow_n=False,
+    ),
+    # Any labelled sequence set (dlgenomics.sequence_sets): a table, FASTA, or BED + genome.
+    "sequences": TaskKind(
+        name="sequences",
+        objective=None,
+        required_files=(),
+        load=load_sequences,
+        allow_n=True,
+        files_from_config=sequence_files,
     ),
 }

@@ -30,10 +30,12 @@ from dlgenomics import InputError
 from dlgenomics.architectures import make_config
 from dlgenomics.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
-from dlgenomics.losses import HUBER_DELTA, clip_target, loss_threshold, row_weights
-from dlgenomics.metrics import is_better, task_metrics
+from dlgenomics.losses import clip_target, loss_threshold, row_weights
+from dlgenomics.metrics import is_better
 from dlgenomics.models import build_model
-from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout, vocab_metric_options
+from dlgenomics.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.objectives import Scoring
+from dlgenomics.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
 from dlgenomics.splits import fold_rows
 from dlgenomics.tasks import TaskKind
 
@@ -124,25 +126,10 @@ def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, to
     return to_tensors(columns, device)
 
 
-def output_count(kind: TaskKind, vocab: dict[str, Any], multitask: bool) -> int:
-    """Outputs of the network: one per label of a multi-label task; else the target, plus
-    the auxiliary head of multi-task models."""
-    if kind.task_type == "multilabel":
-        return len(vocab_metric_options(vocab)["labels"])
-    return 2 if multitask else 1
-
-
-def regression_loss(
-    name: str, output: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
-) -> torch.Tensor:
-    """Mean per-row loss on standardised targets, optionally weighted per row."""
-    if name == "mse" and weight is None:
-        return F.mse_loss(output, target)
-    if name == "huber":
-        per_row = F.huber_loss(output, target, reduction="none", delta=HUBER_DELTA)
-    else:
-        per_row = (output - target) ** 2
-    return (per_row * weight).mean() if weight is not None else per_row.mean()
+def output_count(scoring: Scoring, multitask: bool) -> int:
+    """Outputs of the network: the objective's (one per class or label, else one), plus the
+    auxiliary head of multi-task models."""
+    return scoring.objective.n_outputs(scoring.labels) + (1 if multitask else 0)
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -173,6 +160,7 @@ def _set_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None:
 def train_fold(
     *,
     kind: TaskKind,
+    scoring: Scoring,
     arch: str,
     model: str | None = None,
     model_params: dict[str, Any],
@@ -187,7 +175,6 @@ def train_fold(
     multitask: bool = False,
     pretrained: Path | None = None,
     resume: Path | None = None,
-    selection_metric: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train one architecture on one fold; write its best checkpoint, per-epoch history and
@@ -199,8 +186,7 @@ def train_fold(
     when it matches this run, removed once the run completes.
     """
     model_name = model or arch
-    selection_metric = selection_metric or kind.selection_metric
-    metric_options = vocab_metric_options(vocab)
+    objective, selection_metric = scoring.objective, scoring.selection
     device = prepare_device(settings)
 
     fold_of_row = train_columns[FOLD]
@@ -209,16 +195,11 @@ def train_fold(
     stats = numeric_stats(train_columns, train_rows)
     targets = train_columns[TARGET]
     # What the model is fitted to; validation is always judged on the untouched targets.
-    fitted = (
-        clip_target(targets, settings.target_clip) if kind.task_type == "regression" else targets
-    )
-    if kind.task_type == "regression":
-        target_scale = (float(fitted[train_rows].mean()), float(fitted[train_rows].std()) or 1.0)
-    else:
-        target_scale = (0.0, 1.0)
+    fitted = clip_target(targets, settings.target_clip) if objective.custom_losses else targets
+    target_scale = objective.target_scale(fitted, train_rows)
     if multitask and kind.auxiliary_label is None:
         raise InputError(f"task kind {kind.name!r} has no auxiliary head for multitask models")
-    n_outputs = output_count(kind, vocab, multitask)
+    n_outputs = output_count(scoring, multitask)
 
     network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
     if pretrained is not None:
@@ -230,9 +211,7 @@ def train_fold(
     train_index = torch.from_numpy(train_rows).to(device)
     valid_data = {k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()}
     scaled_target = (torch.tensor(fitted, device=device) - target_scale[0]) / target_scale[1]
-    weights = row_weights(
-        settings.loss, targets, loss_threshold(kind.metric_family, metric_options)
-    )
+    weights = row_weights(settings.loss, targets, loss_threshold(scoring.family, scoring.options))
     row_weight = None if weights is None else torch.as_tensor(weights, device=device)
     auxiliary_target = (
         torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
@@ -250,12 +229,13 @@ def train_fold(
     )
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     autocast = mixed_precision(device)
+    strands = both_strands(vocab)
 
     meta = {
         "arch": arch, "model": model_name, "params": model_config, "n_outputs": n_outputs,
         "layout": layout_dict(layout), "numeric_stats": stats, "vocab": vocab,
-        "task_type": kind.task_type, "target_scale": target_scale, "fold": fold,
-        "settings": asdict(settings),
+        "objective": objective.name, "target_scale": target_scale, "fold": fold,
+        "selection_metric": selection_metric, "settings": asdict(settings),
     }  # fmt: skip
     # Threads, device and compilation change speed, not results: a resume may differ in them.
     resume_settings = {
@@ -304,19 +284,17 @@ def train_fold(
         for start in range(0, len(order), settings.batch_size):
             rows = order[start : start + settings.batch_size]
             batch = {k: v[rows] for k, v in data.items()}
+            if strands:  # each row on a random strand: the site reads the same on both
+                flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
+                batch = reverse_complement_batch(batch, flip)
             with autocast:
                 output = step_model(batch).float()
-            if kind.task_type == "regression":
-                loss = regression_loss(
-                    settings.loss,
-                    output[:, 0],
-                    scaled_target[rows],
-                    None if row_weight is None else row_weight[rows],
-                )
-            elif kind.task_type == "multilabel":  # one head per label
-                loss = F.binary_cross_entropy_with_logits(output, scaled_target[rows])
-            else:
-                loss = F.binary_cross_entropy_with_logits(output[:, 0], scaled_target[rows])
+            loss = objective.loss(
+                output[:, : n_outputs - bool(multitask)],
+                scaled_target[rows],
+                None if row_weight is None else row_weight[rows],
+                settings.loss,
+            )
             if auxiliary_target is not None:
                 loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
                     output[:, 1], auxiliary_target[rows]
@@ -329,7 +307,7 @@ def train_fold(
             scheduler.step()
             running += loss.detach() * len(rows)
         predicted = predict(network, meta, valid_data)
-        metrics = task_metrics(kind.metric_family, targets[valid_rows], predicted, **metric_options)
+        metrics = scoring.metrics(targets[valid_rows], predicted)
         row = {
             "epoch": epoch,
             "train_loss": float(running) / len(train_rows),  # the one sync of the epoch

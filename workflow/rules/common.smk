@@ -14,7 +14,7 @@ from dlgenomics.config import (
 )
 from dlgenomics.metrics import classifies
 from dlgenomics.schema import TARGET_CONTEXT
-from dlgenomics.tasks import SIMULATED_FILE, TASK_KINDS, metric_options
+from dlgenomics.tasks import SIMULATED_FILE, TASK_KINDS, scoring
 from snakemake.exceptions import WorkflowError
 
 try:
@@ -232,8 +232,10 @@ def architecture_metrics(wildcards):
     return _evaluated(wildcards, "metrics.json")
 
 
-def task_metric_options(wildcards):
-    return metric_options(task_config(wildcards))
+def task_scoring(wildcards):
+    """Objective, metric family, selection metric and metric options (objectives.Scoring):
+    a parameter of every rule they affect, so changing one reruns exactly those."""
+    return scoring(task_config(wildcards)).as_params()
 
 
 def submission_inputs(wildcards):
@@ -298,7 +300,7 @@ def task_outputs(task):
     """What `all` asks of a task beyond its leaderboard and submission."""
     kind = TASK_KINDS[config["tasks"][task]["kind"]]
     outputs = []
-    if classifies(kind.metric_family):
+    if classifies(scoring(config["tasks"][task]).family):
         outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
     if kind.has_sequences and networks_of(task):
         outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))

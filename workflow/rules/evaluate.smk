@@ -22,8 +22,7 @@ rule evaluate:
     conda:
         "../../envs/report.yaml"
     params:
-        kind=task_kind,
-        metric_options=task_metric_options,
+        scoring=task_scoring,
     script:
         "../scripts/evaluate.py"
 
@@ -49,9 +48,8 @@ rule ensemble:
     conda:
         "../../envs/report.yaml"
     params:
-        kind=task_kind,
+        scoring=task_scoring,
         members=ensemble_members,
-        metric_options=task_metric_options,
     script:
         "../scripts/ensemble.py"
 
@@ -76,7 +74,7 @@ rule leaderboard:
     conda:
         "../../envs/report.yaml"
     params:
-        kind=task_kind,
+        scoring=task_scoring,
         names=ranked_names,
     script:
         "../scripts/leaderboard.py"
@@ -100,8 +98,7 @@ rule classification_figures:
     conda:
         "../../envs/report.yaml"
     params:
-        kind=task_kind,
+        scoring=task_scoring,
         names=ranked_names,
-        metric_options=task_metric_options,
     script:
         "../scripts/classification_figures.py"

@@ -27,7 +27,7 @@ rule interpret:
         "../../envs/train.yaml"
     threads: 2
     params:
-        kind=task_kind,
+        scoring=task_scoring,
         networks=network_architectures,
         settings=interpretation_settings,
     script:

@@ -14,6 +14,6 @@ rule submission:
     params:
         kind=task_kind,
         names=ranked_names,
-        metric_options=task_metric_options,
+        scoring=task_scoring,
     script:
         "../scripts/submission.py"

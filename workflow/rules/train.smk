@@ -44,6 +44,7 @@ rule train:
         gpu=train_gpus,
     params:
         kind=task_kind,
+        scoring=task_scoring,
         task=task_data,
         model=arch_model,
         multitask=arch_multitask,
@@ -74,7 +75,7 @@ rule train_tabular:
         "../../envs/train.yaml"
     threads: train_threads
     params:
-        kind=task_kind,
+        scoring=task_scoring,
         task=task_data,
         settings=train_settings,
         model_params=arch_params,

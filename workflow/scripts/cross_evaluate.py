@@ -11,7 +11,7 @@ from dlgenomics.files import atomic_path
 from dlgenomics.inference import labelled_rows, member_models, score_rows
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import TASK_KINDS, metric_options
+from dlgenomics.tasks import scoring as task_scoring
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
         snakemake.params.members,
         snakemake.params.evaluated,
     )
-    kind = TASK_KINDS[evaluated["kind"]]
+    scoring = task_scoring(evaluated["data"])
     files = {Path(p).name: Path(p) for p in snakemake.input.raw}
     _, frames = standard_tables(evaluated["kind"], files, evaluated["data"])
     rows = labelled_rows(frames)
@@ -35,13 +35,10 @@ def main() -> None:
     with atomic_path(Path(snakemake.output.scores)) as tmp:
         scores.to_parquet(tmp, index=False)
     names = [*models, *([ENSEMBLE] if ensemble else [])]
-    board = score_board(
-        scores, names, kind.metric_family, kind.selection_metric,
-        metric_options(evaluated["data"]),
-    )  # fmt: skip
+    board = score_board(scores, names, scoring)
     title = (
         f"{snakemake.wildcards.pair}: trained on {pair['train']}, evaluated on every labelled "
-        f"row of {evaluated['name']} (ranked by {kind.selection_metric})"
+        f"row of {evaluated['name']} (ranked by {scoring.selection})"
     )
     write_leaderboard(
         board,

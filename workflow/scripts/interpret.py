@@ -10,9 +10,9 @@ from dlgenomics.interpret import (
     known_motifs,
     ranked_candidates,
 )
+from dlgenomics.objectives import Scoring
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import TASK_KINDS
 
 
 def optional_path(name: str) -> Path | None:
@@ -23,7 +23,7 @@ def optional_path(name: str) -> Path | None:
 def main() -> None:
     settings = InterpretationSettings.from_config(snakemake.params.settings)
     summary = interpret_task(
-        kind=TASK_KINDS[snakemake.params.kind],
+        scoring=Scoring.from_params(snakemake.params.scoring),
         candidates=ranked_candidates(
             Path(snakemake.input.leaderboard), snakemake.params.networks, snakemake.input.models
         ),

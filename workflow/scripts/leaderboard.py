@@ -4,16 +4,16 @@ import logging
 from pathlib import Path
 
 from dlgenomics.evaluate import leaderboard, write_leaderboard
+from dlgenomics.objectives import Scoring
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import TASK_KINDS
 
 
 def main() -> None:
-    kind = TASK_KINDS[snakemake.params.kind]
+    scoring = Scoring.from_params(snakemake.params.scoring)
     task = snakemake.wildcards.task
     metric_paths = dict(zip(snakemake.params.names, map(Path, snakemake.input), strict=True))
-    board = leaderboard(kind.metric_family, kind.selection_metric, metric_paths)
-    title = f"{task} (ranked by out-of-fold {kind.selection_metric})"
+    board = leaderboard(scoring, metric_paths)
+    title = f"{task} (ranked by out-of-fold {scoring.selection})"
     write_leaderboard(
         board,
         title,

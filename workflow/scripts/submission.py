@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from dlgenomics.evaluate import best_architecture, competition_submission, predictions_table
+from dlgenomics.objectives import Scoring
 from dlgenomics.steps import run_step
 from dlgenomics.tasks import SIRNA_TARGET
 
@@ -17,8 +18,8 @@ def main() -> None:
             Path(snakemake.input.sample), predictions, SIRNA_TARGET, Path(snakemake.output[0])
         )
     else:
-        labels = snakemake.params.metric_options.get("labels")  # multi-label tasks
-        predictions_table(predictions, Path(snakemake.output[0]), labels)
+        scoring = Scoring.from_params(snakemake.params.scoring)
+        predictions_table(predictions, Path(snakemake.output[0]), scoring)
     logging.info("submission from %s (%s)", best, predictions)
 
 

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from dlgenomics.features import with_target_context
+from dlgenomics.objectives import Scoring
 from dlgenomics.provenance import write_provenance
 from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
 from dlgenomics.steps import run_step
@@ -34,6 +35,7 @@ def main() -> None:
     train_columns, test_columns, vocab = tensors_and_vocab()
     result = train_fold(
         kind=TASK_KINDS[snakemake.params.kind],
+        scoring=Scoring.from_params(snakemake.params.scoring),
         arch=snakemake.wildcards.arch,
         model=snakemake.params.model,
         model_params=snakemake.params.model_params,
@@ -62,6 +64,7 @@ def main() -> None:
         multitask=snakemake.params.multitask,
         pretrained=pretrained,
         task_config=snakemake.params.task,
+        scoring=snakemake.params.scoring,  # objective, metric family, selection metric
         result=result,
     )
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+from dlgenomics.objectives import Scoring
 from dlgenomics.provenance import write_provenance
 from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
 from dlgenomics.steps import run_step
 from dlgenomics.tabular import train_tabular_fold
-from dlgenomics.tasks import TASK_KINDS
 
 
 def features(name: str) -> dict | None:
@@ -21,7 +21,7 @@ def main() -> None:
     fold = int(snakemake.wildcards.fold)
     with threadpool_limits(snakemake.threads):
         result = train_tabular_fold(
-            kind=TASK_KINDS[snakemake.params.kind],
+            scoring=Scoring.from_params(snakemake.params.scoring),
             arch=snakemake.wildcards.arch,
             model_params=snakemake.params.model_params,
             settings=snakemake.params.settings,
@@ -46,6 +46,7 @@ def main() -> None:
         settings=snakemake.params.settings,
         model_params=snakemake.params.model_params,
         task_config=snakemake.params.task,
+        scoring=snakemake.params.scoring,  # objective, metric family, selection metric
         result=result,
     )
 

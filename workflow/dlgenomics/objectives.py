@@ -1,0 +1,342 @@
+"""Objectives: everything that depends on what a task predicts, defined once per kind of target.
+
+A task's objective says how many outputs its networks have, the loss they are fitted with,
+how raw outputs become predictions, which metrics score them (their family) and which one
+ranks models by default, how folds are stratified, how an ensemble combines its members,
+which rows are "positive" for interpretation and design, and how a gradient-boosting model
+is fitted. Every other module asks the objective; none branches on its name.
+
+  regression   one output, standardised target, MSE (or Huber / threshold-weighted), values
+  binary       one logit, cross-entropy, probability of the positive class
+  multiclass   K logits, softmax cross-entropy, (n, K) probabilities; target = class index
+  multilabel   K logits, K independent cross-entropies, (n, K) probabilities; target (n, K)
+
+torch and scikit-learn are imported inside the methods that use them: Snakemake imports this
+module to plan jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dlgenomics import InputError
+from dlgenomics.metrics import HIGHER_IS_BETTER, selectable_metrics, selection_value, task_metrics
+
+SINGLE_HEAD = "output"  # the name of a task's only output (interpretation, design)
+
+
+class Objective:
+    """What a kind of target needs; subclasses fill in the differences."""
+
+    name: str
+    metric_family: str  # metrics.METRIC_FAMILIES key used unless the task kind has its own
+    selection_metric: str  # default ranking / early-stopping metric of that family
+    stratified = False  # folds balance the classes when split.method is stratified
+    one_prediction_per_row = True  # ensembles and gradient boosting need one (or one per class)
+    calibrated_ensemble = False  # affine calibration of the ensemble on the selection metric
+    custom_losses = False  # losses other than the objective's own (regression: huber, ...)
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return 1
+
+    def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+        """(mean, sd) the network's output is scaled by; identity for classes."""
+        return 0.0, 1.0
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        """Mean loss of a batch of raw outputs (torch) against its targets."""
+        raise NotImplementedError
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        """Raw outputs (torch, (n, outputs)) -> predictions as written to files."""
+        raise NotImplementedError
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        """Labels folds are balanced by (None: the objective has no single class per row)."""
+        return None
+
+    def ensemble_target(self, target: np.ndarray, n_columns: int) -> np.ndarray:
+        """What an ensemble's weights are fitted against, with predictions' shape (n, K)."""
+        return np.asarray(target, dtype=np.float64).reshape(len(target), -1)
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        """One name per output explained by interpretation."""
+        return [SINGLE_HEAD]
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        """Rows whose motif interpretation seeks for output `head` (every row for regression)."""
+        return np.arange(len(target))
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        """Rows that belong to output `head`'s class: what a GAN learns to design."""
+        raise InputError(f"a {self.name} task has no positive rows to design from")
+
+    def gradient_boosting(self) -> str:
+        """scikit-learn estimator class: HistGradientBoostingRegressor or ...Classifier."""
+        return "HistGradientBoostingClassifier"
+
+    def tabular_prediction(self, probabilities: np.ndarray) -> np.ndarray:
+        """A fitted classifier's predict_proba (or a regressor's predict) -> predictions."""
+        return probabilities
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        """Rows as classes, for ROC / precision-recall curves and confusion matrices."""
+        raise NotImplementedError(f"{self.name} predictions have no classes")
+
+    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
+                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
+        """The evaluate rule's figure of out-of-fold predictions."""
+        from dlgenomics import plots
+
+        plots.prediction_plot(family, target, prediction, title, path, labels=labels or None)
+
+
+@dataclass(frozen=True)
+class ClassesView:
+    """Truth, score and predicted class of each row, each (n, K), and the K class names."""
+
+    truth: np.ndarray
+    score: np.ndarray
+    predicted: np.ndarray
+    labels: list[str]
+
+    def draw_confusion(self, title: str, path: Any) -> None:
+        from dlgenomics import plots
+
+        plots.confusion_matrices(self.truth, self.predicted, self.labels, title, path)
+
+
+@dataclass(frozen=True)
+class OneOfClasses(ClassesView):
+    """A view whose rows each hold exactly one class: one K x K confusion matrix."""
+
+    def draw_confusion(self, title: str, path: Any) -> None:
+        from dlgenomics import plots
+
+        plots.multiclass_confusion(
+            self.truth.argmax(axis=1), self.predicted.argmax(axis=1), self.labels, title, path
+        )
+
+
+def _positives_seen(labels: np.ndarray, logit: np.ndarray) -> np.ndarray:
+    """True positives (labelled so, and the models' mean logit agrees) or, failing that, every
+    labelled positive: motifs are read where the models see a site."""
+    positives = np.flatnonzero(labels == 1)
+    true_positives = positives[logit[positives] > 0]
+    return true_positives if len(true_positives) else positives
+
+
+class Regression(Objective):
+    name, metric_family, selection_metric = "regression", "regression", "rmse"
+    calibrated_ensemble = True
+    custom_losses = True
+
+    def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+        return float(fitted[rows].mean()), float(fitted[rows].std()) or 1.0
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        from dlgenomics.losses import HUBER_DELTA
+
+        output = output[:, 0]
+        if name == "mse" and weight is None:
+            return F.mse_loss(output, target)
+        if name == "huber":
+            per_row = F.huber_loss(output, target, reduction="none", delta=HUBER_DELTA)
+        else:
+            per_row = (output - target) ** 2
+        return (per_row * weight).mean() if weight is not None else per_row.mean()
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        mean, std = target_scale
+        return (raw[:, 0] * std + mean).cpu().numpy()
+
+    def gradient_boosting(self) -> str:
+        return "HistGradientBoostingRegressor"
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        # siRNA families: "effective" is less than the threshold % remaining, scored by -value.
+        from dlgenomics.metrics import SIRNA_THRESHOLD
+
+        threshold = float(options.get("threshold", SIRNA_THRESHOLD))
+        return ClassesView(
+            (target < threshold).astype(int)[:, None], -prediction[:, None],
+            (prediction < threshold).astype(int)[:, None],
+            [f"effective (< {threshold:g}% remaining)"],
+        )  # fmt: skip
+
+
+class Binary(Objective):
+    name, metric_family, selection_metric = "binary", "binary", "auroc"
+    stratified = True
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.binary_cross_entropy_with_logits(output[:, 0], target)
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.sigmoid(raw[:, 0]).cpu().numpy()
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        return np.asarray(target).astype(np.int64)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(np.asarray(target), logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target) == 1
+
+    def tabular_prediction(self, probabilities: np.ndarray) -> np.ndarray:
+        return probabilities[:, 1]
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        return ClassesView(target[:, None], prediction[:, None],
+                           (prediction >= 0.5)[:, None].astype(int), ["positive"])  # fmt: skip
+
+
+class MultiClass(Objective):
+    name, metric_family, selection_metric = "multiclass", "multiclass", "log_loss"
+    stratified = True
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return len(labels)
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.cross_entropy(output, target.long())
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.softmax(raw, dim=1).cpu().numpy()
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        return np.asarray(target).astype(np.int64)
+
+    def ensemble_target(self, target: np.ndarray, n_columns: int) -> np.ndarray:
+        target = np.asarray(target, dtype=np.float64)
+        one_hot = np.full((len(target), n_columns), np.nan)  # unlabelled rows stay unknown
+        known = np.isfinite(target)
+        one_hot[known] = np.eye(n_columns)[target[known].astype(np.int64)]
+        return one_hot
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(self.is_positive(target, head).astype(int), logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target).astype(np.int64) == head
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        n_classes = prediction.shape[1]
+        predicted = np.eye(n_classes, dtype=int)[prediction.argmax(axis=1)]
+        return OneOfClasses(self.ensemble_target(target, n_classes).astype(int), prediction,
+                            predicted, list(labels))  # fmt: skip
+
+
+class MultiLabel(Objective):
+    name, metric_family, selection_metric = "multilabel", "multilabel", "auroc"
+    one_prediction_per_row = False
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return len(labels)
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.binary_cross_entropy_with_logits(output, target)
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.sigmoid(raw).cpu().numpy()
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(np.asarray(target)[:, head], logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target)[:, head] == 1
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        return ClassesView(target, prediction, (prediction >= 0.5).astype(int), list(labels))
+
+    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
+                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
+        from dlgenomics import plots
+
+        plots.roc_curves(target, prediction, labels, title, path)  # one curve per label
+
+
+OBJECTIVES: dict[str, Objective] = {
+    o.name: o for o in (Regression(), Binary(), MultiClass(), MultiLabel())
+}
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How one task is scored: its objective, metric family, selection metric and the
+    family's options (labels, thresholds). Passed to every rule it affects as a plain dict
+    (`as_params`), so changing the selection metric reruns exactly those rules."""
+
+    objective_name: str
+    family: str
+    selection: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def objective(self) -> Objective:
+        return OBJECTIVES[self.objective_name]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.options.get("labels", []))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Scoring:
+        return cls(**params)
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "objective_name": self.objective_name, "family": self.family,
+            "selection": self.selection, "options": dict(self.options),
+        }  # fmt: skip
+
+    def metrics(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+        return task_metrics(self.family, target, prediction, **self.options)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return HIGHER_IS_BETTER[self.selection]
+
+    def selection_value(self, target: np.ndarray, prediction: np.ndarray) -> float:
+        """The selection metric alone (fast where it can be: the official score)."""
+        return selection_value(self.family, self.selection, target, prediction, **self.options)
+
+
+def check_selection_metric(family: str, metric: str, where: str) -> None:
+    """A task's `selection_metric` must be one its metric family reports as a single number."""
+    allowed = selectable_metrics(family)
+    if metric not in allowed:
+        raise InputError(
+            f"{where}: {metric!r} is not a metric of this task ({family}); "
+            f"choose one of {', '.join(allowed)}"
+        )
