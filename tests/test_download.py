@@ -537,3 +537,16 @@ def test_cli_uses_env_mirror(
     monkeypatch.setenv(MIRROR_ENV_VAR, str(mirror))
     assert main(["--dest", str(dest), "--sha256", SHA, "--dataset", DATASET]) == 0
     assert capsys.readouterr().out.strip() == f"mirror {hit}"
+
+
+def test_local_file_without_sha256_is_taken_and_remote_one_refused(
+    tmp_path: Path, dest: Path
+) -> None:
+    # A user's own file needs no checksum; a download from the network always does.
+    local = write(tmp_path / "mine" / NAME, CONTENT)
+    place = fetch_file(dest, sha256=None, sources=[str(local)], dataset=DATASET)
+    assert place == str(local) and dest.read_bytes() == CONTENT
+    other = tmp_path / "other" / NAME
+    with pytest.raises(DownloadError, match="a remote source needs the file's sha256"):
+        fetch_file(other, sha256=None, sources=["https://example.invalid/x.csv"], dataset=DATASET)
+    assert not other.exists()

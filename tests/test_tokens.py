@@ -86,3 +86,20 @@ def test_complement_ids_pair_watson_crick():
     assert complement[ids["A"]] == ids["U"] and complement[ids["G"]] == ids["C"]
     assert complement[ids["C"]] == ids["G"] and complement[ids["U"]] == ids["A"]
     assert complement[tokens.PAD_ID] == complement[tokens.UNK_ID] == -1
+
+
+def test_reverse_complement_of_ids_keeps_padding_on_the_right():
+    import torch
+
+    from dlgenomics.nucleotides import reverse_complement_batch, reverse_complement_ids
+
+    frame = pd.Series(["ACGGT", "AAN", "TTGCA"])
+    ids = torch.as_tensor(tokens.encode_nucleotides(frame, 6, "test", allow_n=True))
+    flipped = tokens.decode_nucleotides(reverse_complement_ids(ids).numpy())
+    # U stands for T in the shared vocabulary; N stays unknown; padding stays on the right.
+    assert flipped[0].replace("U", "T") == "ACCGT"
+    assert reverse_complement_ids(reverse_complement_ids(ids)).equal(ids)
+    assert (reverse_complement_ids(ids)[1] == torch.as_tensor([1, 5, 5, 0, 0, 0])).all()
+    rows = torch.as_tensor([True, False, True])
+    batch = reverse_complement_batch({"seq_dna": ids, "num_x": torch.zeros(3)}, rows)
+    assert batch["seq_dna"][1].equal(ids[1]) and batch["num_x"].equal(torch.zeros(3))

@@ -92,7 +92,7 @@ def sha256_of(path: Path) -> str:
 def fetch_file(
     dest: Path,
     *,
-    sha256: str,
+    sha256: str | None,
     sources: Sequence[str],
     dataset: str,
     mirrors: Sequence[Path] = (),
@@ -102,10 +102,13 @@ def fetch_file(
 ) -> str:
     """Put the file with content hash ``sha256`` at ``dest``; return the place that gave it.
 
-    Raises `DownloadError` listing every place tried when none gives matching content.
+    Without a ``sha256`` only local places (the mirrors, plain paths, file:// URLs) are
+    accepted, whatever their content: a user's own file needs no checksum to run, and the one
+    seen is recorded where the data is used (encode's summary.json). Raises `DownloadError`
+    listing every place tried when none gives matching content.
     """
     dest = Path(dest)
-    expected = _normalise_sha256(sha256)
+    expected = None if sha256 is None else _normalise_sha256(sha256)
     if retries < 1:
         raise ValueError(f"retries must be at least 1, got {retries}")
     if isinstance(sources, str):
@@ -113,7 +116,7 @@ def fetch_file(
         raise TypeError("sources must be a sequence of strings, not a string")
     if dest.is_dir():
         raise IsADirectoryError(f"destination is a folder: {dest}")
-    if dest.is_file() and sha256_of(dest) == expected:
+    if dest.is_file() and expected in (None, sha256_of(dest)):
         return "already present"
     dest.parent.mkdir(parents=True, exist_ok=True)
 
@@ -121,6 +124,9 @@ def fetch_file(
     for label, place in _places(dest.name, dataset, mirrors, sources):
         if isinstance(place, _PlaceFailed):
             tried.append((label, str(place)))
+            continue
+        if expected is None and place.remote:
+            tried.append((label, "a remote source needs the file's sha256 in the config"))
             continue
         temps: list[Path] = []
         try:
@@ -134,7 +140,7 @@ def fetch_file(
                     backoff_s=backoff_s,
                     timeout_s=timeout_s,
                 )
-                if got != expected:
+                if expected is not None and got != expected:
                     raise _PlaceFailed(f"sha256 mismatch: got {got}")
             except _PlaceFailed as exc:
                 tried.append((label, str(exc)))
@@ -151,7 +157,7 @@ def fetch_file(
                 with contextlib.suppress(OSError):
                     temp.unlink(missing_ok=True)
 
-    raise DownloadError(_failure_message(dataset, dest.name, expected, tried))
+    raise DownloadError(_failure_message(dataset, dest.name, expected or "not given", tried))
 
 
 def _normalise_sha256(sha256: str) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError, tokens
+from dlgenomics.download import sha256_of
 from dlgenomics.schema import (
     CAT,
     FOLD,
@@ -118,6 +119,9 @@ def encode_frame(
             out[column] = tokens.encode_nucleotides(
                 frame[column], spec["length"], f"{where}: column {column}", allow_n, ids
             )
+            ambiguous = int((out[column] == tokens.UNK_ID).any(axis=1).sum())
+            if ambiguous:
+                unknown[column] = {"rows with N or another IUPAC ambiguity letter": ambiguous}
         elif column.startswith(KMER):
             nucleotides = out[SEQ + column.removeprefix(KMER)]
             out[column] = tokens.encode_kmers(nucleotides, spec["k"], spec["stride"])
@@ -211,6 +215,8 @@ def encode_task(
         groups=groups, labels=labels,
     )  # fmt: skip
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
+    # The data as read, whatever the config pinned (a local file may come without a sha256).
+    summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
     for role, frame in frames.items():
         # The file the rows came from (a carved test role: the labelled table's).
         where = (

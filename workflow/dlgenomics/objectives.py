@@ -17,11 +17,12 @@ module to plan jobs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.metrics import HIGHER_IS_BETTER, selectable_metrics, selection_value, task_metrics
@@ -39,9 +40,25 @@ class Objective:
     one_prediction_per_row = True  # ensembles and gradient boosting need one (or one per class)
     calibrated_ensemble = False  # affine calibration of the ensemble on the selection metric
     custom_losses = False  # losses other than the objective's own (regression: huber, ...)
+    # How a user's file gives labels (kind `sequences`): one column of class names (`classes`
+    # required), several 0/1 columns, and whether positives-only inputs may add negatives.
+    needs_classes = False
+    label_columns = 1  # minimum number of label columns
+    takes_negatives = False
 
     def n_outputs(self, labels: Sequence[str]) -> int:
         return 1
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        """A user's label column(s) -> standard columns (`target`, or `label_<name>` each);
+        a value that is no label stops the run, `where(row)` naming the file and line."""
+        raise NotImplementedError
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        """Rows per class (None: the objective has no single class per row)."""
+        return None
 
     def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
         """(mean, sd) the network's output is scaled by; identity for classes."""
@@ -123,6 +140,53 @@ class OneOfClasses(ClassesView):
         )
 
 
+# --- Reading a user's labels: every error names the file and line (`where(row)`) -----------
+
+Where = Callable[[int], str]
+
+
+def _missing(values: pd.Series) -> pd.Series:
+    """Empty cells and the usual spellings of "no value" (they drop the row, counted)."""
+    return values.isna() | values.astype(str).str.strip().isin(["", "NA", "nan", "None"])
+
+
+def _numbers(values: pd.Series, where: Where, what: str) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & ~_missing(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where(row)}: label {values.iloc[row]!r} is not a number ({what})")
+    return numbers.to_numpy(np.float64)
+
+
+def _zero_one(values: pd.Series, where: Where) -> np.ndarray:
+    numbers = _numbers(values, where, "labels are 0 or 1")
+    bad = ~np.isnan(numbers) & ~np.isin(numbers, (0.0, 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{where(row)}: label {values.iloc[row]!r} is not 0 or 1")
+    return numbers
+
+
+def label_text(value: Any) -> str:
+    """A label as compared with class names: 24.0 read from a table is the class '24'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _class_index(values: pd.Series, names: list[str], where: Where) -> np.ndarray:
+    text = values.map(lambda v: None if pd.isna(v) else label_text(v))
+    index = text.map({name: i for i, name in enumerate(names)})
+    bad = index.isna() & ~_missing(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{where(row)}: label {text.iloc[row]!r} is not one of the classes {names}"
+        )
+    return index.to_numpy(np.float64)
+
+
 def _positives_seen(labels: np.ndarray, logit: np.ndarray) -> np.ndarray:
     """True positives (labelled so, and the models' mean logit agrees) or, failing that, every
     labelled positive: motifs are read where the models see a site."""
@@ -135,6 +199,10 @@ class Regression(Objective):
     name, metric_family, selection_metric = "regression", "regression", "rmse"
     calibrated_ensemble = True
     custom_losses = True
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {"target": _numbers(raw[0], where, "a regression task")}
 
     def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
         return float(fitted[rows].mean()), float(fitted[rows].std()) or 1.0
@@ -176,6 +244,21 @@ class Regression(Objective):
 class Binary(Objective):
     name, metric_family, selection_metric = "binary", "binary", "auroc"
     stratified = True
+    takes_negatives = True
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        if positive is None:  # 0/1 labels
+            return {"target": _zero_one(raw[0], where)}
+        index = _class_index(raw[0], list(names) or [positive], where)
+        is_positive = index == (list(names) or [positive]).index(positive)
+        return {"target": np.where(np.isnan(index), np.nan, is_positive.astype(float))}
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        counts = np.bincount(target.astype(np.int64), minlength=2)
+        negative = "negative" if positive is None else "other than " + positive
+        return {negative: int(counts[0]), positive or "positive": int(counts[1])}
 
     def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
         import torch.nn.functional as F
@@ -208,6 +291,16 @@ class Binary(Objective):
 class MultiClass(Objective):
     name, metric_family, selection_metric = "multiclass", "multiclass", "log_loss"
     stratified = True
+    needs_classes = True
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {"target": _class_index(raw[0], list(names), where)}
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        counts = np.bincount(target.astype(np.int64), minlength=len(names))
+        return dict(zip(names, (int(c) for c in counts), strict=True))
 
     def n_outputs(self, labels: Sequence[str]) -> int:
         return len(labels)
@@ -252,6 +345,14 @@ class MultiClass(Objective):
 class MultiLabel(Objective):
     name, metric_family, selection_metric = "multilabel", "multilabel", "auroc"
     one_prediction_per_row = False
+    label_columns = 2
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {
+            f"label_{name}": _zero_one(column, where)
+            for name, column in zip(names, raw, strict=True)
+        }
 
     def n_outputs(self, labels: Sequence[str]) -> int:
         return len(labels)

@@ -107,7 +107,9 @@ def data_tables(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ],
         columns=["role", "column", "value", "rows"],
     )
+    inputs = pd.DataFrame(summary.get("inputs", {}).items(), columns=["file", "sha256 as read"])
     return [
+        ("Files read", table(inputs) if len(inputs) else note("Not recorded.")),
         ("Rows used", table(rows)),
         ("Rows dropped", table(dropped) if len(dropped) else note("None.")),
         ("Values read as the unknown token", table(unknown) if len(unknown) else note("None.")),

@@ -17,6 +17,7 @@ Rules a user can rely on (config/README.md says them too):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.objectives import OBJECTIVES
+from dlgenomics.objectives import OBJECTIVES, Objective
+from dlgenomics.tokens import AMBIGUOUS
 
-IUPAC_AMBIGUOUS = "NRYSWKMBDHV"
-_NOT_SEQUENCE = re.compile(f"[^ACGTU{IUPAC_AMBIGUOUS}]", re.IGNORECASE)
+_NOT_SEQUENCE = re.compile(f"[^ACGTU{AMBIGUOUS}]", re.IGNORECASE)
 LINE, SOURCE, LABEL_RAW = "_line", "_source", "_label"  # internal columns, dropped at the end
 
 
@@ -111,21 +112,23 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
     for key in ("objective", "input"):
         if key not in task:
             raise InputError(f"{where}.{key}: kind 'sequences' needs `{key}`")
-    objective = task["objective"]
+    objective = OBJECTIVES[task["objective"]]
     main, tests = inputs_of(task)
     for name, source in [("input", main)] + [(f"test[{i}]", t) for i, t in enumerate(tests)]:
         _check_input(source, f"{where}.{name}", objective)
     names = class_names(task)
-    if objective == "multiclass" and not names:
-        raise InputError(f"{where}.classes: a multiclass task lists its classes (or input.classes)")
-    if objective == "binary" and names and not positive_class(task):
+    if objective.needs_classes and not names:
+        raise InputError(f"{where}.classes: a {objective.name} task lists its classes "
+                         "(or input.classes names a file per class)")  # fmt: skip
+    if objective.takes_negatives and names and not positive_class(task):
         raise InputError(f"{where}.positive_class: name the class that is 1 (one of {names})")
     if task.get("positive_class") and names and task["positive_class"] not in names:
         raise InputError(f"{where}.positive_class: {task['positive_class']!r} is not in {names}")
-    if objective == "multilabel" and len(main.labels) < 2:
-        raise InputError(f"{where}.input.labels: a multilabel task reads two or more label columns")
+    if main.format == "table" and len(main.labels) < objective.label_columns:
+        raise InputError(f"{where}.input.labels: a {objective.name} task reads "
+                         f"{objective.label_columns} or more label columns")  # fmt: skip
     negatives = task.get("negatives")
-    if negatives and objective != "binary":
+    if negatives and not objective.takes_negatives:
         raise InputError(f"{where}.negatives: only a binary task adds negatives")
     if negatives and negatives["method"] == "genome" and main.format != "bed":
         raise InputError(f"{where}.negatives.method: 'genome' needs BED input (a genome to draw)")
@@ -140,7 +143,7 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
 _NEEDS = {"table": ("file", "sequence"), "fasta": (), "bed": ("file", "genome", "length")}
 
 
-def _check_input(source: SequenceInput, where: str, objective: str) -> None:
+def _check_input(source: SequenceInput, where: str, objective: Objective) -> None:
     for key in _NEEDS[source.format]:
         if getattr(source, key) in (None, ()):
             raise InputError(f"{where}.{key}: needed with format {source.format!r}")
@@ -167,8 +170,8 @@ def _check_input(source: SequenceInput, where: str, objective: str) -> None:
                 raise InputError(
                     f"{where}.label_pattern: not a regular expression ({error})"
                 ) from None
-    if objective == "regression" and source.classes is not None:
-        raise InputError(f"{where}.classes: a regression task has no classes")
+    if source.classes is not None and not (objective.needs_classes or objective.takes_negatives):
+        raise InputError(f"{where}.classes: a {objective.name} task has no classes")
 
 
 # --- Reading: every format ends as a raw frame (row_id, sequence, _label, ..., _line) ---------
@@ -319,75 +322,25 @@ def _unique(ids: list[str]) -> list[str]:
 # --- Labels, as the objective reads them -------------------------------------------------------
 
 
-def _where(frame: pd.DataFrame, row: int) -> str:
-    return f"{frame[SOURCE].iloc[row]}: line {frame[LINE].iloc[row]}"
+def _where(frame: pd.DataFrame) -> Callable[[int], str]:
+    """How a label error names its row: the file it came from and the line in that file."""
+    return lambda row: f"{frame[SOURCE].iloc[row]}: line {frame[LINE].iloc[row]}"
 
 
 def _missing(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype(str).str.strip().isin(["", "NA", "nan", "None"]))
-
-
-def _numbers(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() & ~_missing(frame[column])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"{_where(frame, row)}: label {frame[column].iloc[row]!r} is not a number ({what})"
-        )
-    return values.to_numpy(np.float64)
-
-
-def _zero_one(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    values = _numbers(frame, column, what)
-    bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{_where(frame, row)}: label {frame[column].iloc[row]!r} is not 0 or 1")
-    return values
-
-
-def _class_index(frame: pd.DataFrame, column: str, names: list[str]) -> np.ndarray:
-    text = frame[column].map(lambda v: None if pd.isna(v) else _label_text(v))
-    index = text.map({name: i for i, name in enumerate(names)})
-    bad = index.isna() & ~_missing(frame[column])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"{_where(frame, row)}: label {text.iloc[row]!r} is not one of the classes {names}"
-        )
-    return index.to_numpy(np.float64)
-
-
-def _label_text(value: Any) -> str:
-    """A label as compared with class names: 24.0 read from a table is the class '24'."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return values.isna() | values.astype(str).str.strip().isin(["", "NA", "nan", "None"])
 
 
 def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
-    """The raw label column(s) -> `target` (or `label_<name>` per label), per the objective.
-    Values that are no label of the task stop the run naming the file, line and value."""
-    objective = task["objective"]
+    """The raw label column(s) -> `target` (or `label_<name>` per label), as the task's
+    objective reads them; a value that is no label stops the run naming file, line and value."""
+    objective = OBJECTIVES[task["objective"]]
+    raw = [frame[c] for c in frame.columns if c.startswith(LABEL_RAW)]
+    names = [_safe(n) for n in label_names(task)] if objective.label_columns > 1 else (
+        class_names(task) or [])  # fmt: skip
+    labels = objective.read_labels(raw, names, positive_class(task), _where(frame))
     out = frame.drop(columns=[c for c in frame.columns if c.startswith(LABEL_RAW)])
-    if objective == "multilabel":
-        for k, name in enumerate(label_names(task)):
-            out[f"label_{_safe(name)}"] = _zero_one(frame, f"{LABEL_RAW}{k}", name)
-        return out
-    column = f"{LABEL_RAW}0"
-    if objective == "regression":
-        out["target"] = _numbers(frame, column, "a regression task")
-    elif objective == "multiclass":
-        out["target"] = _class_index(frame, column, class_names(task))
-    elif positive_class(task) is not None:
-        index = _class_index(frame, column, class_names(task) or [positive_class(task)])
-        names = class_names(task) or [positive_class(task)]
-        positive = float(names.index(positive_class(task)))
-        out["target"] = np.where(np.isnan(index), np.nan, (index == positive).astype(float))
-    else:
-        out["target"] = _zero_one(frame, column, "a binary task")
-    return out
+    return out.assign(**labels)
 
 
 # --- Cleaning, negatives, the loader -----------------------------------------------------------
@@ -411,9 +364,9 @@ def _clean(frame: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
         text = frame["sequence"].iloc[row]
         position = _NOT_SEQUENCE.search(text).start()
         raise InputError(
-            f"{_where(frame, row)}: record {frame['row_id'].iloc[row]}: letter "
+            f"{_where(frame)(row)}: record {frame['row_id'].iloc[row]}: letter "
             f"{text[position]!r} at position {position + 1} is not a nucleotide "
-            f"(ACGTU, or an IUPAC ambiguity code {IUPAC_AMBIGUOUS})"
+            f"(ACGTU, or an IUPAC ambiguity code {AMBIGUOUS})"
         )
     return frame
 
@@ -491,23 +444,22 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
 def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:
     """Every class of a classification task present, each with at least a row per fold."""
     objective = OBJECTIVES[task["objective"]]
-    if objective.stratify_by(np.zeros(1)) is None:
+    counts = objective.class_counts(
+        frame["target"].to_numpy(), class_names(task) or [], positive_class(task)
+    )
+    if counts is None:
         return
-    names = class_names(task) or ["0", "1"]
-    if task["objective"] == "binary":
-        names = ["negative", "positive"] if positive_class(task) is None else [
-            "other", positive_class(task)]  # fmt: skip
-    counts = np.bincount(frame["target"].to_numpy(np.int64), minlength=len(names))
     folds = task["split"]["folds"]
-    if (counts > 0).sum() < 2:
-        only = names[int(np.argmax(counts))]
+    present = {name: count for name, count in counts.items() if count}
+    if len(present) < 2:
+        only, rows = next(iter(present.items()))
         raise InputError(
-            f"{path}: the labels hold one class only ({only!r}, {counts.max()} rows); "
+            f"{path}: the labels hold one class only ({only!r}, {rows} rows); "
             "a binary task of positives only needs `negatives`"
         )
-    for name, count in zip(names, counts, strict=True):
-        if 0 < count < folds or (count == 0 and task["objective"] == "multiclass"):
+    for name, count in counts.items():
+        if count < folds:
             raise InputError(
                 f"{path}: class {name!r} has {count} row(s), fewer than the "
-                f"{folds} folds of tasks.<task>.split.folds"
+                f"{folds} folds of split.folds"
             )

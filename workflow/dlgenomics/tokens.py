@@ -20,6 +20,7 @@ PAD_ID, UNK_ID = 0, 1
 # carried by the modification tokens.
 BASES = "ACGU"
 _BASE_IDS = {"A": 2, "C": 3, "G": 4, "U": 5, "T": 5}
+AMBIGUOUS = "NRYSWKMBDHV"  # IUPAC codes of more than one base: read as the unknown token
 _PAD_CHAR = "."  # never a valid sequence character, so it can mark padding in the byte buffer
 
 
@@ -47,8 +48,9 @@ def _lookup_table(allow_n: bool) -> np.ndarray:
     for base, idx in _BASE_IDS.items():
         table[ord(base)] = idx
         table[ord(base.lower())] = idx  # soft-masked (lower-case) sequence is still sequence
-    if allow_n:
-        table[ord("N")] = table[ord("n")] = UNK_ID
+    if allow_n:  # N and the IUPAC ambiguity letters: one base, not known which
+        for letter in AMBIGUOUS:
+            table[ord(letter)] = table[ord(letter.lower())] = UNK_ID
     table[ord(_PAD_CHAR)] = PAD_ID
     return table
 
@@ -93,7 +95,7 @@ def encode_nucleotides(
         char = sequences.iloc[row][col]
         raise InputError(
             f"{where}: {_row(row, row_ids)}: character {char!r} at position {col + 1} is not a "
-            f"nucleotide ({'ACGTUN' if allow_n else 'ACGTU'})"
+            f"nucleotide ({'ACGTU or IUPAC ' + AMBIGUOUS if allow_n else 'ACGTU'})"
         )
     return ids
 
