@@ -18,6 +18,31 @@ def default_config() -> dict:
     return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
+def _sequence_tasks(config: dict) -> dict:
+    """Two `sequences` tasks with a `design` added to `config`: multiclass (classes a, b;
+    learning b) and regression (the top 10%). Returns config["tasks"]."""
+    files = {n: {"sources": [f"https://example.invalid/{n}"]} for n in ("a.fa", "b.fa", "t.csv")}
+    config["datasets"]["mine"] = {"files": files}
+    fasta = {"format": "fasta", "classes": {"a": "a.fa", "b": "b.fa"}}
+    table = {"format": "table", "file": "t.csv", "sequence": "seq", "labels": ["y"]}
+    common = {"kind": "sequences", "dataset": "mine", "architectures": ["cnn", "gbm_bases"]}
+    config["tasks"]["classes"] = {
+        **common, "objective": "multiclass", "input": fasta, "design": {"label": "b"}
+    }  # fmt: skip
+    config["tasks"]["levels"] = {
+        **common, "objective": "regression", "input": table, "design": {"top_fraction": 0.1}
+    }  # fmt: skip
+    return config["tasks"]
+
+
+def test_sequence_tasks_of_any_objective_may_design():
+    config = default_config()
+    tasks = _sequence_tasks(config)
+    tasks["primer"].pop("interpretation")  # no known motif: designs are judged without one
+    validate_config(config, "config.yaml")
+    assert tasks["levels"]["design"] == {"top_fraction": 0.1}
+
+
 def test_default_config_is_valid_and_gets_defaults():
     config = load_config(REPO / "config" / "config.yaml")
     assert set(config["tasks"]) == {"sirna_gene", "sirna_random", "primer", "motifs"}
@@ -153,15 +178,33 @@ def test_quick_config_overlays_the_default():
         ),
         (
             lambda c: c["tasks"]["sirna_gene"].update(design={"samples": 100}),
-            r"tasks\.sirna_gene\.design: only binding tasks",
+            r"tasks\.sirna_gene\.design: kind 'sirna_competition' has no DNA sequences to design",
+        ),
+        (
+            lambda c: c["tasks"].update(
+                smoke={"kind": "formula", "architectures": ["mlp"], "design": {}}
+            ),
+            r"tasks\.smoke\.design: kind 'formula' has no DNA sequences to design",
         ),
         (
             lambda c: c["tasks"]["motifs"]["design"].update(label="ctcf"),
-            r"tasks\.motifs\.design\.label: 'ctcf' is not one of \['gata1', 'tal1'\]",
+            r"tasks\.motifs\.design\.label: 'ctcf' is not one of \['gata1', 'tal1', 'composite'\]",
         ),
         (
-            lambda c: c["tasks"]["primer"].pop("interpretation"),
-            r"tasks\.primer\.design: judging designed sequences needs .*known_motif",
+            lambda c: c["tasks"]["primer"]["design"].update(label="bound"),
+            r"tasks\.primer\.design\.label: a binary task has one output",
+        ),
+        (
+            lambda c: c["tasks"]["primer"].update(architectures=["gbm_bases"], ensemble=False),
+            r"tasks\.primer\.design: judging designed sequences needs a network",
+        ),
+        (
+            lambda c: _sequence_tasks(c)["classes"]["design"].update(label="c"),
+            r"tasks\.classes\.design\.label: 'c' is not one of \['a', 'b'\]",
+        ),
+        (
+            lambda c: _sequence_tasks(c)["levels"]["design"].update(top_fraction=1),
+            r"tasks\.levels\.design\.top_fraction: 1 is greater than or equal to the maximum",
         ),
         (
             lambda c: c["tasks"]["primer"]["design"].update(kernel_size=8),
@@ -233,7 +276,10 @@ def test_every_design_key_reaches_the_gan_or_the_judge():
     internal = {"monitor_samples"}  # the history's monitoring batch: not a user's choice
     assert allowed == judged | ({f.name for f in fields(GanSettings)} - internal)
 
-    settings = DesignSettings.from_config({"label": "tal1", "samples": 50, "critic_steps": 3})
+    settings = DesignSettings.from_config(
+        {"label": "tal1", "samples": 50, "critic_steps": 3, "top_fraction": 0.1}
+    )
     gan = settings.gan_settings()
     assert (settings.label, gan.samples, gan.critic_steps) == ("tal1", 50, 3)
+    assert settings.top_fraction == 0.1 and DesignSettings().top_fraction == 0.2
     assert gan.epochs == GanSettings().epochs  # the rest keep the GAN's defaults

@@ -282,3 +282,183 @@ def test_untrained_generator_fails_the_same_bar(planted_positives):
     assert len(history) == 0
     rate = _motif_rate(sample_sequences(generator, 1000, seed=123))
     assert not _learned(rate, _motif_rate(random_sequences(1000, 20, seed=123))), rate
+
+
+# --- Design on any task: the rows learnt, and the judged table (dlgenomics.design) -----------
+
+
+def test_design_rows_are_the_objectives_choice():
+    from dlgenomics.objectives import OBJECTIVES
+
+    binary, multiclass = OBJECTIVES["binary"], OBJECTIVES["multiclass"]
+    regression, multilabel = OBJECTIVES["regression"], OBJECTIVES["multilabel"]
+    rows = lambda mask: np.flatnonzero(mask).tolist()  # noqa: E731
+    assert rows(binary.design_rows(np.array([0.0, 1, 1, 0, 1]), 0, 0.2)) == [1, 2, 4]
+    classes = np.array([0.0, 2, 1, 2, 0, np.nan])
+    assert rows(multiclass.design_rows(classes, 2, 0.2)) == [1, 3]
+    assert rows(multiclass.design_rows(classes, 0, 0.2)) == [0, 4]
+    labels = np.array([[1.0, 0], [0, 1], [1, 1]])
+    assert rows(multilabel.design_rows(labels, 1, 0.2)) == [1, 2]
+    # Regression: the ceil(fraction × n) highest known targets (0.3 × 10 is 3 rows, not 4).
+    values = np.array([5.0, 9, 1, 7, np.nan, 3, 8, 2, 6, 4, 0])
+    assert rows(regression.design_rows(values, 0, 0.3)) == [1, 3, 6]
+    assert rows(regression.design_rows(values, 0, 0.2)) == [1, 6]
+    assert rows(regression.design_rows(values, 0, 0.01)) == [1]  # at least one row
+    tied = np.array([1.0, 3, 3, 2])  # the second-highest ties the highest: both are learnt
+    assert rows(regression.design_rows(tied, 0, 0.25)) == [1, 2]
+
+
+def _write_task(folder, sequences, target, labels=None):
+    """train.parquet and vocab.json of a task with one DNA column, as encode writes them."""
+    from dlgenomics.encode import build_vocab, encode_frame
+    from dlgenomics.schema import write_tensors, write_vocab
+
+    frame = pd.DataFrame(
+        {"row_id": [str(i + 1) for i in range(len(sequences))], "seq_dna": sequences}
+    ).assign(target=np.asarray(target, dtype=np.float32))
+    vocab = build_vocab({"train": frame}, None, None)
+    if labels:
+        vocab["metric_options"] = {"labels": labels}
+    columns, _ = encode_frame(frame, vocab, "test table", allow_n=True)
+    columns["fold"] = np.zeros(len(frame), dtype=np.int8)
+    write_tensors(columns, folder / "train.parquet")
+    write_vocab(vocab, folder / "vocab.json")
+    return folder / "train.parquet", folder / "vocab.json"
+
+
+@pytest.mark.parametrize(
+    ("objective", "target", "labels", "design", "expected", "learnt"),
+    [
+        ("binary", [0, 1, 1, 0, 1, 0], None, {}, [1, 2, 4], "bound training sequences"),
+        ("multiclass", [0, 2, 1, 2, 0, 1], ["a", "b", "c"], {"label": "c"}, [1, 3],
+         "training sequences of class c"),
+        ("multiclass", [0, 2, 1, 2, 0, 1], ["a", "b", "c"], {}, [0, 4],
+         "training sequences of class a"),
+        ("regression", [0.5, 3.0, 0.1, 2.0, 1.0, 0.7], None, {"top_fraction": 0.3}, [1, 3],
+         "training sequences with the top 30% of target values"),
+    ],
+)  # fmt: skip
+def test_design_task_learns_the_rows_the_objective_chooses(
+    tmp_path, objective, target, labels, design, expected, learnt
+):
+    from dlgenomics.design import DesignTask
+
+    sequences = random_sequences(6, 20, seed=7)
+    train, vocab = _write_task(tmp_path, sequences, target, labels)
+    task = DesignTask.load(train, vocab, objective, design, consensus=None, motifs=None)
+    assert task.positives == [sequences[i] for i in expected]
+    assert (task.learnt, task.motif, task.other_lengths) == (learnt, None, 0)
+    assert task.name == (design.get("label") or (labels or ["output"])[0])
+
+
+def test_design_task_learns_one_length_and_knows_a_consensus(tmp_path):
+    from dlgenomics.design import DesignTask
+
+    sequences = random_sequences(4, 20, seed=1) + random_sequences(2, 16, seed=2)
+    train, vocab = _write_task(tmp_path, sequences, [1, 1, 0, 1, 1, 1])
+    task = DesignTask.load(train, vocab, "binary", {}, consensus="GATAAG", motifs=None)
+    # Five positives: three of 20 nt (the most common length) are learnt, two of 16 are not.
+    assert task.positives == [sequences[i] for i in (0, 1, 3)] and task.other_lengths == 2
+    assert task.motif is not None and "GATAAG" in task.criterion
+    with pytest.raises(InputError, match="'d' is not one of"):
+        DesignTask.load(train, vocab, "binary", {"label": "d"}, consensus=None, motifs=None)
+
+
+def test_judge_without_a_motif_leaves_the_motif_rate_out(planted):
+    table = judge({"generated": planted, "random": planted[8:]}, planted[:7], None)
+    assert list(table.columns) == [
+        "set", "sequences", "mean_pairwise_hamming", "copies_of_training"
+    ]  # fmt: skip
+
+
+def test_enriched_kmer_finds_a_planted_site_on_either_strand():
+    from dlgenomics.generative import enriched_kmer
+
+    background = random_sequences(200, 30, seed=3)
+    sites = [_plant(b, MOTIF if i % 2 else reverse_complement(MOTIF), i % 20)
+             for i, b in enumerate(random_sequences(200, 30, seed=4))]  # fmt: skip
+    assert enriched_kmer(sites, background, len(MOTIF)) == min(MOTIF, reverse_complement(MOTIF))
+    assert enriched_kmer(["ACG"], background, 6) is None  # shorter than a k-mer
+
+
+def _gc(sequences: list[str]) -> np.ndarray:
+    return np.array([(s.count("G") + s.count("C")) / len(s) for s in sequences])
+
+
+def _tiny_checkpoint(path, vocab_path, objective_name, sequences, target, labels):
+    """A linear network (mlp without hidden layers) fitted for a few hundred steps on
+    `sequences` and saved as train writes a fold model; loaded back as generate reads it."""
+    from dlgenomics.checkpoint import layout_dict, load_model, save_checkpoint
+    from dlgenomics.models import build_model
+    from dlgenomics.objectives import OBJECTIVES
+    from dlgenomics.schema import InputLayout, read_vocab
+    from dlgenomics.tokens import encode_nucleotides
+
+    vocab = read_vocab(vocab_path)
+    layout, objective = InputLayout.from_vocab(vocab), OBJECTIVES[objective_name]
+    params = {"hidden": [], "use_conditions": False}
+    n_outputs = objective.n_outputs(labels or [])
+    torch.manual_seed(0)
+    network = build_model("mlp", params, layout, {}, n_outputs)
+    ids = torch.from_numpy(encode_nucleotides(pd.Series(sequences), 20, "test"))
+    target = np.asarray(target, dtype=np.float32)
+    scale = objective.target_scale(target, np.arange(len(target)))
+    y = torch.from_numpy((target - scale[0]) / scale[1])
+    optimiser = torch.optim.Adam(network.parameters(), lr=0.02)
+    for _ in range(150):
+        loss = objective.loss(network({"seq_dna": ids}), y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    save_checkpoint(
+        path, network, model="mlp", params=params, layout=layout_dict(layout),
+        numeric_stats={}, n_outputs=n_outputs, objective=objective_name,
+        target_scale=list(scale), vocab=vocab,
+    )  # fmt: skip
+    return load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("objective", "labels", "design", "score"),
+    [
+        ("regression", None, {"top_fraction": 0.2}, "predicted_value"),
+        ("multiclass", ["low", "high"], {"label": "high"}, "class_probability"),
+    ],
+)
+def test_designs_of_a_task_without_a_motif_are_judged_by_its_network(
+    tmp_path, objective, labels, design, score
+):
+    """Train a tiny GAN (2 epochs) on a task whose target is GC content (regression) or high
+    versus low GC (multiclass), judge its samples with a tiny fitted network: the table has
+    the network's mean prediction and no motif rate, and the network ranks the GC-rich training
+    sequences learnt above random ones."""
+    from dlgenomics.design import DesignTask, design_sequences, train_designer
+
+    rng = np.random.default_rng(0)
+    sequences = ["".join(rng.choice(list("ACGT"), 20, p=[p, 0.5 - p, 0.5 - p, p]))
+                 for p in rng.uniform(0.05, 0.45, 300)]  # fmt: skip
+    gc = _gc(sequences)
+    target = gc if objective == "regression" else (gc > np.median(gc)).astype(float)
+    train, vocab = _write_task(tmp_path, sequences, target, labels)
+    model = _tiny_checkpoint(tmp_path / "model.pt", vocab, objective, sequences, target, labels)
+    gan = {"epochs": 2, "channels": 8, "latent_dim": 8, "blocks": 1, "batch_size": 32}
+    task = DesignTask.load(
+        train, vocab, objective, {**design, **gan, "samples": 40}, consensus=None, motifs=None
+    )
+    assert (_gc(task.positives) >= np.quantile(gc, 0.5)).all()
+    names = ["generator", "history", "run", "curves", "fasta", "parquet", "csv", "html", "logo"]
+    suffixes = [".pt", ".csv", ".json", ".png", ".fasta", ".parquet", ".csv", ".html", ".png"]
+    out = {n: tmp_path / "generated" / f"{n}{s}" for n, s in zip(names, suffixes, strict=True)}
+    history = train_designer(task, torch.device("cpu"), out)
+    assert history["motif_rate"].isna().all() and len(history) == 2
+    judged = design_sequences(task, out["generator"], ("mlp", [model]), out).set_index("set")
+    assert list(judged.columns) == [
+        "sequences", f"mean_{score}", "mean_pairwise_hamming", "copies_of_training"
+    ]  # fmt: skip
+    assert list(judged.index) == ["generated", "training positives", "random"]
+    assert judged.loc["training positives", f"mean_{score}"] > judged.loc["random", f"mean_{score}"]
+    sequences_file = pd.read_parquet(out["parquet"])
+    assert list(sequences_file.columns) == ["sequence", score] and len(sequences_file) == 40
+    assert judged.loc["generated", f"mean_{score}"] == pytest.approx(sequences_file[score].mean())
+    assert pd.read_csv(out["csv"]).columns.tolist() == ["set", *judged.columns]
+    assert "no motif rate" in out["html"].read_text() and out["logo"].stat().st_size > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +15,28 @@ from dlgenomics.checkpoint import layout_dict, save_checkpoint
 from dlgenomics.interpret import (
     BASE_IDS,
     InterpretationSettings,
+    _head_logos,
     choose_network,
     gradient_times_input,
     in_silico_mutagenesis,
+    interpret_task,
     ranked_networks,
     token_attribution_map,
     token_gradients,
 )
 from dlgenomics.models import ARCHITECTURES, build_model
-from dlgenomics.motifs import consensus_matches, consensus_motif, recover_motif
-from dlgenomics.schema import InputLayout
+from dlgenomics.motifs import (
+    best_matches,
+    consensus,
+    consensus_matches,
+    consensus_motif,
+    jaspar_core,
+    motif_similarity,
+    recover_motif,
+    reverse_complement_pwm,
+)
+from dlgenomics.objectives import Scoring
+from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, write_tensors
 
 PRIMER_MOTIF = "CGACCGAACTCC"
 DNA_LAYOUT = InputLayout(
@@ -167,3 +181,93 @@ def test_a_network_reading_no_nucleotides_is_passed_over(tmp_path):
     assert len(skipped) == 1 and skipped[0].startswith("kmers: ")
     with pytest.raises(InputError, match="seq_other"):
         choose_network(candidates[1:], InterpretationSettings(column="seq_other"))
+
+
+def uniform(columns: int) -> np.ndarray:
+    return np.full((columns, 4), 0.25)
+
+
+@pytest.fixture(scope="module")
+def tbp():
+    return next(motif for motif in jaspar_core() if motif.matrix_id == "MA0108.3")
+
+
+def drawn(panel: np.ndarray) -> str:
+    """A logo panel's consensus, "." where a column is uniform (drawn as nothing)."""
+    letters = consensus(panel)
+    uniform_rows = np.isclose(panel, 0.25).all(axis=1)
+    return "".join(
+        "." if flat else letter for letter, flat in zip(letters, uniform_rows, strict=True)
+    )
+
+
+def test_the_best_jaspar_match_is_drawn_in_line_with_the_recovered_motif(tbp):
+    core = jaspar_core()
+    # Recovered on the other strand, the site 2 columns in: turned to read as TBP does.
+    found = reverse_complement_pwm(np.vstack([uniform(2), tbp.probabilities, uniform(4)]))
+    match = best_matches(found, core)[0]
+    panels = _head_logos("output", found, found, (None, None, None), (tbp, match))
+    assert [title for title, _ in panels] == [
+        "output, from saliency",
+        "output, from ISM",
+        "output, best JASPAR match: MA0108.3 TBP (1.00)",
+    ]
+    assert drawn(panels[0][1]) == ".." + tbp.consensus + "...." == drawn(panels[2][1]) + "...."
+    # A match starting before the recovered motif: every panel of the head moves right.
+    cut = tbp.probabilities[3:]
+    match = next(m for m in best_matches(cut, core, top=len(core)) if m["name"] == "TBP")
+    assert (match["strand"], match["offset"]) == ("+", -3)
+    panels = _head_logos("output", cut, cut, (None, None, None), (tbp, match))
+    assert drawn(panels[0][1]) == "..." + tbp.consensus[3:] and drawn(panels[2][1]) == tbp.consensus
+    # With a known motif, its strand orients the panels and the JASPAR match follows it.
+    flipped = reverse_complement_pwm(tbp.probabilities)
+    match = best_matches(np.vstack([uniform(1), flipped]), core)[0]
+    known = motif_similarity(np.vstack([uniform(1), flipped]), tbp)
+    panels = _head_logos(
+        "x", np.vstack([uniform(1), flipped]), flipped, (tbp, known, None), (tbp, match)
+    )
+    assert [title.split(",")[1] for title, _ in panels] == [
+        f" from saliency: {tbp.length}/{tbp.length} match",
+        " from ISM",
+        " known: MA0108.3",
+        " best JASPAR match: MA0108.3 TBP (1.00)",
+    ]
+    assert drawn(panels[0][1]) == tbp.consensus + "." == drawn(panels[2][1]) + "."
+    assert drawn(panels[3][1]) == tbp.consensus
+
+
+def test_interpretation_reports_the_best_jaspar_matches_of_every_head(tmp_path):
+    """An untrained network, end to end on a few rows: a summary with JASPAR matches for the
+    head, whatever it learned, and every figure."""
+    torch.manual_seed(0)
+    model = build_model("tutorial_cnn", {}, DNA_LAYOUT)
+    params = {"model": "tutorial_cnn", "params": {}, "n_outputs": 1, "numeric_stats": {}}
+    save_checkpoint(
+        tmp_path / "model.pt", model, layout=layout_dict(DNA_LAYOUT), task_type="binary", **params
+    )
+    sequences, labels = planted(np.random.default_rng(1), 24)
+    columns = {
+        ROW_ID: np.array([f"r{i}" for i in range(24)]),
+        TARGET: labels.astype(np.float32),
+        FOLD: np.zeros(24, dtype=np.int64),
+        "seq_dna": dna_ids(sequences).numpy(),
+    }
+    write_tensors(columns, tmp_path / "test.parquet")
+    vocab = {"tokens": {"nucleotide": tokens.nucleotide_vocab()}}
+    vocab["columns"] = {"seq_dna": {"vocab": "nucleotide"}}
+    out = {k: tmp_path / f"{k}.{e}" for k, e in (("summary", "json"), ("attributions", "npz"))}
+    out.update({k: tmp_path / f"{k}.png" for k in ("logos", "maps", "heatmap")})
+    summary = interpret_task(
+        scoring=Scoring("binary", "binary", "auroc"),
+        candidates=[("tutorial_cnn", [tmp_path / "model.pt"])],
+        test=tmp_path / "test.parquet",
+        vocab=vocab,
+        settings=InterpretationSettings(ism_rows=2, examples=1, jaspar_top=3),
+        known={},
+        out=out,
+    )
+    head = summary["heads"]["output"]
+    assert len(head["jaspar_matches"]) == 3 and "saliency_match" not in head
+    assert {"matrix_id", "similarity", "strand", "offset"} <= set(head["jaspar_matches"][0])
+    assert json.loads(out["summary"].read_text()) == summary
+    assert all(path.stat().st_size > 0 for path in out.values())

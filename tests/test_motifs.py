@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from itertools import pairwise
@@ -17,11 +18,13 @@ from dlgenomics.motifs import (
     Motif,
     SimulationSettings,
     align,
+    best_matches,
     consensus,
     consensus_matches,
     consensus_motif,
     dinucleotide_shuffle,
     information_content,
+    jaspar_core,
     jaspar_motif,
     motif_similarity,
     one_hot,
@@ -387,3 +390,103 @@ def test_windows_are_aligned_on_their_attributions():
     noise = rng.normal(size=contribution.shape)
     unaligned = refine_windows(x, x * noise[:, :, None], starts, 16, weights)
     assert align(unaligned, known)["correlation"] < 0.6
+
+
+# --- De novo motifs against JASPAR CORE ------------------------------------------------------
+
+# The ChIP-seq factors of config/examples/chipseq.yaml, by their JASPAR 2024 CORE matrices.
+CHIPSEQ_FACTORS = {"TBP": "MA0108.3", "SRF": "MA0083.3", "USF1": "MA0093.4", "TCF12": "MA1648.2"}
+
+
+@pytest.fixture(scope="module")
+def core() -> list[Motif]:
+    return jaspar_core()
+
+
+def test_jaspar_core_holds_every_vertebrate_matrix_once(core):
+    ids = [motif.matrix_id for motif in core]
+    assert len(core) > 500 and len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"MA\d{4}\.\d+", matrix_id) for matrix_id in ids)
+    tbp = [motif for motif in core if motif.matrix_id.startswith("MA0108.")]
+    assert [motif.name for motif in tbp] == ["TBP"] and tbp[0].family
+    assert tbp[0] == jaspar_motif("TBP", tbp[0].matrix_id)  # same probabilities as one by one
+    again = jaspar_core()
+    assert again == core and again is not core  # cached, yet the caller's own list
+    plants = jaspar_core(tax_group="plants")
+    assert plants and not {m.matrix_id for m in plants} & set(ids)
+    with pytest.raises(InputError, match="vertebrates"):
+        jaspar_core(tax_group="vertebrate")
+    with pytest.raises(InputError, match="unknown JASPAR release"):
+        jaspar_core(release="JASPAR1999")
+
+
+@pytest.mark.parametrize("factor", sorted(CHIPSEQ_FACTORS))
+def test_a_jaspar_matrix_matches_itself_first_on_either_strand(core, factor):
+    matrix_id = CHIPSEQ_FACTORS[factor]
+    pwm = next(m for m in core if m.matrix_id == matrix_id).probabilities
+    flank = np.full((3, 4), 0.25)
+    for found, strand in (
+        (pwm, "+"),
+        (reverse_complement_pwm(pwm), "-"),
+        (np.vstack([flank, pwm, flank[:1]]), "+"),  # uniform flanks are trimmed away
+    ):
+        matches = best_matches(found, core)
+        assert len(matches) == 5
+        assert set(matches[0]) == {"matrix_id", "name", "family", "similarity", "strand", "offset"}
+        assert (matches[0]["matrix_id"], matches[0]["name"]) == (matrix_id, factor)
+        assert matches[0]["similarity"] == pytest.approx(1.0)
+        assert matches[0]["strand"] == strand
+        assert matches[0]["offset"] == (3 if len(found) > len(pwm) else 0)
+        similarities = [match["similarity"] for match in matches]
+        assert similarities == sorted(similarities, reverse=True) and similarities[1] < 1.0
+
+
+def test_best_matches_places_a_partial_match_and_scores_it_lower(core):
+    """Half of TBP's matrix, reverse-complemented, after two uniform columns: TBP is found,
+    starting where the half began (offset in the reverse complement), at a lower similarity."""
+    tbp = next(m for m in core if m.matrix_id == CHIPSEQ_FACTORS["TBP"]).probabilities
+    half = tbp[: len(tbp) // 2 + 2]
+    found = reverse_complement_pwm(np.vstack([np.full((2, 4), 0.25), half]))
+    ranked = best_matches(found, core, top=len(core))
+    assert len(ranked) == len(core)
+    tbp_match = next(m for m in ranked if m["matrix_id"] == CHIPSEQ_FACTORS["TBP"])
+    assert tbp_match["strand"] == "-" and tbp_match["offset"] == 2
+    assert 0.3 < tbp_match["similarity"] < 0.95
+    assert all(-1.0 <= m["similarity"] <= 1.0 for m in ranked)
+    with pytest.raises(InputError, match="top"):
+        best_matches(found, core, top=0)
+    with pytest.raises(InputError, match="empty"):
+        best_matches(found, [])
+
+
+def planted_matrix(motif: Motif, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As `planted`, sites sampled from `motif` on random strands of 300 random 60-mers."""
+    rng = np.random.default_rng(seed)
+    sequences, attribution = [], rng.normal(0.0, 0.3, size=(300, 60))
+    positive = np.arange(300) < 150
+    for row in range(300):
+        sequence = random_dna(rng, 60)
+        if positive[row]:
+            site = sample_instance(motif, rng)
+            site = site if rng.random() < 0.5 else reverse_complement(site)
+            start = int(rng.integers(60 - len(site) + 1))
+            sequence = sequence[:start] + site + sequence[start + len(site) :]
+            attribution[row, start : start + len(site)] = 1.0
+        sequences.append(sequence)
+    return one_hot(sequences), attribution, positive
+
+
+@pytest.mark.parametrize("factor", sorted(CHIPSEQ_FACTORS))
+def test_a_planted_jaspar_motif_is_recovered_de_novo(core, factor):
+    """No known motif given: the matrix recovered from the attributions has the planted one
+    among its five best JASPAR matches; recovered from noise, it has not."""
+    motif = next(m for m in core if m.matrix_id == CHIPSEQ_FACTORS[factor])
+    x, attribution, positive = planted_matrix(motif, seed=len(factor))
+    width = motif.length + 4
+    pwm = recover_motif(x, attribution, width, rows=positive)
+    matches = best_matches(pwm, core)
+    assert motif.matrix_id in [match["matrix_id"] for match in matches]
+    assert matches[0]["similarity"] > 0.8
+    noise = np.random.default_rng(1).normal(size=attribution.shape)
+    from_noise = best_matches(recover_motif(x, noise, width, rows=positive), core)
+    assert motif.matrix_id not in [match["matrix_id"] for match in from_noise]

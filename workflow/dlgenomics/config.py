@@ -135,7 +135,7 @@ def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -
     if "simulate" in task and not kind.simulated:
         raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
     if "design" in task:
-        check_design(task, kind, where)
+        check_design(config, task, kind, where)
     for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
         raise InputError(f"{where}.ensemble: {arch!r} is not one of the task's architectures")
 
@@ -282,20 +282,33 @@ def model_settings(config: Mapping[str, Any], task: str, arch: str) -> dict[str,
     }
 
 
-def check_design(task: dict[str, Any], kind: Any, where: str) -> None:
-    """A GAN designs bound sequences and needs a motif to judge them by."""
+def check_design(config: dict[str, Any], task: dict[str, Any], kind: Any, where: str) -> None:
+    """A GAN designs DNA (not siRNA duplexes) and the task's best network judges it; `label`
+    picks one of several classes or labels."""
+    from dlgenomics.architectures import TABULAR
+    from dlgenomics.objectives import SINGLE_HEAD
+    from dlgenomics.tasks import metric_options
+
     design = task["design"]
-    if not kind.binding:
-        raise InputError(f"{where}.design: only binding tasks (kinds primer, simulated_binding)")
+    if not kind.has_sequences or kind.sirna_features:
+        raise InputError(
+            f"{where}.design: kind {kind.name!r} has no DNA sequences to design "
+            "(kinds primer, simulated_binding and sequences do)"
+        )
     if design.get("kernel_size", 1) % 2 == 0:
         # Odd widths pad symmetrically, so every layer keeps the sequence's length.
         raise InputError(f"{where}.design.kernel_size: must be odd, got {design['kernel_size']}")
-    if kind.simulated:
-        factors = list(task["simulate"]["motifs"])
-        if design.get("label", factors[0]) not in factors:
-            raise InputError(f"{where}.design.label: {design['label']!r} is not one of {factors}")
-    elif not task.get("interpretation", {}).get("known_motif"):
+    objective = objective_of_task(task)
+    heads = objective.head_names(metric_options(task).get("labels", []))
+    if "label" in design and heads == [SINGLE_HEAD]:
         raise InputError(
-            f"{where}.design: judging designed sequences needs "
-            f"{where}.interpretation.known_motif (the primer: CGACCGAACTCC)"
+            f"{where}.design.label: a {objective.name} task has one output; `label` picks "
+            "one of several classes or labels"
+        )
+    if "label" in design and design["label"] not in heads:
+        raise InputError(f"{where}.design.label: {design['label']!r} is not one of {heads}")
+    if all(model_name(config, arch) in TABULAR for arch in task["architectures"]):
+        raise InputError(
+            f"{where}.design: judging designed sequences needs a network among "
+            f"{where}.architectures"
         )

@@ -1,20 +1,23 @@
-"""Design new binding sequences with a GAN, and judge them.
+"""Design new sequences with a GAN, and judge them.
 
-A Wasserstein GAN with gradient penalty (WGAN-GP, Gulrajani et al. 2017) is trained on the
-one-hot positive (bound) sequences of a binding task. The generator maps a latent vector to a
-per-position softmax over A, C, G, T; the critic scores a (soft or one-hot) sequence, and its
-score gap between real and generated batches estimates the Wasserstein distance. Sequences are
-read off the trained generator by taking the most probable base at each position.
+A Wasserstein GAN with gradient penalty (WGAN-GP, Gulrajani et al. 2017) is trained on one-hot
+training sequences of a task (its bound ones, those of a class, or those with the highest
+targets). The generator maps a latent vector to a per-position softmax over A, C, G, T; the
+critic scores a (soft or one-hot) sequence, and its score gap between real and generated batches
+estimates the Wasserstein distance. Sequences are read off the trained generator by taking the
+most probable base at each position.
 
 Generated sets are judged without a classifier here: how many hold the known motif (a consensus
-with a few mismatches, or a PWM hit), how diverse they are (mean pairwise Hamming distance), and
-how many are plain copies of training sequences. The caller adds the trained predictor's mean
-binding probability as another column.
+with a few mismatches, or a PWM hit; only when one is known), how diverse they are (mean pairwise
+Hamming distance), and how many are plain copies of training sequences. The caller adds the
+trained predictor's mean prediction (binding or class probability, or predicted value) as
+another column.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +31,7 @@ from tqdm import tqdm
 
 from dlgenomics import InputError
 from dlgenomics.files import atomic_path
-from dlgenomics.motifs import DNA, one_hot
+from dlgenomics.motifs import DNA, one_hot, reverse_complement
 from dlgenomics.training import resolve_device
 
 _LETTERS = np.frombuffer(DNA.encode("ascii"), dtype=np.uint8)
@@ -460,23 +463,52 @@ def copy_fraction(sequences: Sequence[str], training: Sequence[str]) -> float:
 def judge(
     sets: Mapping[str, Sequence[str]],
     training: Sequence[str],
-    motif_rate: Callable[[Sequence[str]], float],
+    motif_rate: Callable[[Sequence[str]], float] | None,
 ) -> pd.DataFrame:
     """One row per named set of sequences (e.g. 'generated', 'training positives', 'random'):
-    set, sequences (count), motif_rate, mean_pairwise_hamming (fraction of the length) and
-    copies_of_training (fraction, exact strings)."""
+    set, sequences (count), motif_rate (absent when no `motif_rate` is given: no known motif),
+    mean_pairwise_hamming (fraction of the length) and copies_of_training (fraction, exact
+    strings)."""
     rows = [
         {
             "set": name,
             "sequences": len(sequences),
-            "motif_rate": motif_rate(sequences) if sequences else math.nan,
+            "motif_rate": motif_rate(sequences) if motif_rate and sequences else math.nan,
             "mean_pairwise_hamming": mean_pairwise_hamming(sequences),
             "copies_of_training": copy_fraction(sequences, training),
         }
         for name, sequences in sets.items()
     ]
     columns = ["set", "sequences", "motif_rate", "mean_pairwise_hamming", "copies_of_training"]
+    if motif_rate is None:
+        columns.remove("motif_rate")
     return pd.DataFrame(rows, columns=columns)
+
+
+def _canonical_kmers(sequences: Sequence[str], k: int) -> Counter[str]:
+    """Occurrences of each k-mer of A, C, G, T on either strand (a k-mer and its reverse
+    complement counted as one, under the first of the two in alphabetical order)."""
+    counts: Counter[str] = Counter()
+    for sequence in sequences:
+        sequence = sequence.upper()
+        counts.update(sequence[i : i + k] for i in range(len(sequence) - k + 1))
+    canonical: Counter[str] = Counter()
+    for kmer, count in counts.items():
+        if not set(kmer) - set(DNA):
+            canonical[min(kmer, reverse_complement(kmer))] += count
+    return canonical
+
+
+def enriched_kmer(sequences: Sequence[str], background: Sequence[str], k: int) -> str | None:
+    """The k-mer (either strand) most over-represented in `sequences` against `background`:
+    the highest (count + 1) / (background count + 1), ties to the more frequent, then the
+    alphabetically first. What a set's sites are lined up by when no motif is known. None when
+    no sequence holds a k-mer of A, C, G, T."""
+    counts, chance = _canonical_kmers(sequences, k), _canonical_kmers(background, k)
+    if not counts:
+        return None
+    scale = max(1, sum(counts.values())) / max(1, sum(chance.values()))
+    return min(counts, key=lambda m: (-(counts[m] + 1) / (scale * chance[m] + 1), -counts[m], m))
 
 
 def write_fasta(sequences: Sequence[str], path: Path, prefix: str = "generated") -> None:

@@ -10,14 +10,15 @@ label, or one label's logit of a multi-label task), each averaged over the fold 
   position and base — slower (3 L forward passes a sequence), so run on fewer rows.
 
 Motifs: in each chosen row, the window with the highest summed attribution; the windows stacked
-into a position weight matrix (dlgenomics.motifs) and compared with a known motif.
+into a position weight matrix (dlgenomics.motifs), compared with a known motif where one is
+given, and, for every head, de novo, with the JASPAR CORE database (its best matches).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,10 @@ from dlgenomics.metrics import SIRNA_FAMILIES
 from dlgenomics.models.common import GenomicsModel, recording_token_vectors
 from dlgenomics.motifs import (
     Motif,
+    best_matches,
     consensus,
     consensus_motif,
+    jaspar_core,
     motif_similarity,
     read_motifs,
     recover_motif,
@@ -58,6 +61,8 @@ class InterpretationSettings:
     rows: int = 500  # held-out rows attributed by saliency
     ism_rows: int = 50  # of those, rows also mutated in silico
     examples: int = 4  # example sequences drawn in the attribution map
+    jaspar_tax_group: str = "vertebrates"  # JASPAR CORE matrices each recovered motif meets
+    jaspar_top: int = 5  # best JASPAR matches reported per head
 
     @classmethod
     def from_config(cls, settings: dict[str, Any] | None) -> InterpretationSettings:
@@ -251,17 +256,158 @@ def _dna(ids: np.ndarray) -> list[str]:
 
 
 def _oriented(found: np.ndarray, similarity: dict[str, Any] | None) -> np.ndarray:
-    """The recovered matrix on the known motif's strand, for logos drawn one above the other."""
+    """The recovered matrix on the strand a match (`motif_similarity` or a `best_matches`
+    entry) read it on, for logos drawn one above the other."""
     if similarity is not None and similarity["strand"] == "-":
         return reverse_complement_pwm(found)
     return found
 
 
-def _placed(motif: Motif, similarity: dict[str, Any], width: int) -> np.ndarray:
-    """The known matrix shifted right to where it sits in a recovered window of `width` (when
+def _placed(motif: Motif, similarity: dict[str, Any], length: int) -> np.ndarray:
+    """The known matrix shifted right to where it sits in a recovered matrix of `length` (when
     that is the longer), so the logos line up (columns before it draw as nothing)."""
-    offset = similarity["offset"] if width >= motif.length else 0
+    offset = similarity["offset"] if length >= motif.length else 0
     return np.vstack([np.full((offset, 4), 0.25), motif.probabilities])
+
+
+def _in_frame(
+    motif: Motif, match: dict[str, Any], length: int, flipped: bool
+) -> tuple[np.ndarray, int]:
+    """(matrix, start): a `best_matches` entry's database motif as it lies along a recovered
+    matrix of `length` drawn reverse-complemented when `flipped`; start < 0 when it begins
+    before the recovered matrix's first column."""
+    if (match["strand"] == "-") == flipped:
+        return motif.probabilities, match["offset"]
+    return reverse_complement_pwm(motif.probabilities), length - match["offset"] - motif.length
+
+
+def _padded(matrix: np.ndarray, lead: int) -> np.ndarray:
+    """`matrix` after `lead` uniform columns, which logos draw as nothing."""
+    return np.vstack([np.full((lead, 4), 0.25), matrix])
+
+
+@dataclass
+class _Run:
+    """What interpret_task shares between heads: the network, the held-out rows, the motif
+    column and database; and what the heads add to the figures and attributions.npz."""
+
+    models: list[Model]
+    columns: dict[str, np.ndarray]
+    source: str  # the nucleotide column motifs are read from
+    sign: float  # -1: attributions toward lower outputs (siRNA knockdown)
+    database: list[Motif]  # JASPAR CORE, for de novo matches
+    tensors: dict[str, torch.Tensor] = field(init=False)
+    logos: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    examples: dict[str, list] = field(
+        default_factory=lambda: {"sequences": [], "saliency": [], "ism": [], "titles": []}
+    )
+    heatmaps: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tensors = to_tensors(self.columns, "cpu")
+        self.arrays["row_id"] = self.columns[ROW_ID].astype(str)
+
+
+@dataclass(frozen=True)
+class _Attributions:
+    """One head's attributions on the held-out rows."""
+
+    gradients: list[str]  # the columns the network embeds
+    saliency: dict[str, np.ndarray]  # column -> (n, L, V) gradient × input, signed
+    rows: np.ndarray  # the rows motifs are sought in (positives; every row for regression)
+    ism_rows: np.ndarray  # the first of them, also mutated in silico
+    ism: np.ndarray  # (len(ism_rows), L, 4): output change per substitution, signed
+
+
+def _held_out(test: Path, features: Path | None, rows: int) -> dict[str, np.ndarray]:
+    """The first `rows` held-out rows: encoded columns, plus the hand-made features if any."""
+    columns = read_tensors(test)
+    if features is not None:
+        extra = read_tensors(features, required=(ROW_ID,))
+        columns.update({k: v for k, v in extra.items() if k != ROW_ID})
+    chosen = np.arange(min(rows, len(columns[ROW_ID])))
+    return {k: v[chosen] for k, v in columns.items()}
+
+
+def _attribute(
+    run: _Run, scoring: Scoring, settings: InterpretationSettings, head: int
+) -> _Attributions | None:
+    """Gradient × input on every row and ISM on the first rows sought; None when no row is."""
+    gradients = token_gradients(run.models, run.tensors, head)
+    saliency = {c: run.sign * gradient_times_input(g, run.columns[c]) for c, g in gradients.items()}
+    logit = head_outputs(run.models, run.tensors, head)
+    rows = scoring.objective.positive_rows(run.columns[TARGET], head, logit)
+    if len(rows) == 0:  # a class the held-out rows lack (an independent test set's gap)
+        return None
+    ism_rows = rows[: settings.ism_rows]
+    subset = {k: v[ism_rows] for k, v in run.tensors.items()}
+    ism = run.sign * in_silico_mutagenesis(run.models, subset, run.source, head)
+    return _Attributions(list(gradients), saliency, rows, ism_rows, ism)
+
+
+def _head_motifs(
+    run: _Run, settings: InterpretationSettings, name: str, motif: Motif | None, a: _Attributions
+) -> dict[str, Any]:
+    """One head's motifs, from saliency and from ISM: compared with the known `motif` if any,
+    the saliency one with the JASPAR database; their logos added to the run's. The summary."""
+    width = settings.width or (motif.length + 2 * WINDOW_MARGIN if motif else DEFAULT_WIDTH)
+    bases = _base_one_hot(run.columns[run.source])
+    by_saliency = recover_motif(bases, a.saliency[run.source].sum(axis=2), width, a.rows)
+    # A base matters when substituting it lowers the output: mean change over the others.
+    importance = -a.ism.sum(axis=2) / (len(BASE_IDS) - 1)
+    by_ism = recover_motif(bases[a.ism_rows], importance, width)
+    matches = best_matches(by_saliency, run.database, top=settings.jaspar_top)
+    result: dict[str, Any] = {
+        "rows": {"saliency": len(a.rows), "ism": len(a.ism_rows)},
+        "column": run.source,
+        "width": width,
+        "saliency_consensus": consensus(by_saliency),
+        "ism_consensus": consensus(by_ism),
+        "jaspar_matches": matches,
+    }
+    similarity = ism_similarity = None
+    if motif is not None:
+        similarity = motif_similarity(by_saliency, motif)
+        ism_similarity = motif_similarity(by_ism, motif)
+        result.update(saliency_match=similarity, ism_match=ism_similarity)
+    jaspar = next(m for m in run.database if m.matrix_id == matches[0]["matrix_id"])
+    run.logos.extend(
+        _head_logos(
+            name, by_saliency, by_ism, (motif, similarity, ism_similarity), (jaspar, matches[0])
+        )
+    )
+    return result
+
+
+def _head_logos(
+    name: str,
+    by_saliency: np.ndarray,
+    by_ism: np.ndarray,
+    known: tuple[Motif | None, dict[str, Any] | None, dict[str, Any] | None],
+    best: tuple[Motif, dict[str, Any]],
+) -> list[tuple[str, np.ndarray]]:
+    """A head's logo panels, lined up: the motifs from saliency and from ISM (each on the
+    known motif's strand, by its `motif_similarity` in `known`; with none known, the saliency
+    one on its best JASPAR match's), the known motif, and the best JASPAR match."""
+    motif, similarity, ism_similarity = known
+    jaspar, match = best
+    orientation = similarity or match
+    matrix, start = _in_frame(jaspar, match, len(by_saliency), orientation["strand"] == "-")
+    lead = max(0, -start)  # a match overhanging the recovered motif's start: shift the rest
+    panels = []
+    for method, found, how, scored in (
+        ("saliency", by_saliency, orientation, similarity),
+        ("ISM", by_ism, ism_similarity, ism_similarity),
+    ):
+        score = "" if scored is None else f": {scored['matches']}/{scored['length']} match"
+        panels.append((f"{name}, from {method}{score}", _padded(_oriented(found, how), lead)))
+    if motif is not None:
+        title = f"{name}, known: {motif.matrix_id or motif.consensus}"
+        panels.append((title, _padded(_placed(motif, similarity, len(by_saliency)), lead)))
+    title = f"{name}, best JASPAR match: {jaspar.matrix_id} {jaspar.name} "
+    panels.append((title + f"({match['similarity']:.2f})", _padded(matrix, start + lead)))
+    return panels
 
 
 def interpret_task(
@@ -276,104 +422,76 @@ def interpret_task(
     features: Path | None = None,
 ) -> dict[str, Any]:
     """Attributions of the best network's fold models (`choose_network` of `candidates`) on
-    the held-out rows, motifs per head compared with `known` (head name -> motif), figures and a
-    summary. `out` holds the paths summary, attributions, logos, maps and heatmap. Returns the
-    summary."""
-    arch, models, motif_source, skipped = choose_network(candidates, settings)
-    columns = read_tensors(test)
-    if features is not None:
-        extra = read_tensors(features, required=(ROW_ID,))
-        columns.update({k: v for k, v in extra.items() if k != ROW_ID})
-    chosen = np.arange(min(settings.rows, len(columns[ROW_ID])))
-    columns = {k: v[chosen] for k, v in columns.items()}
-    tensors = to_tensors(columns, "cpu")
+    the held-out rows, motifs per head compared with `known` (head name -> motif) and with
+    JASPAR CORE (`settings.jaspar_tax_group`), figures and a summary. `out` holds the paths
+    summary, attributions, logos, maps and heatmap. Returns the summary."""
+    arch, models, source, skipped = choose_network(candidates, settings)
+    run = _Run(
+        models=models,
+        columns=_held_out(test, features, settings.rows),
+        source=source,
+        # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
+        sign=-1.0 if scoring.family in SIRNA_FAMILIES else 1.0,
+        database=jaspar_core(tax_group=settings.jaspar_tax_group),
+    )
     heads = scoring.objective.head_names(scoring.labels)
-    # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
-    sign = -1.0 if scoring.family in SIRNA_FAMILIES else 1.0
     summary: dict[str, Any] = {
         "architecture": arch, "fold_models": len(models), "passed_over": skipped, "heads": {},
         "skipped": [],
     }  # fmt: skip
-    logos: list[tuple[str, np.ndarray]] = []
-    examples: dict[str, list] = {"sequences": [], "saliency": [], "ism": [], "titles": []}
-    heatmaps: dict[str, tuple[np.ndarray, list[str]]] = {}
-    arrays: dict[str, np.ndarray] = {"row_id": columns[ROW_ID].astype(str)}
-    ids = columns[motif_source]
-    bases = _base_one_hot(ids)
     for head, name in enumerate(heads):
-        gradients = token_gradients(models, tensors, head)
-        saliency = {c: sign * gradient_times_input(g, columns[c]) for c, g in gradients.items()}
-        logit = head_outputs(models, tensors, head)
-        rows = scoring.objective.positive_rows(columns[TARGET], head, logit)
-        if len(rows) == 0:  # a class the held-out rows lack (an independent test set's gap)
+        attributions = _attribute(run, scoring, settings, head)
+        if attributions is None:
             summary["skipped"].append(f"{name}: no held-out row is positive")
             continue
-        motif = known.get(name)
-        width = settings.width or (motif.length + 2 * WINDOW_MARGIN if motif else DEFAULT_WIDTH)
-        by_saliency = recover_motif(bases, saliency[motif_source].sum(axis=2), width, rows)
-        ism_rows = rows[: settings.ism_rows]
-        ism = sign * in_silico_mutagenesis(
-            models, {k: v[ism_rows] for k, v in tensors.items()}, motif_source, head
-        )
-        # A base matters when substituting it lowers the output: mean change over the others.
-        importance = -ism.sum(axis=2) / (len(BASE_IDS) - 1)
-        by_ism = recover_motif(bases[ism_rows], importance, width)
-        result: dict[str, Any] = {
-            "rows": {"saliency": len(rows), "ism": len(ism_rows)},
-            "column": motif_source,
-            "width": width,
-            "saliency_consensus": consensus(by_saliency),
-            "ism_consensus": consensus(by_ism),
-        }
-        similarity = ism_similarity = None
-        if motif is not None:
-            similarity = motif_similarity(by_saliency, motif)
-            ism_similarity = motif_similarity(by_ism, motif)
-            result.update(saliency_match=similarity, ism_match=ism_similarity)
-        summary["heads"][name] = result
-        for method, found, match in (
-            ("saliency", by_saliency, similarity),
-            ("ISM", by_ism, ism_similarity),
-        ):
-            score = "" if match is None else f": {match['matches']}/{match['length']} match"
-            logos.append((f"{name}, from {method}{score}", _oriented(found, match)))
-        if motif is not None:
-            title = f"{name}, known: {motif.matrix_id or motif.consensus}"
-            logos.append((title, _placed(motif, similarity, width)))
-        for i in range(min(settings.examples, len(ism_rows))):
-            row = ism_rows[i]
-            examples["sequences"].append(_dna(ids[row : row + 1])[0])
-            examples["saliency"].append(base_saliency(saliency[motif_source][row : row + 1])[0])
-            examples["ism"].append(ism[i])
-            examples["titles"].append(f"{name}: held-out row {columns[ROW_ID][row]}")
-        prefix = f"{name}: " if len(heads) > 1 else ""
-        for column in attributed_columns(gradients):
-            vocabulary = vocab["tokens"][vocab["columns"][column]["vocab"]]
-            attribution = token_attribution_map(saliency[column][rows], columns[column][rows])
-            seen = ~np.isnan(attribution).all(axis=1)  # tokens absent everywhere: no row
-            heatmaps[prefix + column] = (
-                attribution[seen],
-                [token for token, kept in zip(vocabulary, seen, strict=True) if kept],
-            )
-        arrays[f"saliency_{name}"] = base_saliency(saliency[motif_source])
-        arrays[f"ism_{name}"] = ism
-        arrays[f"ism_rows_{name}"] = ism_rows
+        summary["heads"][name] = _head_motifs(run, settings, name, known.get(name), attributions)
+        _add_examples(run, settings, name, attributions)
+        _add_heatmaps(run, vocab, f"{name}: " if len(heads) > 1 else "", attributions)
+        run.arrays[f"saliency_{name}"] = base_saliency(attributions.saliency[source])
+        run.arrays[f"ism_{name}"] = attributions.ism
+        run.arrays[f"ism_rows_{name}"] = attributions.ism_rows
     if not summary["heads"]:
         raise InputError("interpretation: no held-out row is positive for any output")
+    _write_outputs(run, arch, summary, out)
+    return summary
+
+
+def _add_examples(run: _Run, settings: InterpretationSettings, name: str, a: _Attributions) -> None:
+    """A head's first mutated rows, for the attribution maps."""
+    ids = run.columns[run.source]
+    for i, row in enumerate(a.ism_rows[: settings.examples]):
+        run.examples["sequences"].append(_dna(ids[row : row + 1])[0])
+        run.examples["saliency"].append(base_saliency(a.saliency[run.source][row : row + 1])[0])
+        run.examples["ism"].append(a.ism[i])
+        run.examples["titles"].append(f"{name}: held-out row {run.columns[ROW_ID][row]}")
+
+
+def _add_heatmaps(run: _Run, vocab: dict[str, Any], prefix: str, a: _Attributions) -> None:
+    """A head's mean attribution per token and position, for each column worth a heatmap."""
+    for column in attributed_columns(a.gradients):
+        vocabulary = vocab["tokens"][vocab["columns"][column]["vocab"]]
+        attribution = token_attribution_map(a.saliency[column][a.rows], run.columns[column][a.rows])
+        seen = ~np.isnan(attribution).all(axis=1)  # tokens absent everywhere: no row
+        run.heatmaps[prefix + column] = (
+            attribution[seen],
+            [token for token, kept in zip(vocabulary, seen, strict=True) if kept],
+        )
+
+
+def _write_outputs(run: _Run, arch: str, summary: dict[str, Any], out: dict[str, Path]) -> None:
     with atomic_path(out["attributions"]) as tmp, tmp.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    plots.sequence_logos(logos, out["logos"])
+        np.savez_compressed(handle, **run.arrays)
+    plots.sequence_logos(run.logos, out["logos"])
     plots.attribution_maps(
-        examples["sequences"],
-        np.stack(examples["saliency"]),
-        np.stack(examples["ism"]),
-        examples["titles"],
+        run.examples["sequences"],
+        np.stack(run.examples["saliency"]),
+        np.stack(run.examples["ism"]),
+        run.examples["titles"],
         out["maps"],
     )
-    direction = "toward knockdown" if sign < 0 else "toward the positive class or higher output"
+    direction = "toward knockdown" if run.sign < 0 else "toward the positive class or higher output"
     plots.token_attribution_heatmaps(
-        heatmaps, f"{arch}: mean gradient × input per position ({direction})", out["heatmap"]
+        run.heatmaps, f"{arch}: mean gradient × input per position ({direction})", out["heatmap"]
     )
     with atomic_path(out["summary"]) as tmp:
         tmp.write_text(json.dumps(summary, indent=1) + "\n")
-    return summary

@@ -4,13 +4,15 @@ Two jobs. (1) Simulate a multi-task binding dataset (first motif, second motif, 
 composite at a fixed spacing) from real JASPAR matrices, deterministic from one seed, with the
 planted sites recorded as ground truth. (2) Turn a trained model's per-position attributions into
 a position weight matrix (PWM) and score it against a known motif, by column correlation and by
-how many consensus letters it gets right, on both strands.
+how many consensus letters it gets right, on both strands; or, with no motif known, find its
+closest matrices in the JASPAR CORE database (`best_matches`).
 
 Matrices are (length, 4) float arrays of probabilities, columns in the order A, C, G, T.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -30,6 +32,9 @@ DNA = "ACGT"
 JASPAR_PSEUDOCOUNT = 0.01
 WINDOW_PSEUDOCOUNT = 0.5  # per base, when windows of a sequence set are counted into a PWM
 ALIGN_SHIFT = 3  # bases a window of top attribution may move when windows are aligned
+# A recovered matrix's flanking columns below this many bits are cut before database matching
+# (see `best_matches`): background columns carry ~0.1 bit, a motif's columns ~1-2.
+TRIM_BITS = 0.25
 BACKGROUNDS = ("random", "dinucleotide_shuffle")
 COMPOSITE = "composite"  # the class, and label, of both sites at exactly the set spacing
 CLASSES = ("first", "second", "both", COMPOSITE)
@@ -47,11 +52,15 @@ _LETTERS = np.frombuffer(DNA.encode("ascii"), dtype=np.uint8)
 
 @dataclass(frozen=True)
 class Motif:
-    """A named probability matrix (length, 4), columns A C G T, each row summing to 1."""
+    """A named probability matrix (length, 4), columns A C G T, each row summing to 1.
+
+    `family`: the factor's structural family where known (JASPAR's tf_family), for reports only
+    (it takes no part in equality)."""
 
     name: str
     matrix_id: str
     probabilities: np.ndarray
+    family: str = ""
 
     def __post_init__(self) -> None:
         matrix = np.array(self.probabilities, dtype=np.float64)
@@ -92,22 +101,56 @@ def jaspar_motif(name: str, matrix_id: str, release: str = "JASPAR2024") -> Moti
     contain zeros, and a zero probability would forbid that base in sampled sites forever and
     make log-likelihoods -inf; 0.01 is far below any real count, so the matrix barely changes.
     """
+    database = _jaspar_database(release, f"matrix {matrix_id!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyjaspar warns, then returns None, for unknown ids
+        record = database.fetch_motif_by_id(matrix_id)
+    if record is None:
+        raise InputError(f"{release} has no matrix {matrix_id!r}; check the id at jaspar.elixir.no")
+    return _jaspar_record(record, name)
+
+
+def jaspar_core(release: str = "JASPAR2024", tax_group: str = "vertebrates") -> list[Motif]:
+    """Every CORE matrix of `tax_group` (vertebrates, plants, insects, fungi, nematodes,
+    urochordates, ...) in `release`, latest version of each, from pyjaspar's bundled offline
+    database; named by the factor (e.g. "TBP"), probabilities as in `jaspar_motif`, `family`
+    from JASPAR's tf_family. Loaded once per process (about a second); a new list each call."""
+    return list(_jaspar_core(release, tax_group))
+
+
+@functools.lru_cache(maxsize=4)
+def _jaspar_core(release: str, tax_group: str) -> tuple[Motif, ...]:
+    database = _jaspar_database(release, f"tax group {tax_group!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyjaspar warns, then returns [], for unknown groups
+        records = database.fetch_motifs(collection="CORE", tax_group=[tax_group])
+    if not records:
+        groups = {r.tax_group for r in database.fetch_motifs(collection="CORE")}
+        raise InputError(
+            f"{release} CORE has no matrix of tax group {tax_group!r}; "
+            f"use one of {', '.join(sorted(str(g) for g in groups))}"
+        )
+    return tuple(_jaspar_record(record, str(record.name)) for record in records)
+
+
+def _jaspar_database(release: str, wanted: str) -> Any:
+    """pyjaspar's handle on `release`, an InputError naming `wanted` if there is none."""
     from pyjaspar import jaspardb  # slow import: only when a matrix is actually needed
 
     available = jaspardb().get_releases()
     if release not in available:
         raise InputError(
-            f"unknown JASPAR release {release!r} (matrix {matrix_id!r}); "
-            f"use one of {', '.join(available)}"
+            f"unknown JASPAR release {release!r} ({wanted}); use one of {', '.join(available)}"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyjaspar warns, then returns None, for unknown ids
-        record = jaspardb(release=release).fetch_motif_by_id(matrix_id)
-    if record is None:
-        raise InputError(f"{release} has no matrix {matrix_id!r}; check the id at jaspar.elixir.no")
+    return jaspardb(release=release)
+
+
+def _jaspar_record(record: Any, name: str) -> Motif:
     counts = np.array([record.counts[base] for base in DNA], dtype=np.float64).T
     counts += JASPAR_PSEUDOCOUNT
-    return Motif(name, str(record.matrix_id), counts / counts.sum(axis=1, keepdims=True))
+    family = "; ".join(str(f) for f in (getattr(record, "tf_family", None) or []))
+    probabilities = counts / counts.sum(axis=1, keepdims=True)
+    return Motif(name, str(record.matrix_id), probabilities, family)
 
 
 def consensus_motif(name: str, consensus: str) -> Motif:
@@ -609,6 +652,82 @@ def motif_similarity(found: np.ndarray, known: Motif) -> dict:
         "offset": int(matched["offset"]),
         "strand": str(matched["strand"]),
     }
+
+
+def trimmed(pwm: np.ndarray, bits: float = TRIM_BITS) -> tuple[int, int]:
+    """(start, stop) of `pwm` without its flanking columns under `bits` of information; the
+    whole matrix when no column reaches it."""
+    informative = np.flatnonzero(information_content(pwm) >= bits)
+    if informative.size == 0:
+        return 0, len(pwm)
+    return int(informative[0]), int(informative[-1]) + 1
+
+
+def best_matches(found: np.ndarray, database: Sequence[Motif], top: int = 5) -> list[dict]:
+    """The `top` database motifs most like the recovered matrix `found`, best first (ties: in
+    database order), each {"matrix_id", "name", "family", "similarity", "strand", "offset"}.
+
+    Score (Tomtom-like placement, correlation of whole matrices): `found` is first cut to its
+    informative core (flanking columns under TRIM_BITS bits, `trimmed`). For each database
+    motif, both strands of the core and every offset at which the two overlap by at least one
+    column, the similarity is the Pearson correlation of the two matrices' probabilities, each
+    padded with uniform columns (0.25) to span the other's overhang: with centred columns
+    a = p - 0.25, the sum over aligned columns of a_found · a_db divided by the norms of the
+    whole centred matrices. So it lies in [-1, 1]; 1 means the same matrix (up to the found
+    core's trimmed flanks); a database motif covering only part of the core, or whose
+    informative columns overhang it, loses what it does not match; near-uniform columns on
+    either side barely count. (Averaging per-column correlations instead weighs a near-uniform
+    column like a sharp one and lets a short motif match a few columns of anything by chance:
+    on sampled JASPAR matrices it ranked the source first half as often.)
+
+    "strand": "-" when `found` was reverse-complemented to match; "offset": where the database
+    motif starts in `found` (on that strand, untrimmed coordinates), negative when it starts
+    before `found`'s first column. Vectorised: ~900 matrices take milliseconds.
+    """
+    pwm = np.asarray(found, dtype=np.float64)
+    _check_pwm(pwm, "found matrix")
+    if top < 1:
+        raise InputError(f"best_matches: top must be at least 1, got {top}")
+    if not database:
+        raise InputError("best_matches: the motif database is empty")
+    start, stop = trimmed(pwm)
+    width = stop - start
+    longest = max(motif.length for motif in database)
+    # Database matrices centred and zero-padded (= uniform) by width - 1 columns each side, so
+    # that every window of `width` is one placement of the core: window w puts the core's first
+    # column on database column w - (width - 1).
+    stacked = np.zeros((len(database), longest + 2 * (width - 1), 4))
+    for i, motif in enumerate(database):
+        stacked[i, width - 1 : width - 1 + motif.length] = motif.probabilities - 0.25
+    norms = np.sqrt((stacked**2).sum(axis=(1, 2)))
+    windows = np.lib.stride_tricks.sliding_window_view(stacked, width, axis=1)  # (n, w, 4, width)
+    starts = {"+": start, "-": len(pwm) - stop}  # the core's first column on each strand
+    scores = []
+    for strand, oriented in (("+", pwm), ("-", reverse_complement_pwm(pwm))):
+        core = oriented[starts[strand] : starts[strand] + width] - 0.25
+        dots = np.einsum("nwkc,ck->nw", windows, core)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a uniform matrix has no norm
+            scores.append(dots / (np.sqrt((core**2).sum()) * norms[:, None]))
+    scores = np.nan_to_num(np.stack(scores, axis=1))  # (n, strand, window)
+    flat = scores.reshape(len(database), -1)
+    best = flat.argmax(axis=1)  # the first maximum: "+" strand first
+    similarity = flat[np.arange(len(database)), best]
+    result = []
+    for i in np.argsort(-similarity, kind="stable")[:top]:
+        strand, window = divmod(int(best[i]), scores.shape[2])
+        name = "+-"[strand]
+        motif = database[i]
+        result.append(
+            {
+                "matrix_id": motif.matrix_id,
+                "name": motif.name,
+                "family": motif.family,
+                "similarity": float(similarity[i]),
+                "strand": name,
+                "offset": starts[name] + width - 1 - window,
+            }
+        )
+    return result
 
 
 def recover_motif(

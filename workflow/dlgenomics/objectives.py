@@ -17,6 +17,7 @@ module to plan jobs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ class Objective:
     needs_classes = False
     label_columns = 1  # minimum number of label columns
     takes_negatives = False
+    # Sequence design (dlgenomics.design): the best network's prediction designed sequences
+    # are judged by, named as a column of the judged table (`mean_` + this).
+    design_score = "binding_probability"
 
     def n_outputs(self, labels: Sequence[str]) -> int:
         return 1
@@ -89,8 +93,16 @@ class Objective:
         return np.arange(len(target))
 
     def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
-        """Rows that belong to output `head`'s class: what a GAN learns to design."""
+        """Rows that belong to output `head`'s class."""
         raise InputError(f"a {self.name} task has no positive rows to design from")
+
+    def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
+        """(n,) bool: the training rows a GAN learns for output `head`: its positives."""
+        return self.is_positive(target, head)
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        """What `design_rows` chose, in words: "<count> <this>"."""
+        return "bound training sequences"
 
     def gradient_boosting(self) -> str:
         """scikit-learn estimator class: HistGradientBoostingRegressor or ...Classifier."""
@@ -199,6 +211,7 @@ class Regression(Objective):
     name, metric_family, selection_metric = "regression", "regression", "rmse"
     calibrated_ensemble = True
     custom_losses = True
+    design_score = "predicted_value"
 
     def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
                     where: Where) -> dict[str, np.ndarray]:  # fmt: skip
@@ -224,6 +237,21 @@ class Regression(Objective):
     def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
         mean, std = target_scale
         return (raw[:, 0] * std + mean).cpu().numpy()
+
+    def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
+        """Rows whose target is among the ceil(top_fraction × n) highest of the n known
+        targets (all rows tied with the last of them too)."""
+        target = np.asarray(target, dtype=np.float64).reshape(len(target))
+        known = np.sort(target[np.isfinite(target)])[::-1]
+        if not len(known):
+            return np.zeros(len(target), dtype=bool)
+        # 0.3 × 10 is 3.0000000000000004 in floating point: three rows, not four.
+        count = max(1, math.ceil(round(top_fraction * len(known), 9)))
+        cutoff = known[count - 1]
+        return np.isfinite(target) & (target >= cutoff)
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"training sequences with the top {top_fraction:.0%} of target values"
 
     def gradient_boosting(self) -> str:
         return "HistGradientBoostingRegressor"
@@ -292,6 +320,7 @@ class MultiClass(Objective):
     name, metric_family, selection_metric = "multiclass", "multiclass", "log_loss"
     stratified = True
     needs_classes = True
+    design_score = "class_probability"  # the chosen class's
 
     def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
                     where: Where) -> dict[str, np.ndarray]:  # fmt: skip
@@ -332,7 +361,10 @@ class MultiClass(Objective):
         return _positives_seen(self.is_positive(target, head).astype(int), logit)
 
     def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
-        return np.asarray(target).astype(np.int64) == head
+        return np.asarray(target, dtype=np.float64) == head  # an unknown class (NaN): no
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"training sequences of class {head_name}"
 
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
@@ -375,6 +407,9 @@ class MultiLabel(Objective):
 
     def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
         return np.asarray(target)[:, head] == 1
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"bound training sequences of {head_name}"
 
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip

@@ -316,12 +316,17 @@ def design_settings(wildcards):
     return task_config(wildcards)["design"]
 
 
+def design_objective(wildcards):
+    """The objective's name: it chooses the training rows learnt and the prediction judged."""
+    return scoring(task_config(wildcards)).objective_name
+
+
 def known_consensus(wildcards):
     return interpretation_settings(wildcards).get("known_motif")
 
 
 def gan_inputs(wildcards):
-    """The bound training sequences; a simulated task's matrices to judge samples by."""
+    """The training sequences to learn; a simulated task's matrices to judge samples by."""
     inputs = {
         "train": f"{ENCODED}/train.parquet".format(task=wildcards.task),
         "vocab": f"{ENCODED}/vocab.json".format(task=wildcards.task),

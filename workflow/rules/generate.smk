@@ -1,5 +1,6 @@
-# Sequence design on binding tasks with a `design` config: a WGAN-GP learns the bound
-# training sequences, then new ones are sampled and judged by the task's best classifier.
+# Sequence design on tasks of DNA sequences with a `design` config: a WGAN-GP learns the
+# training sequences the objective chooses (positives, a class, the highest targets), then new
+# ones are sampled and judged by the task's best network.
 
 
 rule train_gan:
@@ -24,7 +25,7 @@ rule train_gan:
     resources:
         gpu=train_gpus,
     params:
-        kind=task_kind,
+        objective=design_objective,
         settings=design_settings,
         known_motif=known_consensus,
         device=train_device,
@@ -56,7 +57,7 @@ rule generate:
     conda:
         "../../envs/train.yaml"
     params:
-        kind=task_kind,
+        objective=design_objective,
         settings=design_settings,
         known_motif=known_consensus,
         networks=network_architectures,

@@ -1,5 +1,5 @@
-"""Sample sequences from the trained GAN and judge them beside training positives and random
-sequences with the task's best network."""
+"""Sample sequences from the trained GAN and judge them beside the training sequences it learnt
+and random sequences with the task's best network."""
 
 import logging
 from pathlib import Path
@@ -19,7 +19,7 @@ def main() -> None:
     task = DesignTask.load(
         train=Path(snakemake.input.train),
         vocab=Path(snakemake.input.vocab),
-        kind=snakemake.params.kind,
+        objective=snakemake.params.objective,
         settings=snakemake.params.settings,
         consensus=snakemake.params.known_motif,
         motifs=Path(motifs) if motifs else None,

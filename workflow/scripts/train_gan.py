@@ -1,4 +1,4 @@
-"""Train a WGAN-GP on a binding task's bound training sequences."""
+"""Train a WGAN-GP on the training sequences a task's design learns."""
 
 import logging
 from pathlib import Path
@@ -16,7 +16,7 @@ def main() -> None:
     task = DesignTask.load(
         train=Path(snakemake.input.train),
         vocab=Path(snakemake.input.vocab),
-        kind=snakemake.params.kind,
+        objective=snakemake.params.objective,
         settings=snakemake.params.settings,
         consensus=snakemake.params.known_motif,
         motifs=Path(motifs) if motifs else None,
