@@ -171,38 +171,25 @@ def train_gan(
     comes from a numpy Generator and latent vectors from a torch.Generator, both seeded from it.
     """
     _check_settings(settings)
-    real_all = np.asarray(positives, dtype=np.float32)
-    if real_all.ndim != 3 or real_all.shape[2] != 4 or real_all.shape[0] < 1:
-        raise InputError(f"positives must be one-hot (rows, length, 4), got {real_all.shape}")
+    real_all = _checked_positives(positives)
     device = resolve_device(device) if isinstance(device, str) else device
     n, length = real_all.shape[:2]
-
     batch = min(settings.batch_size, n)
     batches_per_epoch = max(1, n // batch)
 
     torch.manual_seed(settings.seed)
     generator, critic = Generator(length, settings).to(device), Critic(length, settings).to(device)
-    betas = (0.5, 0.9)  # Gulrajani et al.: less momentum than Adam's default keeps WGANs stable
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=settings.learning_rate, betas=betas)
-    c_optimizer = torch.optim.Adam(critic.parameters(), lr=settings.learning_rate, betas=betas)
+    g_optimizer, c_optimizer = _adam(generator, settings), _adam(critic, settings)
     # Both learning rates fall linearly to zero over the run's critic steps (as in Gulrajani et
     # al.): large steps find the motif early, small ones let the generator settle on it instead
     # of oscillating around it.
     total_steps = max(1, settings.epochs * batches_per_epoch)
-
-    def decay_learning_rates(step: int) -> None:
-        for optimizer in (g_optimizer, c_optimizer):
-            for group in optimizer.param_groups:
-                group["lr"] = settings.learning_rate * (1 - step / total_steps)
 
     # The data stays on the device; batches are drawn by index, so no per-step copies.
     real_data = torch.from_numpy(real_all).to(device)
     order_rng = np.random.default_rng(settings.seed)
     noise = torch.Generator(device=device).manual_seed(settings.seed)
     monitor_z = _latents(settings.monitor_samples, settings.latent_dim, settings.seed + 1, device)
-
-    def latent(size: int) -> torch.Tensor:
-        return torch.randn(size, settings.latent_dim, device=device, generator=noise)
 
     rows = []
     critic_step = 0
@@ -213,47 +200,100 @@ def train_gan(
         order = torch.from_numpy(order_rng.permutation(n)).to(device)
         for b in range(batches_per_epoch):
             real = real_data[order[b * batch : (b + 1) * batch]]
-            with torch.no_grad():
-                fake = generator(latent(real.shape[0]))
-            wasserstein = critic(real).mean() - critic(fake).mean()
-            penalty = gradient_penalty(critic, real, fake, noise)
-            critic_loss = -wasserstein + settings.gp_weight * penalty
-            c_optimizer.zero_grad(set_to_none=True)
-            critic_loss.backward()
-            c_optimizer.step()
-            sums[:3] += torch.stack([critic_loss, wasserstein, penalty]).detach()
+            sums[:3] += _critic_step(critic, generator, c_optimizer, real, noise, settings)
             critic_step += 1
-            decay_learning_rates(critic_step)
-
+            learning_rate = settings.learning_rate * (1 - critic_step / total_steps)
+            _set_learning_rate((g_optimizer, c_optimizer), learning_rate)
             if critic_step % settings.critic_steps == 0:
-                critic.requires_grad_(False)  # gradients for the generator only: cheaper
-                generator_loss = -critic(generator(latent(batch))).mean()
-                g_optimizer.zero_grad(set_to_none=True)
-                generator_loss.backward()
-                g_optimizer.step()
-                critic.requires_grad_(True)
-                sums[3] += generator_loss.detach()
+                sums[3] += _generator_step(generator, critic, g_optimizer, batch, noise)
                 generator_steps += 1
 
-        critic_loss_sum, wasserstein_sum, penalty_sum, generator_loss_sum = sums.tolist()
-        rows.append(
-            {
-                "epoch": epoch,
-                "critic_loss": critic_loss_sum / batches_per_epoch,
-                "generator_loss": (
-                    generator_loss_sum / generator_steps if generator_steps else math.nan
-                ),
-                "wasserstein": wasserstein_sum / batches_per_epoch,
-                "gradient_penalty": penalty_sum / batches_per_epoch,
-                "motif_rate": (
-                    motif_rate(_decode_batch(generator, monitor_z)) if motif_rate else math.nan
-                ),
-            }
-        )
-    columns = [
-        "epoch", "critic_loss", "generator_loss", "wasserstein", "gradient_penalty", "motif_rate"
-    ]  # fmt: skip
-    return generator.eval(), pd.DataFrame(rows, columns=columns)
+        monitored = motif_rate(_decode_batch(generator, monitor_z)) if motif_rate else math.nan
+        rows.append(_history_row(epoch, sums, batches_per_epoch, generator_steps, monitored))
+    return generator.eval(), pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+
+
+def _checked_positives(positives: np.ndarray) -> np.ndarray:
+    """`positives` as float32, or an InputError unless they are one-hot (rows, length, 4)."""
+    real_all = np.asarray(positives, dtype=np.float32)
+    if real_all.ndim != 3 or real_all.shape[2] != 4 or real_all.shape[0] < 1:
+        raise InputError(f"positives must be one-hot (rows, length, 4), got {real_all.shape}")
+    return real_all
+
+
+def _adam(network: nn.Module, settings: GanSettings) -> torch.optim.Adam:
+    # Gulrajani et al.: less momentum than Adam's default betas keeps WGANs stable.
+    return torch.optim.Adam(network.parameters(), lr=settings.learning_rate, betas=(0.5, 0.9))
+
+
+def _set_learning_rate(optimizers: Sequence[torch.optim.Optimizer], learning_rate: float) -> None:
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate
+
+
+def _noise_latents(size: int, latent_dim: int, noise: torch.Generator) -> torch.Tensor:
+    """`size` latent vectors from the training noise stream, on its device."""
+    return torch.randn(size, latent_dim, device=noise.device, generator=noise)
+
+
+def _critic_step(
+    critic: Critic,
+    generator: Generator,
+    optimizer: torch.optim.Optimizer,
+    real: torch.Tensor,
+    noise: torch.Generator,
+    settings: GanSettings,
+) -> torch.Tensor:
+    """One critic update on a real batch against as many generated sequences. Returns the
+    critic loss, the Wasserstein estimate and the gradient penalty, detached, on the device."""
+    with torch.no_grad():
+        fake = generator(_noise_latents(real.shape[0], settings.latent_dim, noise))
+    wasserstein = critic(real).mean() - critic(fake).mean()
+    penalty = gradient_penalty(critic, real, fake, noise)
+    critic_loss = -wasserstein + settings.gp_weight * penalty
+    optimizer.zero_grad(set_to_none=True)
+    critic_loss.backward()
+    optimizer.step()
+    return torch.stack([critic_loss, wasserstein, penalty]).detach()
+
+
+def _generator_step(
+    generator: Generator,
+    critic: Critic,
+    optimizer: torch.optim.Optimizer,
+    size: int,
+    noise: torch.Generator,
+) -> torch.Tensor:
+    """One generator update on `size` generated sequences; returns its loss, detached."""
+    critic.requires_grad_(False)  # gradients for the generator only: cheaper
+    generator_loss = -critic(generator(_noise_latents(size, generator.latent_dim, noise))).mean()
+    optimizer.zero_grad(set_to_none=True)
+    generator_loss.backward()
+    optimizer.step()
+    critic.requires_grad_(True)
+    return generator_loss.detach()
+
+
+_HISTORY_COLUMNS = [
+    "epoch", "critic_loss", "generator_loss", "wasserstein", "gradient_penalty", "motif_rate"
+]  # fmt: skip
+
+
+def _history_row(
+    epoch: int, sums: torch.Tensor, batches: int, generator_steps: int, motif_rate: float
+) -> dict[str, float]:
+    """An epoch's history row from its summed losses (read off the device here, once): means
+    per critic step, and per generator step (NaN for an epoch without one)."""
+    critic_loss_sum, wasserstein_sum, penalty_sum, generator_loss_sum = sums.tolist()
+    return {
+        "epoch": epoch,
+        "critic_loss": critic_loss_sum / batches,
+        "generator_loss": generator_loss_sum / generator_steps if generator_steps else math.nan,
+        "wasserstein": wasserstein_sum / batches,
+        "gradient_penalty": penalty_sum / batches,
+        "motif_rate": motif_rate,
+    }
 
 
 # --- Sampling ---------------------------------------------------------------------------------

@@ -332,81 +332,114 @@ def simulate_binding(first: Motif, second: Motif, settings: SimulationSettings) 
     """
     _validate_settings(first, second, settings)
     rng = np.random.default_rng(settings.seed)
-    n, length = settings.rows, settings.length
     motifs = (first, second)
     gc = settings.gc_content
     base_probabilities = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
-
-    # Exact class sizes (floor of share × rows), in a random row order.
-    classes = np.full(n, "none", dtype=object)
-    start = 0
-    for name in CLASSES:
-        size = int(np.floor(settings.fractions.get(name, 0.0) * n + 1e-9))
-        classes[start : start + size] = name
-        start += size
-    classes = classes[rng.permutation(n)]
-
+    classes = _shuffled_classes(settings.rows, settings.fractions, rng)
     # Every placement of the two sites for the "both" class, so each is drawn in one step.
-    both_pairs = _pairs(first.length, second.length, length, settings.spacing)
-    composite_span = first.length + settings.spacing + second.length
+    both_pairs = _pairs(first.length, second.length, settings.length, settings.spacing)
+    rows = [
+        _simulate_row(kind, motifs, settings, both_pairs, base_probabilities, rng)
+        for kind in classes
+    ]
+    sequences, sites, carried = (list(column) for column in zip(*rows, strict=True))
 
-    sequences: list[str] = []
-    sites_column: list[str] = []
-    has_first = np.zeros(n, dtype=np.int64)
-    has_second = np.zeros(n, dtype=np.int64)
-    for row in range(n):
-        kind = classes[row]
-        carried = {
-            "first": (0,),
-            "second": (1,),
-            "both": (0, 1),
-            "composite": (0, 1),
-            "none": (),
-        }[kind]
-        strands = _strands(len(carried), settings.both_strands, rng)
-        if kind in ("first", "second"):
-            starts = [int(rng.integers(length - motifs[carried[0]].length + 1))]
-        elif kind == "both":
-            starts = [int(s) for s in both_pairs[rng.integers(len(both_pairs))]]
-        elif kind == "composite":
-            begin = int(rng.integers(length - composite_span + 1))
-            starts = [begin, begin + first.length + settings.spacing]
-        else:
-            starts = []
-        planted = [
-            _oriented_site(motifs[m], strand, rng)
-            for m, strand in zip(carried, strands, strict=True)
-        ]
-        site_length = sum(len(site) for site in planted)
-        background = rng.choice(4, size=length - site_length, p=base_probabilities)
-        if settings.background == "dinucleotide_shuffle":
-            missing = [m for m in (0, 1) if m not in carried]
-            background = _composition_matched(background, missing, motifs, settings, rng)
-        sequences.append(_insert_sites(background, planted, starts, length))
-        sites_column.append(
-            ";".join(
-                f"{motifs[m].name}:{strand}:{s}"
-                for m, strand, s in sorted(
-                    zip(carried, strands, starts, strict=True), key=lambda site: site[2]
-                )
-            )
-        )
-        has_first[row] = 0 in carried
-        has_second[row] = 1 in carried
-
+    has_first = np.array([0 in motifs_carried for motifs_carried in carried], dtype=np.int64)
+    has_second = np.array([1 in motifs_carried for motifs_carried in carried], dtype=np.int64)
     labels = np.stack([has_first, has_second, (classes == COMPOSITE).astype(np.int64)], axis=1)
     flips = rng.random(labels.shape) < settings.noise  # drawn even at 0: same stream either way
     labels = np.where(flips, 1 - labels, labels)
     return pd.DataFrame(
         {
-            "row_id": [str(i) for i in range(1, n + 1)],
+            "row_id": [str(i) for i in range(1, settings.rows + 1)],
             "sequence": sequences,
             f"label_{first.name}": labels[:, 0],
             f"label_{second.name}": labels[:, 1],
             f"label_{COMPOSITE}": labels[:, 2],
-            "sites": sites_column,
+            "sites": sites,
         }
     )
+
+
+# The motifs (0: first, 1: second) a row of each class carries.
+_CARRIED: dict[str, tuple[int, ...]] = {
+    "first": (0,),
+    "second": (1,),
+    "both": (0, 1),
+    "composite": (0, 1),
+    "none": (),
+}
+
+
+def _shuffled_classes(
+    rows: int, fractions: Mapping[str, float], rng: np.random.Generator
+) -> np.ndarray:
+    """Each row's class: exact class sizes (floor of share × rows), the rest "none", in a
+    random row order (one permutation drawn)."""
+    classes = np.full(rows, "none", dtype=object)
+    start = 0
+    for name in CLASSES:
+        size = int(np.floor(fractions.get(name, 0.0) * rows + 1e-9))
+        classes[start : start + size] = name
+        start += size
+    return classes[rng.permutation(rows)]
+
+
+def _simulate_row(
+    kind: str,
+    motifs: tuple[Motif, Motif],
+    settings: SimulationSettings,
+    both_pairs: np.ndarray,
+    base_probabilities: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[str, str, tuple[int, ...]]:
+    """One row of class `kind`: its sequence, its `sites` entry, and the motifs it carries.
+
+    Draws, in this order: strands, site positions, the sites themselves, then the background.
+    """
+    carried = _CARRIED[kind]
+    strands = _strands(len(carried), settings.both_strands, rng)
+    starts = _site_starts(kind, motifs, settings, both_pairs, rng)
+    planted = [
+        _oriented_site(motifs[m], strand, rng) for m, strand in zip(carried, strands, strict=True)
+    ]
+    site_length = sum(len(site) for site in planted)
+    background = rng.choice(4, size=settings.length - site_length, p=base_probabilities)
+    if settings.background == "dinucleotide_shuffle":
+        missing = [m for m in (0, 1) if m not in carried]
+        background = _composition_matched(background, missing, motifs, settings, rng)
+    sequence = _insert_sites(background, planted, starts, settings.length)
+    sites = ";".join(
+        f"{motifs[m].name}:{strand}:{s}"
+        for m, strand, s in sorted(
+            zip(carried, strands, starts, strict=True), key=lambda site: site[2]
+        )
+    )
+    return sequence, sites, carried
+
+
+def _site_starts(
+    kind: str,
+    motifs: tuple[Motif, Motif],
+    settings: SimulationSettings,
+    both_pairs: np.ndarray,
+    rng: np.random.Generator,
+) -> list[int]:
+    """Where the sites of a row of class `kind` start, in the order its motifs are carried:
+    one uniform draw whatever the class (none for "none")."""
+    first, second = motifs
+    length = settings.length
+    if kind == "first":
+        return [int(rng.integers(length - first.length + 1))]
+    if kind == "second":
+        return [int(rng.integers(length - second.length + 1))]
+    if kind == "both":
+        return [int(s) for s in both_pairs[rng.integers(len(both_pairs))]]
+    if kind == "composite":
+        composite_span = first.length + settings.spacing + second.length
+        begin = int(rng.integers(length - composite_span + 1))
+        return [begin, begin + first.length + settings.spacing]
+    return []
 
 
 def _strands(count: int, both_strands: bool, rng: np.random.Generator) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,7 @@ def pretrain(
     # The head (and its condition scaling) is not trained here; only the encoder is kept.
     network = build_model(model, model_params, layout).to(device)
     config = network.config
-    columns = sorted({t for targets in network.targets.values() for t in targets})
-    data = {
-        c: torch.as_tensor(np.concatenate([t[c] for t in tables]), device=device) for c in columns
-    }
+    data = _token_columns(tables, network.targets, device)
     n_rows = len(next(iter(data.values())))
     steps = math.ceil(n_rows / config.pretrain_batch_size)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.pretrain_learning_rate)
@@ -88,21 +86,10 @@ def pretrain(
         for start in range(0, n_rows, config.pretrain_batch_size):
             rows = order[start : start + config.pretrain_batch_size]
             clean = {c: v[rows] for c, v in data.items()}
-            noisy = {}
-            for group in network.targets.values():
-                noisy |= corrupt({c: clean[c] for c in group}, config.mask_fraction, generator)
+            noisy = _corrupt_groups(clean, network.targets, config.mask_fraction, generator)
             with autocast:
                 logits = network.reconstruct(noisy)
-            loss = torch.zeros((), device=device)
-            for column, column_logits in logits.items():
-                # No boolean indexing here: it would make the host wait for the device.
-                target = clean[column].long()
-                loss = loss + F.cross_entropy(
-                    column_logits.float().flatten(0, 1), target.flatten(), ignore_index=PAD_ID
-                )
-                hit = noisy[column] != clean[column]
-                correct += ((column_logits.argmax(-1) == target) & hit).sum()
-                corrupted_total += hit.sum()
+            loss = _reconstruction_loss(logits, clean, noisy, correct, corrupted_total)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip or 1.0)
@@ -118,17 +105,75 @@ def pretrain(
                 "seconds": time.perf_counter() - started,
             }
         )
-    with atomic_path(out_encoder) as tmp:
-        torch.save(
-            {
-                "model": model,
-                "params": asdict(config),
-                "encoder_state": {k: v.cpu() for k, v in network.encoder_state().items()},
-                "rows": n_rows,
-                "columns": list(data),
-            },
-            tmp,
-        )
+    _save_encoder(out_encoder, model, network, n_rows, list(data))
     write_history(history, out_history)
     log.info("pretrained on the sequences of %d rows: %s", n_rows, history[-1])
     return {"rows": n_rows, **history[-1]}
+
+
+def _token_columns(
+    tables: list[dict[str, np.ndarray]],
+    targets: Mapping[str, Sequence[str]],
+    device: torch.device,
+) -> dict[str, torch.Tensor]:
+    """Every column the encoder reconstructs (sorted by name), all tables' rows stacked, on
+    `device`: the whole set stays there, so batches are drawn by index without copies."""
+    columns = sorted({t for group in targets.values() for t in group})
+    return {
+        c: torch.as_tensor(np.concatenate([t[c] for t in tables]), device=device) for c in columns
+    }
+
+
+def _corrupt_groups(
+    clean: dict[str, torch.Tensor],
+    targets: Mapping[str, Sequence[str]],
+    fraction: float,
+    generator: torch.Generator,
+) -> dict[str, torch.Tensor]:
+    """`clean` with each group of aligned columns corrupted together (see `corrupt`), one
+    group after another in `targets` order, so the random draws follow that order."""
+    noisy: dict[str, torch.Tensor] = {}
+    for group in targets.values():
+        noisy |= corrupt({c: clean[c] for c in group}, fraction, generator)
+    return noisy
+
+
+def _reconstruction_loss(
+    logits: dict[str, torch.Tensor],
+    clean: dict[str, torch.Tensor],
+    noisy: dict[str, torch.Tensor],
+    correct: torch.Tensor,
+    corrupted: torch.Tensor,
+) -> torch.Tensor:
+    """The cross-entropy of every reconstructed column against the clean ids (padding ignored),
+    summed over the columns. Adds each column's corrupted positions to `corrupted` and the ones
+    it restored to `correct`, in place: the running counts stay on the device, unread."""
+    loss = torch.zeros((), device=correct.device)
+    for column, column_logits in logits.items():
+        # No boolean indexing here: it would make the host wait for the device.
+        target = clean[column].long()
+        loss = loss + F.cross_entropy(
+            column_logits.float().flatten(0, 1), target.flatten(), ignore_index=PAD_ID
+        )
+        hit = noisy[column] != clean[column]
+        correct += ((column_logits.argmax(-1) == target) & hit).sum()
+        corrupted += hit.sum()
+    return loss
+
+
+def _save_encoder(
+    path: Path, model: str, network: torch.nn.Module, rows: int, columns: list[str]
+) -> None:
+    """The encoder weights (on the CPU) with what it takes to rebuild and check them: the
+    model's name and configuration, and the rows and columns it was pretrained on."""
+    with atomic_path(path) as tmp:
+        torch.save(
+            {
+                "model": model,
+                "params": asdict(network.config),
+                "encoder_state": {k: v.cpu() for k, v in network.encoder_state().items()},
+                "rows": rows,
+                "columns": columns,
+            },
+            tmp,
+        )

@@ -138,6 +138,38 @@ def _squared_error(objective: Objective, predicted: np.ndarray, target: np.ndarr
     return float(np.mean((predicted - objective.ensemble_target(target, predicted.shape[1])) ** 2))
 
 
+def _best_round(
+    probe: Any, matrix: np.ndarray, rows: tuple[np.ndarray, np.ndarray], targets: np.ndarray,
+    fitted: np.ndarray, scoring: Scoring, config: GBMConfig, started: float,
+) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """(best round, its validation metrics, history) of a fitted probe, scored every few
+    rounds (HISTORY_POINTS in all) as a network is scored every epoch."""
+    train_rows, valid_rows = rows
+    objective, metric = scoring.objective, scoring.selection
+    rounds_fitted = probe.n_iter_
+    every = max(1, rounds_fitted // HISTORY_POINTS)
+    history: list[dict[str, Any]] = []
+    best_round, best_metrics = 0, None
+    train_stages = _staged(probe, matrix[train_rows], objective)
+    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows], objective), start=1):
+        train_predicted = next(train_stages)
+        if round_ % every and round_ != rounds_fitted:
+            continue
+        metrics = scoring.metrics(targets[valid_rows], predicted)
+        history.append({
+            "epoch": round_,
+            "train_loss": _squared_error(objective, train_predicted, fitted[train_rows]),
+            **{f"valid_{k}": v for k, v in metrics.items()},
+            "learning_rate": config.learning_rate,
+            "seconds": time.perf_counter() - started,
+        })  # fmt: skip
+        best = None if best_metrics is None else best_metrics[metric]
+        if is_better(metric, metrics[metric], best):
+            best_round, best_metrics = round_, metrics
+    assert best_metrics is not None
+    return best_round, best_metrics, history
+
+
 def train_tabular_fold(
     *,
     scoring: Scoring,
@@ -186,29 +218,9 @@ def train_tabular_fold(
         matrix[train_rows], fitted[train_rows], weight(train_rows),
         X_val=matrix[valid_rows], y_val=fitted[valid_rows], sample_weight_val=weight(valid_rows),
     )  # fmt: skip
-    rounds_fitted = probe.n_iter_
-    every = max(1, rounds_fitted // HISTORY_POINTS)
-    history: list[dict[str, Any]] = []
-    best_round, best_metrics = 0, None
-    train_stages = _staged(probe, matrix[train_rows], objective)
-    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows], objective), start=1):
-        train_predicted = next(train_stages)
-        if round_ % every and round_ != rounds_fitted:
-            continue
-        metrics = scoring.metrics(targets[valid_rows], predicted)
-        history.append({
-            "epoch": round_,
-            "train_loss": _squared_error(objective, train_predicted, fitted[train_rows]),
-            **{f"valid_{k}": v for k, v in metrics.items()},
-            "learning_rate": config.learning_rate,
-            "seconds": time.perf_counter() - started,
-        })  # fmt: skip
-        metric = scoring.selection
-        if is_better(
-            metric, metrics[metric], None if best_metrics is None else best_metrics[metric]
-        ):
-            best_round, best_metrics = round_, metrics
-    assert best_metrics is not None
+    best_round, best_metrics, history = _best_round(
+        probe, matrix, (train_rows, valid_rows), targets, fitted, scoring, config, started
+    )
     # Refit with the kept number of rounds: without early stopping nothing is random, so these
     # are the probe's first `best_round` trees, and the saved model is the one evaluated.
     model = _estimator(objective, config, categorical, best_round, stop=False)
@@ -235,6 +247,6 @@ def train_tabular_fold(
         ),
     )
     return {
-        "fold": fold, "best_epoch": best_round, "epochs_run": rounds_fitted,
+        "fold": fold, "best_epoch": best_round, "epochs_run": probe.n_iter_,
         "features": len(names), **best_metrics,
     }  # fmt: skip
