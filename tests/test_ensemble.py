@@ -134,3 +134,22 @@ def test_multiclass_members_are_averaged_per_class_and_weighted_by_brier_score(t
     np.testing.assert_allclose(predicted.sum(axis=1), 1.0)
     assert (predicted.argmax(axis=1) == target).all()
     assert np.stack(test["prediction"].to_numpy()).shape == (4, 3)
+
+
+def test_no_calibration_on_a_scale_free_metric(tmp_path):
+    # Pearson ignores a + b * x: calibrating on it picks an arbitrary scale per fold, and the
+    # pooled out-of-fold figure of such folds is worse than every member's. Weights only.
+    rng = np.random.default_rng(4)
+    target = rng.normal(size=300)
+    folds = np.repeat([0, 1, 2], 100)
+    a, b = target + rng.normal(size=300), target + rng.normal(size=300)
+    members = {
+        "a": _write_member(tmp_path / "a.parquet", a, np.ones(3), target, folds),
+        "b": _write_member(tmp_path / "b.parquet", b, np.ones(3), target, folds),
+    }
+    scoring = Scoring("regression", "regression", "pearson")
+    oof, _, fit = build_ensemble(members, scoring)
+    assert (fit["offset"], fit["slope"]) == (0.0, 1.0)
+    assert all((g["offset"], g["slope"]) == (0.0, 1.0) for g in fit["cross_fitted"].values())
+    pooled = np.corrcoef(oof["prediction"], target)[0, 1]
+    assert pooled > max(np.corrcoef(a, target)[0, 1], np.corrcoef(b, target)[0, 1])

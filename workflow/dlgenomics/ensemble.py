@@ -6,7 +6,7 @@ probabilities for classification: the Brier score). A least-squares average pull
 towards the mean, which a metric with a threshold punishes — the siRNA official score's F1 and
 range-MAE only count rows predicted below 30% remaining — so a regression ensemble's output is
 then `a + b * mean`, with (a, b) maximising the task's selection metric (kept at (0, 1) unless
-that is beaten).
+that is beaten; never for a metric an affine map leaves unchanged, `metrics.SCALE_FREE`).
 
 The ensemble's own out-of-fold figure is cross-fitted — each validation fold is predicted with
 weights and calibration fitted on the other folds only — so it is as honest as the members'
@@ -27,6 +27,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.files import atomic_path, column_values
+from dlgenomics.metrics import SCALE_FREE
 from dlgenomics.objectives import Scoring
 
 CROSS_FIT_PARTS = 5
@@ -125,7 +126,7 @@ def fit_combination(predictions: pd.DataFrame, target: np.ndarray, scoring: Scor
     fitted_to = scoring.objective.ensemble_target(target, stacked.shape[2]).reshape(-1)
     weights = fit_weights(stacked.transpose(0, 2, 1).reshape(-1, len(members)), fitted_to)
     combination = Combination(dict(zip(members, weights.tolist(), strict=True)))
-    if not scoring.objective.calibrated_ensemble:
+    if not scoring.objective.calibrated_ensemble or scoring.selection in SCALE_FREE:
         return combination
     sign = 1.0 if scoring.higher_is_better else -1.0
 

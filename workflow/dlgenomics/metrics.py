@@ -24,6 +24,10 @@ HIGHER_IS_BETTER = {
     "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
     "macro_f1": True, "mcc": True,
 }  # fmt: skip
+# Metrics that an increasing affine map of the predictions leaves unchanged: calibrating an
+# ensemble on one of them can only pick an arbitrary scale (and, fitted per fold, break the
+# pooled out-of-fold figure), so it is not done.
+SCALE_FREE = frozenset({"pearson", "spearman", "auroc", "auprc"})
 PROBABILITY_FLOOR = 1e-7  # log loss of a confident mistake: large, never infinite
 
 
