@@ -211,3 +211,28 @@ def test_bad_sequences_config_names_the_key(edit, message):
               "tasks": {"t": task}}  # fmt: skip
     with pytest.raises(InputError, match=message):
         validate_config(config)
+
+
+def test_chromosome_folds_hold_out_whole_chromosomes(tmp_path):
+    from conftest import encode_outputs
+
+    from dlgenomics.encode import encode_task
+    from dlgenomics.schema import read_tensors
+
+    rng = np.random.default_rng(1)
+    chromosomes = {f"chr{i}": "".join(rng.choice(list("ACGT"), 400)) for i in (1, 2, 3)}
+    _write(tmp_path, "genome.fa", "".join(f">{c}\n{s}\n" for c, s in chromosomes.items()))
+    bed = "".join(f"{c}\t{start}\t{start + 20}\n" for c in chromosomes for start in (50, 150, 250))
+    _write(tmp_path, "peaks.bed", bed)
+    task = _task(objective="binary", input={"format": "bed", "file": "peaks.bed",
+                                            "genome": "genome.fa", "length": 40},
+                 negatives={"method": "shuffle"},
+                 split={"method": "chromosome", "folds": 3, "test_fraction": 0})  # fmt: skip
+    out = encode_outputs(tmp_path / "encoded")
+    encode_task("sequences", {n: tmp_path / n for n in _files_of(task)}, task, out)
+    train = read_tensors(out["train"])
+    chrom = np.array([row_id.split(":")[0] for row_id in train["row_id"].astype(str)])
+    # Each chromosome's peaks and their shuffles share one fold, and each fold one chromosome.
+    for name in chromosomes:
+        assert len(set(train["fold"][chrom == name])) == 1
+    assert len(set(train["fold"])) == 3
