@@ -149,6 +149,23 @@ def best_architecture(leaderboard_csv: Path) -> str:
     return str(pd.read_csv(leaderboard_csv)["architecture"].iloc[0])
 
 
+def write_submission(
+    leaderboard_csv: Path, names: list[str], prediction_paths: list[Path], scoring: Scoring,
+    out_csv: Path, competition_sample: Path | None = None,
+) -> str:  # fmt: skip
+    """The test predictions of the leaderboard's best row: in the competition's own format when
+    its sample submission is given, else a table keyed by row id. Returns the row's name."""
+    from dlgenomics.tasks import SIRNA_TARGET
+
+    best = best_architecture(leaderboard_csv)
+    predictions = Path(prediction_paths[names.index(best)])
+    if competition_sample is not None:
+        competition_submission(competition_sample, predictions, SIRNA_TARGET, out_csv)
+    else:
+        predictions_table(predictions, out_csv, scoring)
+    return best
+
+
 def competition_submission(
     sample_submission: Path, test_predictions: Path, target_column: str, out_csv: Path
 ) -> None:

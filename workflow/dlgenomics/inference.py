@@ -129,3 +129,30 @@ def score_rows(
             raise InputError(f"ensemble members {missing} were not scored")
         scores[ENSEMBLE] = ensemble.apply(scores)
     return scores
+
+
+def cross_evaluate(
+    pair_name: str, pair: dict[str, Any], evaluated: dict[str, Any], *, raw: dict[str, Path],
+    models: dict[str, Any], vocab: dict[str, Any], spec: dict[str, Any] | None,
+    ensemble: Combination | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:  # fmt: skip
+    """One task's trained models (and ensemble) scoring every labelled row of another:
+    (scores per row, leaderboard ranked by the evaluated task's selection metric, its title).
+    `evaluated` holds that task's `name`, `kind` and `data` settings; `raw` its files."""
+    from dlgenomics.encode import standard_tables
+    from dlgenomics.evaluate import score_board
+    from dlgenomics.tasks import scoring
+
+    task_scoring = scoring(evaluated["data"])
+    _, frames = standard_tables(evaluated["kind"], raw, evaluated["data"])
+    scores = score_rows(
+        labelled_rows(frames), models, vocab, spec, ensemble,
+        f"task {evaluated['name']} scored by {pair['train']}",
+    )  # fmt: skip
+    names = [*models, *([ENSEMBLE] if ensemble else [])]
+    board = score_board(scores, names, task_scoring)
+    title = (
+        f"{pair_name}: trained on {pair['train']}, evaluated on every labelled row of "
+        f"{evaluated['name']} (ranked by {task_scoring.selection})"
+    )
+    return scores, board, title

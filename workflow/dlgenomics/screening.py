@@ -9,6 +9,7 @@ chemistry, so a model trained on the competition table can score them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from dlgenomics import InputError
 from dlgenomics.tables import read_fasta
 from dlgenomics.target_site import to_dna
 from dlgenomics.tasks import SIRNA_TABLE_CONDITIONS
+
+log = logging.getLogger(__name__)
 
 _BASE_LETTERS = "ACGUTacgut"
 # Pattern placeholders: the base in upper case (A, Gf, dA, (Agn)) or lower case (2′-OMe a).
@@ -326,3 +329,28 @@ def rank_candidates(candidates: pd.DataFrame, scores: pd.DataFrame, by: str) -> 
     table = table.sort_values([f"predicted_{by}", "position"], kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+def virtual_screen(
+    screen: dict[str, Any], task: dict[str, Any], where: str, *, vocab: dict[str, Any],
+    raw: dict[str, Path], fasta: Path | None, spec: dict[str, Any], weights: Any,
+    models: dict[str, Any],
+) -> tuple[pd.DataFrame, str]:  # fmt: skip
+    """Every site of the screen's transcript, designed in its template's chemistry and scored by
+    the task's models and ensemble (`weights`): (candidates ranked best first, transcript name).
+    `task` holds the trained task's `name`, `kind` and `data` settings; `raw` its files."""
+    # Imported here: the workflow imports this module's config helpers to plan jobs.
+    from dlgenomics.encode import standard_tables
+    from dlgenomics.inference import score_rows
+
+    _, frames = standard_tables(task["kind"], raw, task["data"])
+    sequence, name = choose_transcript(screen["transcript"], frames, fasta, where)
+    template = template_from_task(frames, str(screen["template"]), vocab, where)
+    try:
+        candidates = candidate_duplexes(sequence, template)
+    except ValueError as error:
+        raise InputError(f"{where}.transcript: {error}") from None
+    log.info("%s: %d nt, %d candidate sites", name, len(sequence), len(candidates))
+    table = candidate_table(candidates, sequence, screen["conditions"])
+    scores = score_rows(table, models, vocab, spec, weights, where)
+    return rank_candidates(candidates, scores, by="ensemble"), name

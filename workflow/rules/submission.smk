@@ -12,7 +12,6 @@ rule submission:
     conda:
         "../../envs/report.yaml"
     params:
-        kind=task_kind,
         names=ranked_names,
         scoring=task_scoring,
     script:

@@ -4,49 +4,28 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.encode import standard_tables
-from dlgenomics.ensemble import ENSEMBLE, read_combination
-from dlgenomics.evaluate import score_board, write_leaderboard
+from dlgenomics.ensemble import read_combination
+from dlgenomics.evaluate import write_leaderboard
 from dlgenomics.files import atomic_path
-from dlgenomics.inference import labelled_rows, member_models, score_rows
+from dlgenomics.inference import cross_evaluate, member_models
 from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import scoring as task_scoring
 
 
 def main() -> None:
-    pair, members, evaluated = (
-        snakemake.params.pair,
-        snakemake.params.members,
-        snakemake.params.evaluated,
-    )
-    scoring = task_scoring(evaluated["data"])
-    files = {Path(p).name: Path(p) for p in snakemake.input.raw}
-    _, frames = standard_tables(evaluated["kind"], files, evaluated["data"])
-    rows = labelled_rows(frames)
-    models = member_models(members, snakemake.input.models)
     weights_file, spec_file = snakemake.input.get("weights"), snakemake.input.get("spec")
-    ensemble = read_combination(Path(weights_file)) if weights_file else None
-    spec = json.loads(Path(spec_file).read_text()) if spec_file else None
-    scores = score_rows(
-        rows, models, read_vocab(Path(snakemake.input.vocab)), spec, ensemble,
-        f"task {evaluated['name']} scored by {pair['train']}",
+    scores, board, title = cross_evaluate(
+        snakemake.wildcards.pair, snakemake.params.pair, snakemake.params.evaluated,
+        raw={Path(p).name: Path(p) for p in snakemake.input.raw},
+        models=member_models(snakemake.params.members, snakemake.input.models),
+        vocab=read_vocab(Path(snakemake.input.vocab)),
+        spec=json.loads(Path(spec_file).read_text()) if spec_file else None,
+        ensemble=read_combination(Path(weights_file)) if weights_file else None,
     )  # fmt: skip
     with atomic_path(Path(snakemake.output.scores)) as tmp:
         scores.to_parquet(tmp, index=False)
-    names = [*models, *([ENSEMBLE] if ensemble else [])]
-    board = score_board(scores, names, scoring)
-    title = (
-        f"{snakemake.wildcards.pair}: trained on {pair['train']}, evaluated on every labelled "
-        f"row of {evaluated['name']} (ranked by {scoring.selection})"
-    )
-    write_leaderboard(
-        board,
-        title,
-        Path(snakemake.output.csv),
-        Path(snakemake.output.md),
-        Path(snakemake.output.html),
-    )
+    outputs = (snakemake.output.csv, snakemake.output.md, snakemake.output.html)
+    write_leaderboard(board, title, *map(Path, outputs))
     logging.info("\n%s", board.to_string(index=False))
 
 

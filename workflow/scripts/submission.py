@@ -4,23 +4,20 @@ fold models averaged, or the ensemble)."""
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluate import best_architecture, competition_submission, predictions_table
+from dlgenomics.evaluate import write_submission
 from dlgenomics.objectives import Scoring
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import SIRNA_TARGET
 
 
 def main() -> None:
-    best = best_architecture(Path(snakemake.input.leaderboard))
-    predictions = Path(snakemake.input.predictions[snakemake.params.names.index(best)])
-    if snakemake.params.kind == "sirna_competition":
-        competition_submission(
-            Path(snakemake.input.sample), predictions, SIRNA_TARGET, Path(snakemake.output[0])
-        )
-    else:
-        scoring = Scoring.from_params(snakemake.params.scoring)
-        predictions_table(predictions, Path(snakemake.output[0]), scoring)
-    logging.info("submission from %s (%s)", best, predictions)
+    sample = snakemake.input.get("sample")  # the competition's sample_submission.csv
+    best = write_submission(
+        Path(snakemake.input.leaderboard), list(snakemake.params.names),
+        [Path(p) for p in snakemake.input.predictions],
+        Scoring.from_params(snakemake.params.scoring), Path(snakemake.output[0]),
+        Path(sample) if sample else None,
+    )  # fmt: skip
+    logging.info("submission from %s", best)
 
 
 run_step(main, snakemake.log[0])
