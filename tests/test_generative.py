@@ -28,7 +28,8 @@ from dlgenomics.generative import (
     train_gan,
     write_fasta,
 )
-from dlgenomics.motifs import DNA, one_hot, reverse_complement
+from dlgenomics.motifs import DNA, one_hot
+from dlgenomics.nucleotides import reverse_complement_dna as reverse_complement
 
 CONSENSUS = "CGACCGAACTCC"
 

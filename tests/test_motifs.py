@@ -31,12 +31,12 @@ from dlgenomics.motifs import (
     pwm_from_windows,
     recover_motif,
     refine_windows,
-    reverse_complement,
     reverse_complement_pwm,
     sample_instance,
     simulate_binding,
     top_windows,
 )
+from dlgenomics.nucleotides import reverse_complement_dna as reverse_complement
 
 PRIMER_MOTIF = "CGACCGAACTCC"
 SMALL = SimulationSettings(rows=600, length=100, seed=7)

@@ -31,7 +31,8 @@ from tqdm import tqdm
 
 from dlgenomics import InputError
 from dlgenomics.files import atomic_path
-from dlgenomics.motifs import DNA, one_hot, reverse_complement
+from dlgenomics.motifs import DNA, one_hot
+from dlgenomics.nucleotides import reverse_complement_dna
 from dlgenomics.training import resolve_device
 
 _LETTERS = np.frombuffer(DNA.encode("ascii"), dtype=np.uint8)
@@ -535,7 +536,7 @@ def _canonical_kmers(sequences: Sequence[str], k: int) -> Counter[str]:
     canonical: Counter[str] = Counter()
     for kmer, count in counts.items():
         if not set(kmer) - set(DNA):
-            canonical[min(kmer, reverse_complement(kmer))] += count
+            canonical[min(kmer, reverse_complement_dna(kmer))] += count
     return canonical
 
 

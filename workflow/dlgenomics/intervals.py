@@ -48,7 +48,7 @@ def _byte_table(pairs: dict[str, str]) -> np.ndarray:
 # Soft-masked (lower-case) bases are repeats, still sequence: windows are upper-cased.
 _UPPER = _byte_table({chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)})
 # A DNA complement on bytes, IUPAC codes included (R=A/G pairs with Y=C/T, and so on). The
-# package's other reverse_complement (sirna_design) works on RNA strings, one at a time; this
+# package's string reverse complements (nucleotides.py) work on one sequence at a time; this
 # one complements a whole (n, length) array of windows at once.
 _COMPLEMENT = _byte_table(dict(zip("ACGTRYKMBVDHNSW", "TGCAYRMKVBHDNSW", strict=True)))
 _IS_GC = np.zeros(256, dtype=np.int32)

@@ -39,8 +39,6 @@ BACKGROUNDS = ("random", "dinucleotide_shuffle")
 COMPOSITE = "composite"  # the class, and label, of both sites at exactly the set spacing
 CLASSES = ("first", "second", "both", COMPOSITE)
 
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
-_COMPLEMENT_LETTERS = frozenset("ACGTNacgtn")
 # Byte -> base index for one-hot encoding; 4 marks "not a base" (N, gaps, anything else) and
 # becomes an all-zero row. Lower case (soft-masked genome sequence) is still sequence.
 _BASE_INDEX = np.full(256, 4, dtype=np.int64)
@@ -165,14 +163,6 @@ def consensus_motif(name: str, consensus: str) -> Motif:
     matrix = np.zeros((len(letters), 4))
     matrix[np.arange(len(letters)), [DNA.index(base) for base in letters]] = 1.0
     return Motif(name, "", matrix)
-
-
-def reverse_complement(sequence: str) -> str:
-    """Reverse complement of a DNA sequence (A C G T N, case kept)."""
-    bad = set(sequence) - _COMPLEMENT_LETTERS
-    if bad:
-        raise InputError(f"cannot reverse-complement letters {sorted(bad)}: use A, C, G, T or N")
-    return sequence.translate(_COMPLEMENT)[::-1]
 
 
 def reverse_complement_pwm(pwm: np.ndarray) -> np.ndarray:

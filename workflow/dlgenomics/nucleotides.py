@@ -1,4 +1,5 @@
-"""Sequence helpers on encoded nucleotide ids (tokens.py's vocabulary), defined once.
+"""Sequence helpers, defined once: reverse complements of DNA and RNA text, and of encoded
+nucleotide ids (tokens.py's vocabulary).
 
 Both strands of DNA carry the same site, so an unstranded DNA task trains on either strand and
 averages both strands' outputs at prediction (`reverse_complement` task setting, recorded in
@@ -12,8 +13,30 @@ from typing import Any
 
 import numpy as np
 
+from dlgenomics import InputError
 from dlgenomics.schema import SEQ
 from dlgenomics.tokens import PAD_ID, UNK_ID, complement_ids
+
+_PAIRS = {"dna": ("ACGTNacgtn", "TGCANtgcan"), "rna": ("ACGUNacgun", "UGCANugcan")}
+_COMPLEMENT = {alphabet: str.maketrans(*pairs) for alphabet, pairs in _PAIRS.items()}
+
+
+def _reverse_complement(sequence: str, alphabet: str) -> str:
+    bad = set(sequence) - set(_PAIRS[alphabet][0])
+    if bad:
+        letters = "A, C, G, T" if alphabet == "dna" else "A, C, G, U"
+        raise InputError(f"cannot reverse-complement letters {sorted(bad)}: use {letters} or N")
+    return sequence.translate(_COMPLEMENT[alphabet])[::-1]
+
+
+def reverse_complement_dna(sequence: str) -> str:
+    """The other strand of DNA, 5'->3': A C G T N, case kept (soft-masked stays lower)."""
+    return _reverse_complement(sequence, "dna")
+
+
+def reverse_complement_rna(sequence: str) -> str:
+    """The complementary RNA strand, 5'->3': A C G U N, case kept."""
+    return _reverse_complement(sequence, "rna")
 
 
 def _complement_table() -> np.ndarray:

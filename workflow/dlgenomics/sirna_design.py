@@ -45,6 +45,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from dlgenomics.nucleotides import reverse_complement_rna
+
 CORE_LENGTH = 19
 
 _A, _C, _G, _U = 0, 1, 2, 3  # complement of code x is 3 - x; a Watson–Crick pair sums to 3
@@ -83,8 +85,7 @@ _REYNOLDS_MAX_TM = 20.0  # °C
 
 def reverse_complement(seq: str) -> str:
     """Reverse complement as RNA (U), whatever the input letters or case."""
-    rna = _normalise(seq)
-    return rna[::-1].translate(str.maketrans("ACGU", "UGCA"))
+    return reverse_complement_rna(_normalise(seq))
 
 
 def gc_content(seq: str) -> float:

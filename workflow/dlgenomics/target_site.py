@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dlgenomics.nucleotides import reverse_complement_dna
+
 SITE_LENGTH = 19
 _CORE = SITE_LENGTH - 1  # guide positions 2–19: position 1 is usually unpaired in Ago2
 _GUIDE_LETTERS = "ACGTUacgtu"
 _TRANSCRIPT_LETTERS = _GUIDE_LETTERS + "Nn"
 _TO_DNA = str.maketrans("acgtunU", "ACGTTNT")
-_COMPLEMENT = str.maketrans("ACGT", "TGCA")
 # DNA letter -> code for the vectorised Hamming distance. N gets a code no guide base has, so
 # it never matches; 255 marks bytes that are not nucleotides (rejected before they get here).
 _CODES = np.full(256, 255, dtype=np.uint8)
@@ -32,7 +33,7 @@ def to_dna(sequence: str) -> str:
 
 def reverse_complement(sequence: str) -> str:
     """DNA reverse complement of an RNA or DNA sequence (upper case; N stays N)."""
-    return to_dna(sequence).translate(_COMPLEMENT)[::-1]
+    return reverse_complement_dna(to_dna(sequence))
 
 
 def _first_bad(values: pd.Series, allowed: str) -> tuple[int, str] | None:
