@@ -12,8 +12,8 @@ on each input, last time step, dropout, concat, Linear(1024, 1); Adam(lr 1e-3), 
 `loss.item()` every step. (The notebook uses batch 64; this benchmark uses one batch size,
 `--batch-size`, default 32, for both sides.)
 
-Ours: `dlgenomics.encode.encode_task` on the same N training rows, then
-`dlgenomics.training.train_fold` with arch "bigru" (same defaults: embed 200, hidden 256,
+Ours: `dlgenomics.data.encode.encode_task` on the same N training rows, then
+`dlgenomics.training.loop.train_fold` with arch "bigru" (same defaults: embed 200, hidden 256,
 3 layers, dropout 0.5) for one epoch on the same train/validation rows.
 
 Prints samples/s of each, the ratio ours/baseline, and where the baseline's time goes (its
@@ -42,10 +42,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from dlgenomics import training
-from dlgenomics.encode import encode_task
-from dlgenomics.schema import FOLD, ROW_ID, read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.data.encode import encode_task
+from dlgenomics.data.schema import FOLD, ROW_ID, read_tensors, read_vocab
+from dlgenomics.tasks.kinds import TASK_KINDS
+from dlgenomics.training import loop as training
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = ["siRNA_antisense_seq", "modified_siRNA_antisense_seq_list"]

@@ -64,7 +64,7 @@ def write_peaks(
 
 def measure(genome_path: Path, peaks_path: Path, length: int) -> dict[str, float]:
     """Run in the child: the index build, then read + windows, each timed; peak RSS."""
-    from dlgenomics.intervals import genome_index, interval_windows, read_intervals
+    from dlgenomics.data.intervals import genome_index, interval_windows, read_intervals
 
     started = time.perf_counter()
     genome = genome_index(genome_path)

@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from dlgenomics.encode import encode_task
-from dlgenomics.tasks import TASK_KINDS
+from dlgenomics.data.encode import encode_task
+from dlgenomics.tasks.kinds import TASK_KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -266,8 +266,8 @@ def test_every_design_key_reaches_the_gan_or_the_judge():
     could never be set."""
     from dataclasses import fields
 
-    from dlgenomics.design import DesignSettings
-    from dlgenomics.generative import GanSettings
+    from dlgenomics.design.designer import DesignSettings
+    from dlgenomics.design.gan import GanSettings
 
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     task = schema["properties"]["tasks"]["additionalProperties"]["properties"]

@@ -1,4 +1,4 @@
-"""Tests for dlgenomics.download: mirrors, sources, archives, checksums, retries and the CLI."""
+"""Tests for dlgenomics.data.download: mirrors, sources, archives, checksums, retries, CLI."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from dlgenomics import download
-from dlgenomics.download import (
+from dlgenomics.data import download
+from dlgenomics.data.download import (
     MIRROR_ENV_VAR,
     DownloadError,
     fetch_file,

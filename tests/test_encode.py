@@ -9,10 +9,10 @@ from conftest import REPO, encode_outputs, encode_settings
 
 from dlgenomics import InputError
 from dlgenomics.config import load_config
-from dlgenomics.download import fetch_file
-from dlgenomics.encode import MISSING_CATEGORY, encode_frame, encode_task, standard_tables
-from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, read_tensors, read_vocab
-from dlgenomics.tokens import decode_nucleotides
+from dlgenomics.data.download import fetch_file
+from dlgenomics.data.encode import MISSING_CATEGORY, encode_frame, encode_task, standard_tables
+from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, InputLayout, read_tensors, read_vocab
+from dlgenomics.data.tokens import decode_nucleotides
 
 TASK = encode_settings(method="gene", folds=3)
 

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics.ensemble import (
+from dlgenomics.evaluation.ensemble import (
     CROSS_FIT_PARTS,
     build_ensemble,
     cross_fit_groups,
     fit_calibration,
     fit_weights,
 )
-from dlgenomics.metrics import official_score
-from dlgenomics.objectives import Scoring
+from dlgenomics.evaluation.metrics import official_score
+from dlgenomics.tasks.objectives import Scoring
 
 # Classification ensembles are the fitted weighted mean, never recalibrated.
 UNCALIBRATED = Scoring("binary", "binary", "auroc")

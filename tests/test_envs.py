@@ -299,4 +299,4 @@ def test_missing_module_message_names_rule_env_and_module(
     [message] = [m for m in messages if "'matplotlib'" in m]
     assert "'evaluate'" in message
     assert str(broken) in message
-    assert "workflow/dlgenomics/plots.py" in message  # where the import is, to judge it
+    assert "workflow/dlgenomics/report/plots.py" in message  # where the import is, to judge it

@@ -10,11 +10,11 @@ import pytest
 from conftest import encode_outputs, encode_settings
 
 from dlgenomics import InputError
-from dlgenomics.encode import encode_task, standard_tables
-from dlgenomics.features import featurize_task, sirna_features
-from dlgenomics.schema import FEATURE, ROW_ID, TARGET_CONTEXT, read_tensors
-from dlgenomics.sirna_design import reverse_complement
-from dlgenomics.tokens import decode_nucleotides
+from dlgenomics.data.encode import encode_task, standard_tables
+from dlgenomics.data.schema import FEATURE, ROW_ID, TARGET_CONTEXT, read_tensors
+from dlgenomics.data.tokens import decode_nucleotides
+from dlgenomics.sirna.features import featurize_task, sirna_features
+from dlgenomics.sirna.rules import reverse_complement
 
 RNG = np.random.default_rng(5)
 TRANSCRIPT = "".join(RNG.choice(list("ACGT"), 200))

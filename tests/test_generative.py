@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from dlgenomics import InputError
-from dlgenomics.generative import (
+from dlgenomics.data.nucleotides import DNA, one_hot
+from dlgenomics.data.nucleotides import reverse_complement_dna as reverse_complement
+from dlgenomics.design.gan import (
     GanSettings,
     Generator,
     aligned_sites,
@@ -28,8 +30,6 @@ from dlgenomics.generative import (
     train_gan,
     write_fasta,
 )
-from dlgenomics.motifs import DNA, one_hot
-from dlgenomics.nucleotides import reverse_complement_dna as reverse_complement
 
 CONSENSUS = "CGACCGAACTCC"
 
@@ -285,11 +285,11 @@ def test_untrained_generator_fails_the_same_bar(planted_positives):
     assert not _learned(rate, _motif_rate(random_sequences(1000, 20, seed=123))), rate
 
 
-# --- Design on any task: the rows learnt, and the judged table (dlgenomics.design) -----------
+# --- Design on any task: the rows learnt, and the judged table (dlgenomics.design.designer) ---
 
 
 def test_design_rows_are_the_objectives_choice():
-    from dlgenomics.objectives import OBJECTIVES
+    from dlgenomics.tasks.objectives import OBJECTIVES
 
     binary, multiclass = OBJECTIVES["binary"], OBJECTIVES["multiclass"]
     regression, multilabel = OBJECTIVES["regression"], OBJECTIVES["multilabel"]
@@ -311,8 +311,8 @@ def test_design_rows_are_the_objectives_choice():
 
 def _write_task(folder, sequences, target, labels=None):
     """train.parquet and vocab.json of a task with one DNA column, as encode writes them."""
-    from dlgenomics.encode import build_vocab, encode_frame
-    from dlgenomics.schema import write_tensors, write_vocab
+    from dlgenomics.data.encode import build_vocab, encode_frame
+    from dlgenomics.data.schema import write_tensors, write_vocab
 
     frame = pd.DataFrame(
         {"row_id": [str(i + 1) for i in range(len(sequences))], "seq_dna": sequences}
@@ -342,7 +342,7 @@ def _write_task(folder, sequences, target, labels=None):
 def test_design_task_learns_the_rows_the_objective_chooses(
     tmp_path, objective, target, labels, design, expected, learnt
 ):
-    from dlgenomics.design import DesignTask
+    from dlgenomics.design.designer import DesignTask
 
     sequences = random_sequences(6, 20, seed=7)
     train, vocab = _write_task(tmp_path, sequences, target, labels)
@@ -353,7 +353,7 @@ def test_design_task_learns_the_rows_the_objective_chooses(
 
 
 def test_design_task_learns_one_length_and_knows_a_consensus(tmp_path):
-    from dlgenomics.design import DesignTask
+    from dlgenomics.design.designer import DesignTask
 
     sequences = random_sequences(4, 20, seed=1) + random_sequences(2, 16, seed=2)
     train, vocab = _write_task(tmp_path, sequences, [1, 1, 0, 1, 1, 1])
@@ -373,7 +373,7 @@ def test_judge_without_a_motif_leaves_the_motif_rate_out(planted):
 
 
 def test_enriched_kmer_finds_a_planted_site_on_either_strand():
-    from dlgenomics.generative import enriched_kmer
+    from dlgenomics.design.gan import enriched_kmer
 
     background = random_sequences(200, 30, seed=3)
     sites = [_plant(b, MOTIF if i % 2 else reverse_complement(MOTIF), i % 20)
@@ -389,11 +389,11 @@ def _gc(sequences: list[str]) -> np.ndarray:
 def _tiny_checkpoint(path, vocab_path, objective_name, sequences, target, labels):
     """A linear network (mlp without hidden layers) fitted for a few hundred steps on
     `sequences` and saved as train writes a fold model; loaded back as generate reads it."""
-    from dlgenomics.checkpoint import layout_dict, load_model, save_checkpoint
-    from dlgenomics.models import build_model
-    from dlgenomics.objectives import OBJECTIVES
-    from dlgenomics.schema import InputLayout, read_vocab
-    from dlgenomics.tokens import encode_nucleotides
+    from dlgenomics.data.schema import InputLayout, read_vocab
+    from dlgenomics.data.tokens import encode_nucleotides
+    from dlgenomics.models.checkpoint import layout_dict, load_model, save_checkpoint
+    from dlgenomics.models.registry import build_model
+    from dlgenomics.tasks.objectives import OBJECTIVES
 
     vocab = read_vocab(vocab_path)
     layout, objective = InputLayout.from_vocab(vocab), OBJECTIVES[objective_name]
@@ -433,7 +433,7 @@ def test_designs_of_a_task_without_a_motif_are_judged_by_its_network(
     versus low GC (multiclass), judge its samples with a tiny fitted network: the table has
     the network's mean prediction and no motif rate, and the network ranks the GC-rich training
     sequences learnt above random ones."""
-    from dlgenomics.design import DesignTask, design_sequences, train_designer
+    from dlgenomics.design.designer import DesignTask, design_sequences, train_designer
 
     rng = np.random.default_rng(0)
     sequences = ["".join(rng.choice(list("ACGT"), 20, p=[p, 0.5 - p, 0.5 - p, p]))

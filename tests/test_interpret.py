@@ -10,9 +10,10 @@ import pytest
 import torch
 from test_models import LAYOUT, batch
 
-from dlgenomics import InputError, tokens
-from dlgenomics.checkpoint import layout_dict, save_checkpoint
-from dlgenomics.interpret import (
+from dlgenomics import InputError
+from dlgenomics.data import tokens
+from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, InputLayout, write_tensors
+from dlgenomics.interpretation.attributions import (
     BASE_IDS,
     InterpretationSettings,
     _head_logos,
@@ -24,8 +25,7 @@ from dlgenomics.interpret import (
     token_attribution_map,
     token_gradients,
 )
-from dlgenomics.models import ARCHITECTURES, build_model
-from dlgenomics.motifs import (
+from dlgenomics.interpretation.motifs import (
     best_matches,
     consensus,
     consensus_matches,
@@ -35,8 +35,9 @@ from dlgenomics.motifs import (
     recover_motif,
     reverse_complement_pwm,
 )
-from dlgenomics.objectives import Scoring
-from dlgenomics.schema import FOLD, ROW_ID, TARGET, InputLayout, write_tensors
+from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
+from dlgenomics.models.registry import ARCHITECTURES, build_model
+from dlgenomics.tasks.objectives import Scoring
 
 PRIMER_MOTIF = "CGACCGAACTCC"
 DNA_LAYOUT = InputLayout(

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics import InputError, intervals
-from dlgenomics.intervals import (
+from dlgenomics import InputError
+from dlgenomics.data import intervals
+from dlgenomics.data.intervals import (
     WINDOW_COLUMNS,
     genome_background,
     genome_index,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dlgenomics.metrics import (
+from dlgenomics.evaluation.metrics import (
     HIGHER_IS_BETTER,
     METRIC_FAMILIES,
     SELECTABLE_METRICS,

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from dlgenomics import InputError, tokens
-from dlgenomics.models import ARCHITECTURES, build_model
+from dlgenomics import InputError
+from dlgenomics.data import tokens
+from dlgenomics.data.schema import InputLayout
 from dlgenomics.models.common import masked_mean_max
 from dlgenomics.models.gcn import backbone_adjacency, pairing_adjacency
+from dlgenomics.models.registry import ARCHITECTURES, build_model
 from dlgenomics.models.transformer import sinusoidal_positions
-from dlgenomics.pretraining import corrupt
-from dlgenomics.schema import InputLayout
+from dlgenomics.training.pretraining import corrupt
 
 IDS = {b: i for i, b in enumerate(tokens.nucleotide_vocab())}
 

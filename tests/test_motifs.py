@@ -1,4 +1,4 @@
-"""Motif simulation and motif recovery from attributions (dlgenomics.motifs)."""
+"""Motif simulation and motif recovery from attributions (dlgenomics.interpretation.motifs)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from dlgenomics import InputError
-from dlgenomics.motifs import (
+from dlgenomics.data.nucleotides import DNA, one_hot
+from dlgenomics.data.nucleotides import reverse_complement_dna as reverse_complement
+from dlgenomics.interpretation.motifs import (
     ALIGN_SHIFT,
-    DNA,
     Motif,
     SimulationSettings,
     align,
@@ -27,7 +28,6 @@ from dlgenomics.motifs import (
     jaspar_core,
     jaspar_motif,
     motif_similarity,
-    one_hot,
     pwm_from_windows,
     recover_motif,
     refine_windows,
@@ -36,7 +36,6 @@ from dlgenomics.motifs import (
     simulate_binding,
     top_windows,
 )
-from dlgenomics.nucleotides import reverse_complement_dna as reverse_complement
 
 PRIMER_MOTIF = "CGACCGAACTCC"
 SMALL = SimulationSettings(rows=600, length=100, seed=7)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlgenomics import plots
+from dlgenomics.report import plots
 
 PNG = b"\x89PNG"
 

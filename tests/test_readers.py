@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dlgenomics import InputError
-from dlgenomics.tables import (
+from dlgenomics.data.tables import (
     FastaRecord,
     column_name,
     line_of,

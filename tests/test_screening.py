@@ -3,9 +3,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dlgenomics.screening import ModificationTemplate, candidate_duplexes
-from dlgenomics.target_site import reverse_complement
-from dlgenomics.tasks import SIRNA_NON_NUCLEOTIDE_TOKENS
+from dlgenomics.sirna.screening import ModificationTemplate, candidate_duplexes
+from dlgenomics.sirna.target_site import reverse_complement
+from dlgenomics.tasks.kinds import SIRNA_NON_NUCLEOTIDE_TOKENS
 
 VOCAB = [
     *"ACGUacgut",

@@ -12,8 +12,8 @@ import pytest
 
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
-from dlgenomics.sequence_sets import load_sequences
-from dlgenomics.tasks import scoring
+from dlgenomics.tasks.kinds import scoring
+from dlgenomics.tasks.sequence_sets import load_sequences
 
 
 def _task(**settings) -> dict:
@@ -25,7 +25,7 @@ def _task(**settings) -> dict:
 
 
 def _files_of(task: dict) -> list[str]:
-    from dlgenomics.sequence_sets import sequence_files
+    from dlgenomics.tasks.sequence_sets import sequence_files
 
     return list(sequence_files(task))
 
@@ -216,8 +216,8 @@ def test_bad_sequences_config_names_the_key(edit, message):
 def test_chromosome_folds_hold_out_whole_chromosomes(tmp_path):
     from conftest import encode_outputs
 
-    from dlgenomics.encode import encode_task
-    from dlgenomics.schema import read_tensors
+    from dlgenomics.data.encode import encode_task
+    from dlgenomics.data.schema import read_tensors
 
     rng = np.random.default_rng(1)
     chromosomes = {f"chr{i}": "".join(rng.choice(list("ACGT"), 400)) for i in (1, 2, 3)}

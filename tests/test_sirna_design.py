@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics.sirna_design import (
+from dlgenomics.sirna.rules import (
     CORE_LENGTH,
     amarzguioui_score,
     design_feature_table,

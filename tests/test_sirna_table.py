@@ -15,15 +15,15 @@ from conftest import REPO, encode_outputs
 
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
-from dlgenomics.encode import encode_task
-from dlgenomics.schema import FOLD, ROW_ID, TARGET, read_tensors, read_vocab
-from dlgenomics.tasks import (
+from dlgenomics.data.encode import encode_task
+from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, read_tensors, read_vocab
+from dlgenomics.data.tokens import decode_nucleotides
+from dlgenomics.tasks.kinds import (
     TASK_KINDS,
     load_sirna_competition,
     metric_options,
     to_remaining_percent,
 )
-from dlgenomics.tokens import decode_nucleotides
 
 DATA = REPO / "tests" / "data"
 EXAMPLE = DATA / "example_sirna_table.csv"

@@ -3,8 +3,8 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from dlgenomics import InputError
-from dlgenomics.schema import NEVER_VALIDATED
-from dlgenomics.splits import assign_folds, holdout_test
+from dlgenomics.data.schema import NEVER_VALIDATED
+from dlgenomics.data.splits import assign_folds, holdout_test
 
 
 def test_random_holdout_is_the_baselines_split():

@@ -9,12 +9,12 @@ import pytest
 from conftest import encode_outputs, encode_settings, write_sirna_files
 
 from dlgenomics import InputError
-from dlgenomics.encode import encode_task, standard_tables
-from dlgenomics.features import featurize_task
-from dlgenomics.metrics import sirna_metrics
-from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
-from dlgenomics.tabular import feature_matrix, predict_tabular, train_tabular_fold
-from dlgenomics.tasks import scoring
+from dlgenomics.data.encode import encode_task, standard_tables
+from dlgenomics.data.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.evaluation.metrics import sirna_metrics
+from dlgenomics.sirna.features import featurize_task
+from dlgenomics.tasks.kinds import scoring
+from dlgenomics.training.tabular import feature_matrix, predict_tabular, train_tabular_fold
 
 TASK = encode_settings("random", 2)
 

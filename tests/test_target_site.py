@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics.target_site import (
+from dlgenomics.sirna.target_site import (
     SITE_LENGTH,
     flank_sequences,
     locate_sites,

@@ -2,8 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlgenomics import InputError, tokens
-from dlgenomics.tokens import (
+from dlgenomics import InputError
+from dlgenomics.data import tokens
+from dlgenomics.data.tokens import (
     PAD_ID,
     UNK_ID,
     decode_nucleotides,
@@ -91,7 +92,7 @@ def test_complement_ids_pair_watson_crick():
 def test_reverse_complement_of_ids_keeps_padding_on_the_right():
     import torch
 
-    from dlgenomics.nucleotides import reverse_complement_batch, reverse_complement_ids
+    from dlgenomics.data.nucleotides import reverse_complement_batch, reverse_complement_ids
 
     frame = pd.Series(["ACGGT", "AAN", "TTGCA"])
     ids = torch.as_tensor(tokens.encode_nucleotides(frame, 6, "test", allow_n=True))

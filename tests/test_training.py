@@ -17,14 +17,14 @@ import train_job
 from conftest import REPO, encode_outputs, encode_settings, write_sirna_files
 
 from dlgenomics import InputError
-from dlgenomics.checkpoint import load_model, predict, to_tensors
-from dlgenomics.encode import encode_task
-from dlgenomics.metrics import sirna_metrics
-from dlgenomics.models import build_model
-from dlgenomics.pretraining import pretrain
-from dlgenomics.schema import TARGET, InputLayout, read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS, scoring
-from dlgenomics.training import TrainSettings, train_fold
+from dlgenomics.data.encode import encode_task
+from dlgenomics.data.schema import TARGET, InputLayout, read_tensors, read_vocab
+from dlgenomics.evaluation.metrics import sirna_metrics
+from dlgenomics.models.checkpoint import load_model, predict, to_tensors
+from dlgenomics.models.registry import build_model
+from dlgenomics.tasks.kinds import TASK_KINDS, scoring
+from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.pretraining import pretrain
 
 TASK = encode_settings(method="random", folds=2)
 SIRNA = TASK_KINDS["sirna_competition"]

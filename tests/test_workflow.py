@@ -12,10 +12,10 @@ import yaml
 from conftest import REPO, snakemake
 
 from dlgenomics.config import ensemble_members_of, validate_config
-from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics
-from dlgenomics.objectives import Scoring
-from dlgenomics.schema import read_tensors
-from dlgenomics.tasks import TASK_KINDS, scoring
+from dlgenomics.data.schema import read_tensors
+from dlgenomics.evaluation.metrics import binary_metrics, is_better, sirna_metrics
+from dlgenomics.tasks.kinds import TASK_KINDS, scoring
+from dlgenomics.tasks.objectives import Scoring
 
 TINY = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
 # Each tiny task's scoring, from the validated config (defaults filled in).

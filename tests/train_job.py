@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from dlgenomics.schema import read_tensors, read_vocab
-from dlgenomics.tasks import TASK_KINDS, scoring
-from dlgenomics.training import TrainSettings, train_fold
+from dlgenomics.data.schema import read_tensors, read_vocab
+from dlgenomics.tasks.kinds import TASK_KINDS, scoring
+from dlgenomics.training.loop import TrainSettings, train_fold
 
 EPOCHS = 6
 

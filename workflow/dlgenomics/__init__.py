@@ -1,15 +1,15 @@
 """dlgenomics: train, compare and explain deep-learning models on genomic sequences.
 
-Modules, in the order data flows through them:
-  download   fetch and verify raw files (mirror first, sha256, atomic)
-  tasks      turn a dataset's raw tables into one standard table per role
-  tokens     nucleotide, k-mer and chemical-modification vocabularies
-  encode     standard tables -> Parquet tensors + vocab.json (schema in `schema`)
-  splits     validation folds
-  models     architecture registry
-  training   the training loop
-  metrics    every metric, the competition's official score included
-  evaluate   out-of-fold / held-out metrics, leaderboards, submissions
+Subpackages, in the order data flows through the workflow (DEVELOPERS.md has every module):
+  data            download, read, encode to Parquet tensors, split into folds
+  tasks           task kinds (raw files -> standard tables) and objectives (what is predicted)
+  models          the networks, their hyperparameters, the registry, checkpoints
+  training        the training loop, losses, pretraining, gradient boosting
+  evaluation      metrics, leaderboards, ensembles, submissions, scoring new rows
+  interpretation  attributions and motifs
+  design          sequence design with a GAN
+  sirna           siRNA design rules, thermodynamics, target sites, features, screening
+  report          figures, HTML pages, provenance
 """
 
 __version__ = "0.1.0"

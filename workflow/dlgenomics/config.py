@@ -11,7 +11,7 @@ import jsonschema
 import yaml
 
 from dlgenomics import InputError
-from dlgenomics.ensemble import ENSEMBLE
+from dlgenomics.evaluation.ensemble import ENSEMBLE
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -61,7 +61,7 @@ VARIANT_KEYS = ("model", "multitask", "training")
 
 def _check_cross_references(config: dict[str, Any], source: str, training_keys: set[str]) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
-    from dlgenomics.architectures import CONFIGS, make_config
+    from dlgenomics.models.architectures import CONFIGS, make_config
 
     def check_arch(name: str, where: str) -> None:
         if name == ENSEMBLE:
@@ -101,9 +101,9 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
 
 def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
     """A task's kind, files, objective, selection metric, ensemble and design settings."""
-    from dlgenomics.objectives import check_selection_metric
-    from dlgenomics.sequence_sets import check_sequence_task
-    from dlgenomics.tasks import TASK_KINDS, check_sirna_table_config, scoring
+    from dlgenomics.tasks.kinds import TASK_KINDS, check_sirna_table_config, scoring
+    from dlgenomics.tasks.objectives import check_selection_metric
+    from dlgenomics.tasks.sequence_sets import check_sequence_task
 
     kind = TASK_KINDS[task["kind"]]
     # Before kind.files: a sirna_table task names its file in `table`.
@@ -158,9 +158,9 @@ def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
 
 def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, where: str) -> None:
     """An architecture fits the task: its loss, its outputs, its auxiliary head."""
-    from dlgenomics.architectures import TABULAR
-    from dlgenomics.metrics import SIRNA_FAMILIES
-    from dlgenomics.tasks import TASK_KINDS, scoring
+    from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
+    from dlgenomics.models.architectures import TABULAR
+    from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 
     task = config["tasks"][task_name]
     kind, task_scoring = TASK_KINDS[task["kind"]], scoring(task)
@@ -186,13 +186,13 @@ def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, 
 
 
 def objective_of_task(task: Mapping[str, Any]) -> Any:
-    from dlgenomics.tasks import objective_of
+    from dlgenomics.tasks.kinds import objective_of
 
     return objective_of(dict(task))
 
 
 def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> None:
-    from dlgenomics.tasks import TASK_KINDS
+    from dlgenomics.tasks.kinds import TASK_KINDS
 
     def sirna_task(name: str, where: str) -> None:
         if name not in config["tasks"]:
@@ -285,9 +285,9 @@ def model_settings(config: Mapping[str, Any], task: str, arch: str) -> dict[str,
 def check_design(config: dict[str, Any], task: dict[str, Any], kind: Any, where: str) -> None:
     """A GAN designs DNA (not siRNA duplexes) and the task's best network judges it; `label`
     picks one of several classes or labels."""
-    from dlgenomics.architectures import TABULAR
-    from dlgenomics.objectives import SINGLE_HEAD
-    from dlgenomics.tasks import metric_options
+    from dlgenomics.models.architectures import TABULAR
+    from dlgenomics.tasks.kinds import metric_options
+    from dlgenomics.tasks.objectives import SINGLE_HEAD
 
     design = task["design"]
     if not kind.has_sequences or kind.sirna_features:

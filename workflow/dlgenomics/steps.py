@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlgenomics import InputError
-from dlgenomics.download import DownloadError
+from dlgenomics.data.download import DownloadError
 
 
 def run_step(step: Callable[[], object], log_path: str | Path) -> None:

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from dlgenomics import InputError
-from dlgenomics.architectures import TABULAR, needs_pretraining
+from dlgenomics.models.architectures import TABULAR, needs_pretraining
 from dlgenomics.config import (
     data_settings,
     ensemble_members_of,
@@ -12,9 +12,9 @@ from dlgenomics.config import (
     training_settings,
     validate_config,
 )
-from dlgenomics.metrics import classifies
-from dlgenomics.schema import TARGET_CONTEXT
-from dlgenomics.tasks import SIMULATED_FILE, TASK_KINDS, scoring
+from dlgenomics.evaluation.metrics import classifies
+from dlgenomics.data.schema import TARGET_CONTEXT
+from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, scoring
 from snakemake.exceptions import WorkflowError
 
 try:

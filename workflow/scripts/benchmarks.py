@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from dlgenomics.benchmarks import write_benchmark_report
+from dlgenomics.evaluation.benchmarks import write_benchmark_report
 from dlgenomics.steps import run_step
 
 

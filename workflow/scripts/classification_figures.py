@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from dlgenomics.evaluate import classification_figures
-from dlgenomics.objectives import Scoring
+from dlgenomics.evaluation.evaluate import classification_figures
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def main() -> None:

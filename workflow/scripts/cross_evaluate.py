@@ -4,11 +4,11 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.ensemble import read_combination
-from dlgenomics.evaluate import write_leaderboard
+from dlgenomics.data.schema import read_vocab
+from dlgenomics.evaluation.ensemble import read_combination
+from dlgenomics.evaluation.evaluate import write_leaderboard
+from dlgenomics.evaluation.inference import cross_evaluate, member_models
 from dlgenomics.files import atomic_path
-from dlgenomics.inference import cross_evaluate, member_models
-from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
 
 

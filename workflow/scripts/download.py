@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.download import fetch_file, resolve_mirrors, sha256_of
+from dlgenomics.data.download import fetch_file, resolve_mirrors, sha256_of
 from dlgenomics.steps import run_step
 
 

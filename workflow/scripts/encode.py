@@ -4,7 +4,7 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.encode import encode_task
+from dlgenomics.data.encode import encode_task
 from dlgenomics.files import atomic_path
 from dlgenomics.steps import run_step
 

@@ -3,11 +3,11 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.ensemble import build_ensemble, write_combination
-from dlgenomics.evaluate import prediction_figure, write_evaluation
+from dlgenomics.evaluation.ensemble import build_ensemble, write_combination
+from dlgenomics.evaluation.evaluate import prediction_figure, write_evaluation
 from dlgenomics.files import column_values
-from dlgenomics.objectives import Scoring
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def main() -> None:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from dlgenomics import plots
-from dlgenomics.evaluate import evaluate_architecture, prediction_figure
+from dlgenomics.evaluation.evaluate import evaluate_architecture, prediction_figure
 from dlgenomics.files import column_values
-from dlgenomics.objectives import Scoring
+from dlgenomics.report import plots
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def main() -> None:

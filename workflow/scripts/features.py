@@ -4,8 +4,8 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.encode import standard_tables
-from dlgenomics.features import featurize_task
+from dlgenomics.data.encode import standard_tables
+from dlgenomics.sirna.features import featurize_task
 from dlgenomics.steps import run_step
 
 

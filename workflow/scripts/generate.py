@@ -4,8 +4,12 @@ and random sequences with the task's best network."""
 import logging
 from pathlib import Path
 
-from dlgenomics.design import DesignTask, design_sequences
-from dlgenomics.interpret import InterpretationSettings, choose_network, ranked_candidates
+from dlgenomics.design.designer import DesignTask, design_sequences
+from dlgenomics.interpretation.attributions import (
+    InterpretationSettings,
+    choose_network,
+    ranked_candidates,
+)
 from dlgenomics.steps import run_step
 
 

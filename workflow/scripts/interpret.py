@@ -4,15 +4,15 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.interpret import (
+from dlgenomics.data.schema import read_vocab
+from dlgenomics.interpretation.attributions import (
     InterpretationSettings,
     interpret_task,
     known_motifs,
     ranked_candidates,
 )
-from dlgenomics.objectives import Scoring
-from dlgenomics.schema import read_vocab
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def optional_path(name: str) -> Path | None:

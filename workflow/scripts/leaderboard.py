@@ -3,9 +3,9 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluate import leaderboard, write_leaderboard
-from dlgenomics.objectives import Scoring
+from dlgenomics.evaluation.evaluate import leaderboard, write_leaderboard
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def main() -> None:

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from dlgenomics.pretraining import pretrain
-from dlgenomics.schema import read_tensors, read_vocab
+from dlgenomics.data.schema import read_tensors, read_vocab
 from dlgenomics.steps import run_step
-from dlgenomics.training import TrainSettings
+from dlgenomics.training.loop import TrainSettings
+from dlgenomics.training.pretraining import pretrain
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ config, package versions and commit."""
 
 from pathlib import Path
 
-from dlgenomics.provenance import write_task_provenance
+from dlgenomics.report.provenance import write_task_provenance
 from dlgenomics.steps import run_step
 
 

@@ -5,12 +5,12 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics import plots
-from dlgenomics.ensemble import read_combination
+from dlgenomics.data.schema import read_vocab
+from dlgenomics.evaluation.ensemble import read_combination
+from dlgenomics.evaluation.inference import member_models
 from dlgenomics.files import atomic_path
-from dlgenomics.inference import member_models
-from dlgenomics.schema import read_vocab
-from dlgenomics.screening import virtual_screen
+from dlgenomics.report import plots
+from dlgenomics.sirna.screening import virtual_screen
 from dlgenomics.steps import run_step
 
 

@@ -4,9 +4,9 @@ fold models averaged, or the ensemble)."""
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluate import write_submission
-from dlgenomics.objectives import Scoring
+from dlgenomics.evaluation.evaluate import write_submission
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.objectives import Scoring
 
 
 def main() -> None:

@@ -4,13 +4,13 @@ import json
 import logging
 from pathlib import Path
 
-from dlgenomics.features import with_target_context
-from dlgenomics.objectives import Scoring
-from dlgenomics.provenance import write_provenance
-from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.data.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.report.provenance import write_provenance
+from dlgenomics.sirna.features import with_target_context
 from dlgenomics.steps import run_step
-from dlgenomics.tasks import TASK_KINDS
-from dlgenomics.training import TrainSettings, train_fold
+from dlgenomics.tasks.kinds import TASK_KINDS
+from dlgenomics.tasks.objectives import Scoring
+from dlgenomics.training.loop import TrainSettings, train_fold
 
 
 def tensors_and_vocab():

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from dlgenomics.design import DesignTask, train_designer
+from dlgenomics.design.designer import DesignTask, train_designer
 from dlgenomics.steps import run_step
-from dlgenomics.training import resolve_device
+from dlgenomics.training.loop import resolve_device
 
 
 def main() -> None:

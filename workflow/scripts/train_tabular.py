@@ -5,11 +5,11 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from dlgenomics.objectives import Scoring
-from dlgenomics.provenance import write_provenance
-from dlgenomics.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.data.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.report.provenance import write_provenance
 from dlgenomics.steps import run_step
-from dlgenomics.tabular import train_tabular_fold
+from dlgenomics.tasks.objectives import Scoring
+from dlgenomics.training.tabular import train_tabular_fold
 
 
 def features(name: str) -> dict | None:

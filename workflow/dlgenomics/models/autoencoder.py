@@ -1,10 +1,10 @@
 """Convolutional sequence autoencoder, for transfer learning.
 
-Pretraining (`dlgenomics.pretraining`) teaches the encoder, without labels, to restore every
-available sequence from a corrupted copy (a share of positions replaced by the unknown id:
-a denoising autoencoder). Fine-tuning then starts from the pretrained encoder and trains it
-with a head on the labelled rows; `pretrained: false` trains the same network from scratch,
-the comparison the leaderboard shows.
+Pretraining (`dlgenomics.training.pretraining`) teaches the encoder, without labels, to
+restore every available sequence from a corrupted copy (a share of positions replaced by the
+unknown id: a denoising autoencoder). Fine-tuning then starts from the pretrained encoder and
+trains it with a head on the labelled rows; `pretrained: false` trains the same network from
+scratch, the comparison the leaderboard shows.
 
 Encoder: nucleotide (+ modification) embedding -> residual dilated convolutions, per input.
 Decoder: per-position linear maps back to the input vocabularies.
@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from dlgenomics import InputError
-from dlgenomics.architectures import AutoencoderConfig
+from dlgenomics.data.schema import SEQ, InputLayout
+from dlgenomics.models.architectures import AutoencoderConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -27,7 +28,6 @@ from dlgenomics.models.common import (
     condition_encoder,
     masked_mean_max,
 )
-from dlgenomics.schema import SEQ, InputLayout
 
 ENCODER_PREFIXES = ("embed.", "encoders.")  # parameters that pretraining trains and transfers
 
@@ -110,7 +110,7 @@ class Autoencoder(GenomicsModel):
         return {k: v for k, v in self.state_dict().items() if k.startswith(ENCODER_PREFIXES)}
 
     def load_encoder(self, path: Path) -> None:
-        """Start from a pretrained encoder (`dlgenomics.pretraining.pretrain` output)."""
+        """Start from a pretrained encoder (`dlgenomics.training.pretraining.pretrain` output)."""
         saved = torch.load(path, map_location="cpu", weights_only=True)["encoder_state"]
         mine = self.encoder_state()
         if set(saved) != set(mine) or any(saved[k].shape != mine[k].shape for k in mine):

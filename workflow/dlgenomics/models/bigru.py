@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlgenomics.architectures import BiGRUConfig
+from dlgenomics.data.schema import MOD, SEQ, InputLayout
+from dlgenomics.models.architectures import BiGRUConfig
 from dlgenomics.models.common import (
     Batch,
     GenomicsModel,
@@ -18,7 +19,6 @@ from dlgenomics.models.common import (
     embed_tokens,
     shifted_table,
 )
-from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
 class BiGRU(GenomicsModel):

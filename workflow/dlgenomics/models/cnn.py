@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlgenomics.architectures import CNNConfig
+from dlgenomics.data.schema import MOD, SEQ, InputLayout
+from dlgenomics.models.architectures import CNNConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -14,7 +15,6 @@ from dlgenomics.models.common import (
     condition_encoder,
     embed_tokens,
 )
-from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
 class ConvTower(nn.Module):

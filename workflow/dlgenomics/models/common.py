@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlgenomics.schema import NMOD, SEQ, InputLayout
+from dlgenomics.data.schema import NMOD, SEQ, InputLayout
 
 Batch = dict[str, torch.Tensor]
 
@@ -25,9 +25,10 @@ class GenomicsModel(nn.Module):
 
 # --- Where token ids become vectors --------------------------------------------------------
 # Every architecture turns an encoded token column into vectors through `embed_tokens`, so
-# attribution (dlgenomics.interpret) can differentiate a model's output with respect to the
-# one-hot tokens of any column without knowing the architecture: d out / d onehot[v] is
-# (d out / d vectors) · table[v]. Outside `recording_token_vectors` nothing is recorded.
+# attribution (dlgenomics.interpretation.attributions) can differentiate a model's output
+# with respect to the one-hot tokens of any column without knowing the architecture:
+# d out / d onehot[v] is (d out / d vectors) · table[v]. Outside `recording_token_vectors`
+# nothing is recorded.
 _recorded: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None
 
 

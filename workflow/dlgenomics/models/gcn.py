@@ -15,8 +15,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlgenomics import tokens
-from dlgenomics.architectures import GCNConfig
+from dlgenomics.data import tokens
+from dlgenomics.data.schema import SEQ, InputLayout
+from dlgenomics.models.architectures import GCNConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -25,7 +26,6 @@ from dlgenomics.models.common import (
     condition_encoder,
     masked_mean_max,
 )
-from dlgenomics.schema import SEQ, InputLayout
 
 # How far (nt) the pairing register may shift from "5' end of one strand opposite the 3' end
 # of the other"; covers blunt ends and the usual 2-nt overhangs.

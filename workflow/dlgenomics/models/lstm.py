@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlgenomics.architectures import LSTMConfig
+from dlgenomics.data.schema import SEQ, InputLayout
+from dlgenomics.models.architectures import LSTMConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -17,7 +18,6 @@ from dlgenomics.models.common import (
     condition_encoder,
     masked_mean_max,
 )
-from dlgenomics.schema import SEQ, InputLayout
 
 
 class LSTM(GenomicsModel):

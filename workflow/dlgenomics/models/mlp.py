@@ -6,9 +6,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlgenomics.architectures import MLPConfig
+from dlgenomics.data.schema import MOD, SEQ, InputLayout
+from dlgenomics.models.architectures import MLPConfig
 from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder, embed_tokens
-from dlgenomics.schema import MOD, SEQ, InputLayout
 
 
 class MLP(GenomicsModel):

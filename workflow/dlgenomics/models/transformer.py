@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from dlgenomics import InputError
-from dlgenomics.architectures import TransformerConfig
+from dlgenomics.data.schema import SEQ, InputLayout
+from dlgenomics.models.architectures import TransformerConfig
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -20,7 +21,6 @@ from dlgenomics.models.common import (
     condition_encoder,
     masked_mean_max,
 )
-from dlgenomics.schema import SEQ, InputLayout
 
 
 def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:

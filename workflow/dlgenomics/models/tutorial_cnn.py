@@ -15,10 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlgenomics.architectures import TutorialCNNConfig
+from dlgenomics.data.schema import SEQ, InputLayout
+from dlgenomics.data.tokens import BASES, nucleotide_vocab
+from dlgenomics.models.architectures import TutorialCNNConfig
 from dlgenomics.models.common import Batch, GenomicsModel, embed_tokens
-from dlgenomics.schema import SEQ, InputLayout
-from dlgenomics.tokens import BASES, nucleotide_vocab
 
 FIRST_BASE_ID = nucleotide_vocab().index(BASES[0])  # ids of A, C, G, U follow PAD and UNK
 

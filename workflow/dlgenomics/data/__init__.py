@@ -1,0 +1,2 @@
+"""Raw inputs to Parquet tensors: downloads, readers, sequence helpers, vocabularies,
+encoding, folds."""

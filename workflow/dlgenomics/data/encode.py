@@ -1,0 +1,247 @@
+"""Standard tables -> Parquet tensors (one file per role) and the vocabularies beside them.
+
+Vocabularies are fixed alphabets (nucleotides, k-mers), the dataset's declared modification
+tokens, and category levels seen in the *training* rows only, so every role is encoded with
+the same ids and nothing is learnt from the test table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlgenomics import InputError
+from dlgenomics.data import tokens
+from dlgenomics.data.download import sha256_of
+from dlgenomics.data.schema import (
+    CAT,
+    FOLD,
+    KMER,
+    LABEL,
+    MOD,
+    NMOD,
+    NUM,
+    ROW_ID,
+    SEQ,
+    TARGET,
+    write_tensors,
+    write_vocab,
+)
+from dlgenomics.data.splits import assign_folds, holdout_test
+from dlgenomics.tasks.kinds import (
+    TASK_KINDS,
+    TaskTables,
+    metric_options,
+    objective_of,
+    reads_both_strands,
+)
+
+log = logging.getLogger(__name__)
+MISSING_CATEGORY = "<missing or unseen>"
+VOCAB_FORMAT = 1
+
+
+def _columns(frame: pd.DataFrame, prefix: str) -> list[str]:
+    return [c for c in frame.columns if c.startswith(prefix)]
+
+
+def build_vocab(
+    frames: dict[str, pd.DataFrame],
+    modification_tokens: list[str] | None,
+    kmer: dict[str, Any] | None,
+    non_nucleotide_tokens: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Vocabularies and fixed lengths for every input column of the tables."""
+    train = frames["train"]
+    vocabularies: dict[str, list[str]] = {"nucleotide": tokens.nucleotide_vocab()}
+    columns: dict[str, dict[str, Any]] = {}
+    everything = pd.concat(frames.values(), ignore_index=True)
+    for column in _columns(train, SEQ):
+        length = tokens.max_length(everything[column].dropna())
+        columns[column] = {"vocab": "nucleotide", "length": length}
+        if kmer:
+            k, stride = kmer["k"], kmer.get("stride") or kmer["k"]
+            vocabularies["kmer"] = tokens.kmer_vocab(k)
+            columns[KMER + column.removeprefix(SEQ)] = {
+                "vocab": "kmer",
+                "length": tokens.kmer_length(length, k, stride),
+                "k": k,
+                "stride": stride,
+            }
+    mod_columns = _columns(train, MOD)
+    if mod_columns:
+        if modification_tokens is None:
+            raise InputError("this task has modification lists but no modification vocabulary")
+        vocabularies["modification"] = [tokens.PAD, tokens.UNK, *modification_tokens]
+        for column in mod_columns:
+            length = tokens.max_tokens(everything[column].dropna())
+            columns[column] = {"vocab": "modification", "length": length}
+            strand = column.removeprefix(MOD)
+            if SEQ + strand in columns:
+                columns[NMOD + strand] = {
+                    "vocab": "modification",
+                    "length": columns[SEQ + strand]["length"],
+                    "aligned_to": SEQ + strand,
+                }
+        vocabularies["modification_non_nucleotide"] = sorted(non_nucleotide_tokens)
+    for column in _columns(train, NUM):
+        columns[column] = {"dtype": "float32"}
+    categories: dict[str, list[str]] = {}
+    for column in _columns(train, CAT):
+        levels = sorted(train[column].dropna().astype(str).unique())
+        categories[column] = [MISSING_CATEGORY, *levels]
+        columns[column] = {"vocab": column}
+    return {
+        "format": VOCAB_FORMAT,
+        "tokens": vocabularies,
+        "categories": categories,
+        "columns": columns,
+    }
+
+
+def encode_frame(
+    frame: pd.DataFrame, vocab: dict[str, Any], where: str, allow_n: bool
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """One standard table -> tensor columns, plus counts of what was mapped to unknown."""
+    out: dict[str, np.ndarray] = {ROW_ID: frame[ROW_ID].astype(str).to_numpy()}
+    ids = out[ROW_ID]  # errors name rows by id: the source file's own, or its row number
+    unknown: dict[str, Any] = {}
+    # k-mers and aligned modifications derive from other columns: those come first, whatever
+    # the vocabulary's order (vocab.json is written with sorted keys).
+    derived = (KMER, NMOD)
+    in_order = sorted(vocab["columns"].items(), key=lambda item: item[0].startswith(derived))
+    for column, spec in in_order:
+        if column.startswith(SEQ):
+            out[column] = tokens.encode_nucleotides(
+                frame[column], spec["length"], f"{where}: column {column}", allow_n, ids
+            )
+            ambiguous = int((out[column] == tokens.UNK_ID).any(axis=1).sum())
+            if ambiguous:
+                unknown[column] = {"rows with N or another IUPAC ambiguity letter": ambiguous}
+        elif column.startswith(KMER):
+            nucleotides = out[SEQ + column.removeprefix(KMER)]
+            out[column] = tokens.encode_kmers(nucleotides, spec["k"], spec["stride"])
+        elif column.startswith(MOD):
+            out[column], counts = tokens.encode_tokens(
+                frame[column], vocab["tokens"]["modification"], spec["length"],
+                f"{where}: column {column}", ids,
+            )  # fmt: skip
+            if counts:
+                unknown[column] = counts
+        elif column.startswith(NMOD):
+            strand = column.removeprefix(NMOD)
+            out[column], short = tokens.align_to_nucleotides(
+                out[MOD + strand],
+                out[SEQ + strand],
+                tokens.nucleotide_token_mask(
+                    vocab["tokens"]["modification"],
+                    vocab["tokens"]["modification_non_nucleotide"],
+                ),
+            )
+            if short:
+                unknown[column] = {"modification list shorter than the sequence (rows)": short}
+        elif column.startswith(NUM):
+            out[column] = frame[column].to_numpy(dtype=np.float32)
+        elif column.startswith(CAT):
+            levels = {level: i for i, level in enumerate(vocab["categories"][column])}
+            codes = frame[column].astype("string").map(levels)
+            unseen = frame[column].notna() & codes.isna()
+            if unseen.any():
+                unknown[column] = {
+                    str(k): int(v) for k, v in frame[column][unseen].value_counts().items()
+                }
+            out[column] = codes.fillna(0).to_numpy(dtype=np.int16)
+    out = {ROW_ID: out[ROW_ID], **{column: out[column] for column in vocab["columns"]}}
+    labels = [c for c in frame.columns if c.startswith(LABEL)]
+    out[TARGET] = frame[labels if labels else TARGET].to_numpy(dtype=np.float32)
+    return out, unknown
+
+
+def split_roles(
+    tables: TaskTables, split: dict[str, Any], max_rows: int | None
+) -> dict[str, pd.DataFrame]:
+    """Carve the test role from the labelled rows where the dataset has no test table (none at
+    all with `test_fraction: 0`), then subsample training rows if asked."""
+    frames = dict(tables.frames)
+    if "labelled" in frames and "test" in frames:  # external test files
+        frames["train"] = frames.pop("labelled")
+    elif "labelled" in frames:
+        labelled = frames.pop("labelled")
+        is_test = holdout_test(len(labelled), split["test_fraction"], split["seed"])
+        frames = {
+            "train": labelled[~is_test].reset_index(drop=True),
+            "test": labelled[is_test].reset_index(drop=True),
+        }
+    if max_rows is not None and max_rows < len(frames["train"]):
+        keep = np.random.default_rng(split["seed"]).choice(
+            len(frames["train"]), max_rows, replace=False
+        )
+        frames["train"] = frames["train"].iloc[np.sort(keep)].reset_index(drop=True)
+    return frames
+
+
+def standard_tables(
+    kind_name: str, files: dict[str, Path], task: dict[str, Any]
+) -> tuple[TaskTables, dict[str, pd.DataFrame]]:
+    """The task's standard tables by role (train, test), as encoded: loaded, split, sampled."""
+    tables = TASK_KINDS[kind_name].load(files, task)
+    return tables, split_roles(tables, task["split"], task["max_rows"])
+
+
+def encode_task(
+    kind_name: str, files: dict[str, Path], task: dict[str, Any], out: dict[str, Path]
+) -> dict[str, Any]:
+    """Encode one task: writes out['train'], out['test'] (Parquet) and out['vocab'] (JSON).
+
+    Returns a summary (rows per role, rows dropped and why, unknown tokens) for the log.
+    """
+    kind = TASK_KINDS[kind_name]
+    tables, frames = standard_tables(kind_name, files, task)
+    split = task["split"]
+    vocab = build_vocab(
+        frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
+    )
+    train = frames["train"]
+    objective = objective_of({**task, "kind": kind_name})
+    # Several labels per row (label_* columns): no single class to stratify by.
+    labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
+    groups = train["group"].to_numpy() if "group" in train else None
+    folds = assign_folds(
+        len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
+        groups=groups, labels=labels,
+    )  # fmt: skip
+    summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
+    # The data as read, whatever the config pinned (a local file may come without a sha256).
+    summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
+    for role, frame in frames.items():
+        # The file the rows came from (a carved test role: the labelled table's).
+        where = (
+            tables.sources.get(role)
+            or tables.sources.get("labelled")
+            or (f"{role} table of {kind_name}")
+        )
+        columns, unknown = encode_frame(frame, vocab, where, kind.allow_n)
+        columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int8)
+        write_tensors(columns, out[role])
+        summary["rows"][role] = len(frame)
+        if unknown:
+            summary["unknown"][role] = unknown
+    summary["fold_sizes"] = {
+        int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
+    }
+    if reads_both_strands({**task, "kind": kind_name}):
+        vocab["reverse_complement"] = True  # training and prediction read both strands
+    options = metric_options(task)
+    if options:  # only kinds with settings of their own record them (older files stay valid)
+        vocab["metric_options"] = options
+    write_vocab(vocab, out["vocab"])
+    for reason, count in tables.dropped.items():
+        log.warning("dropped %d rows: %s", count, reason)
+    for role, unknown in summary["unknown"].items():
+        log.warning("%s: values mapped to the unknown id: %s", role, json.dumps(unknown))
+    return summary

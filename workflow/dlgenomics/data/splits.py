@@ -1,0 +1,102 @@
+"""Validation folds and held-out test rows: the only place rows are assigned to either."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlgenomics import InputError
+from dlgenomics.data.schema import NEVER_VALIDATED
+
+# Split methods that keep a group of rows in one fold: siRNA target genes, a `sequences`
+# task's `input.group` column, or the chromosome of a BED interval.
+GROUPED = ("gene", "group", "chromosome")
+
+
+def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of test rows, exactly as `train_test_split(X, y, test_size, random_state)`
+    picks them (the primer tutorial's split), whatever X holds."""
+    # Imported here, as in assign_folds: every training job imports this module for
+    # `fold_rows`, and scikit-learn costs it ~2 s of start-up.
+    from sklearn.model_selection import train_test_split
+
+    if fraction == 0:  # pure cross-validation: no test rows
+        return np.zeros(n_rows, dtype=bool)
+    _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
+    mask = np.zeros(n_rows, dtype=bool)
+    mask[test_index] = True
+    return mask
+
+
+def assign_folds(
+    n_rows: int,
+    method: str,
+    folds: int,
+    seed: int,
+    valid_fraction: float = 0.1,
+    groups: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """Validation fold of each row (int8), NEVER_VALIDATED for rows only ever trained on.
+
+    folds == 1 is a single hold-out of `valid_fraction`: for `random` that is the competition
+    baseline's `train_test_split(test_size=0.1, random_state=42)` row for row.
+    `gene` keeps all rows of a group in one fold, so no target gene is both trained and
+    validated on. `stratified` balances the label classes across folds.
+    """
+    from sklearn.model_selection import (
+        GroupKFold,
+        GroupShuffleSplit,
+        KFold,
+        StratifiedKFold,
+        train_test_split,
+    )
+
+    index = np.arange(n_rows)
+    fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int8)
+    if method in GROUPED and groups is None:
+        raise InputError(f"split.method {method!r} needs a group column in this task")
+    if method == "stratified" and labels is None:
+        raise InputError("split.method 'stratified' needs class labels (a classification task)")
+    if folds == 1:
+        if method in GROUPED:
+            splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
+            _, valid = next(splitter.split(index, groups=groups))
+        else:
+            stratify = labels if method == "stratified" else None
+            _, valid = train_test_split(
+                index, test_size=valid_fraction, random_state=seed, stratify=stratify
+            )
+        fold[valid] = 0
+        return fold
+    if method in GROUPED:
+        n_groups = len(np.unique(groups))
+        if n_groups < folds:
+            raise InputError(f"split: {folds} {method} folds asked for but only {n_groups} groups")
+        splits = GroupKFold(n_splits=folds).split(index, groups=groups)
+    elif method == "stratified":
+        smallest = int(np.bincount(labels.astype(np.int64)).min())
+        if smallest < folds:
+            raise InputError(
+                f"split: {folds} stratified folds but the rarest class has {smallest} rows"
+            )
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+            index, labels
+        )
+    else:
+        if n_rows < folds:
+            raise InputError(f"split: {folds} folds but only {n_rows} rows")
+        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(index)
+    for k, (_, valid) in enumerate(splits):
+        fold[valid] = k
+    return fold
+
+
+def fold_rows(fold_of_row: np.ndarray, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows) of one fold; an empty side is an error."""
+    valid_rows = np.flatnonzero(fold_of_row == fold)
+    train_rows = np.flatnonzero(fold_of_row != fold)
+    if len(valid_rows) == 0 or len(train_rows) == 0:
+        raise InputError(
+            f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
+        )
+    return train_rows, valid_rows

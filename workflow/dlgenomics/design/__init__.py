@@ -1,0 +1,1 @@
+"""Designing new sequences with a GAN, and judging them."""

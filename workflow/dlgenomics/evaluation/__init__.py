@@ -1,0 +1,1 @@
+"""Metrics, leaderboards, ensembles, submissions and scoring new rows."""

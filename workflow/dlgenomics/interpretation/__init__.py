@@ -1,0 +1,1 @@
+"""What a trained network learned: attributions and motifs."""

@@ -1,0 +1,495 @@
+"""What a trained network learned: attributions per sequence, and motifs recovered from them.
+
+Two attributions of one model output (a head: the regression value, the logit of a binary
+label, or one label's logit of a multi-label task), each averaged over the fold models:
+
+- saliency, gradient × input: the output's gradient with respect to each position's one-hot
+  token, at the token present. Any architecture works: models embed tokens through
+  `models.common.embed_tokens`, whose recorded vectors are differentiated here.
+- in-silico mutagenesis (ISM): the change in the output when one base is substituted, for every
+  position and base — slower (3 L forward passes a sequence), so run on fewer rows.
+
+Motifs: in each chosen row, the window with the highest summed attribution; the windows stacked
+into a position weight matrix (dlgenomics.interpretation.motifs), compared with a known
+motif where one is given, and, for every head, de novo, with the JASPAR CORE database (its
+best matches).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dlgenomics import InputError
+from dlgenomics.data.nucleotides import one_hot_ids
+from dlgenomics.data.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors
+from dlgenomics.data.tokens import BASE_IDS, UNK, decode_nucleotides, nucleotide_vocab
+from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
+from dlgenomics.files import atomic_path
+from dlgenomics.interpretation.motifs import (
+    Motif,
+    best_matches,
+    consensus,
+    consensus_motif,
+    jaspar_core,
+    motif_similarity,
+    read_motifs,
+    recover_motif,
+    reverse_complement_pwm,
+)
+from dlgenomics.models.checkpoint import load_model, to_tensors
+from dlgenomics.models.common import GenomicsModel, recording_token_vectors
+from dlgenomics.report import plots
+from dlgenomics.tasks.objectives import SINGLE_HEAD, Scoring
+
+DEFAULT_WIDTH = 12  # motif window when no known motif gives one (the primer motif's length)
+# Bases added each side of a known motif's length: a window off by a base or two (or a site on
+# the other strand) still holds the whole motif, which is then placed inside it.
+WINDOW_MARGIN = 2
+
+
+@dataclass(frozen=True)
+class InterpretationSettings:
+    column: str | None = None  # nucleotide column motifs are read from (default: first one)
+    known_motif: str | None = None  # consensus to compare with (primer: CGACCGAACTCC)
+    width: int | None = None  # motif window (default: the known motif's length + 4, else 12)
+    rows: int = 500  # held-out rows attributed by saliency
+    ism_rows: int = 50  # of those, rows also mutated in silico
+    examples: int = 4  # example sequences drawn in the attribution map
+    jaspar_tax_group: str = "vertebrates"  # JASPAR CORE matrices each recovered motif meets
+    jaspar_top: int = 5  # best JASPAR matches reported per head
+
+    @classmethod
+    def from_config(cls, settings: dict[str, Any] | None) -> InterpretationSettings:
+        return cls(**(settings or {}))
+
+
+Model = tuple[GenomicsModel, dict[str, Any]]  # (network, checkpoint) from checkpoint.load_model
+
+
+def _batches(n_rows: int, size: int) -> Sequence[slice]:
+    return [slice(start, start + size) for start in range(0, n_rows, size)]
+
+
+def token_gradients(
+    models: Sequence[Model],
+    columns: dict[str, torch.Tensor],
+    head: int,
+    batch_size: int = 256,
+) -> dict[str, np.ndarray]:
+    """d output[head] / d one-hot token, for every token column the models embed, averaged over
+    the models: column -> (n, L, V) over the column's vocabulary."""
+    n_rows = len(next(iter(columns.values())))
+    totals: dict[str, np.ndarray] = {}
+    for network, _ in models:
+        network.eval()
+        for rows in _batches(n_rows, batch_size):
+            batch = {k: v[rows] for k, v in columns.items()}
+            # cuDNN's RNN backward refuses eval mode; attribution needs no dropout either.
+            with torch.backends.cudnn.flags(enabled=False), recording_token_vectors() as recorded:
+                output = network(batch).float()[:, head]
+                names = list(recorded)
+                grads = torch.autograd.grad(output.sum(), [recorded[c][0] for c in names])
+            for column, grad in zip(names, grads, strict=True):
+                table = recorded[column][1]
+                per_token = (grad.float() @ table.detach().float().T).cpu().numpy()
+                total = totals.setdefault(column, np.zeros((n_rows, *per_token.shape[1:])))
+                total[rows] += per_token
+    return {column: total / len(models) for column, total in totals.items()}
+
+
+def gradient_times_input(gradient: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """(n, L, V) gradients and (n, L) token ids -> (n, L, V), zero except at the token present."""
+    one_hot = np.eye(gradient.shape[2], dtype=bool)[ids.astype(np.int64)]
+    return np.where(one_hot, gradient, 0.0)
+
+
+@torch.no_grad()
+def head_outputs(
+    models: Sequence[Model], columns: dict[str, torch.Tensor], head: int, batch_size: int = 1024
+) -> np.ndarray:
+    """The models' mean raw output[head] (a logit, for classes) per row."""
+    n_rows = len(next(iter(columns.values())))
+    total = np.zeros(n_rows)
+    for network, _ in models:
+        network.eval()
+        for rows in _batches(n_rows, batch_size):
+            batch = {k: v[rows] for k, v in columns.items()}
+            total[rows] += network(batch).float()[:, head].cpu().numpy()
+    return total / len(models)
+
+
+def in_silico_mutagenesis(
+    models: Sequence[Model],
+    columns: dict[str, torch.Tensor],
+    column: str,
+    head: int,
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """Change of output[head] when each position of `column` is substituted by each base,
+    averaged over the models: (n, L, 4) in base order A C G U(T), 0 at the base present (and
+    at padding or N, which are left alone)."""
+    ids = columns[column]
+    n_rows, length = ids.shape
+    base_ids = torch.tensor(BASE_IDS, dtype=ids.dtype, device=ids.device)
+    effect = np.zeros((n_rows, length, len(BASE_IDS)))
+    others = {k: v for k, v in columns.items() if k != column}
+    for row in range(n_rows):
+        # Every single-base variant of the row, the row itself first.
+        variants = ids[row].repeat(1 + length * len(BASE_IDS), 1)
+        positions = torch.arange(length, device=ids.device).repeat_interleave(len(BASE_IDS))
+        variants[1 + torch.arange(len(positions)), positions] = base_ids.repeat(length)
+        context = {
+            k: v[row : row + 1].expand(len(variants), *v.shape[1:]) for k, v in others.items()
+        }
+        outputs = head_outputs(models, {column: variants, **context}, head, batch_size)
+        change = (outputs[1:] - outputs[0]).reshape(length, len(BASE_IDS))
+        is_base = np.isin(ids[row].cpu().numpy(), BASE_IDS)
+        effect[row] = np.where(is_base[:, None], change, 0.0)
+    return effect
+
+
+def base_saliency(saliency: np.ndarray) -> np.ndarray:
+    """(n, L, V) over the nucleotide vocabulary -> (n, L, 4) over A C G U(T)."""
+    return saliency[:, :, BASE_IDS]
+
+
+def token_attribution_map(saliency: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Mean gradient × input of each token at each position over the rows where it occurs:
+    (n, L, V) -> (V, L), NaN where a token never occurs at a position."""
+    one_hot = np.eye(saliency.shape[2], dtype=bool)[ids.astype(np.int64)]
+    counts = one_hot.sum(axis=0).T
+    sums = saliency.sum(axis=0).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def motif_column(settings: InterpretationSettings, columns: Sequence[str]) -> str:
+    """The nucleotide column motifs are read from, among the token `columns` a model reads:
+    the configured one, else the first."""
+    nucleotide = [c for c in columns if c.startswith(SEQ)]
+    if settings.column is not None:
+        if settings.column not in nucleotide:
+            raise InputError(
+                f"interpretation.column: {settings.column!r} is not a nucleotide column the "
+                f"model reads (it reads: {', '.join(nucleotide) or 'none'})"
+            )
+        return settings.column
+    if not nucleotide:
+        raise InputError(
+            "interpretation: the best network reads no nucleotide column "
+            f"(it reads {', '.join(columns)}); motifs need seq_* inputs"
+        )
+    return nucleotide[0]
+
+
+def attributed_columns(gradients: dict[str, np.ndarray]) -> list[str]:
+    """Columns worth a heatmap: every embedded one but k-mers (thousands of tokens)."""
+    return [c for c in gradients if not c.startswith(KMER)]
+
+
+# --- One task's interpretation: the `interpret` rule -----------------------------------------
+
+
+def ranked_networks(leaderboard_csv: Path, networks: Sequence[str]) -> list[str]:
+    """The task's networks, best first by the leaderboard (gradients need a network)."""
+    ranked = pd.read_csv(leaderboard_csv)["architecture"].astype(str).tolist()
+    chosen = [name for name in ranked if name in networks]
+    if not chosen:
+        raise InputError(f"{leaderboard_csv}: no network among {', '.join(ranked)} to interpret")
+    return chosen
+
+
+def ranked_candidates(
+    leaderboard_csv: Path, networks: Sequence[str], model_files: Sequence[str | Path]
+) -> list[tuple[str, list[Path]]]:
+    """(architecture, its fold model files) for each of the task's networks, best first:
+    what `choose_network` picks from. Files are .../models/<arch>/fold<k>/model.pt."""
+    files = [Path(p) for p in model_files]
+    return [
+        (arch, [p for p in files if p.parent.parent.name == arch])
+        for arch in ranked_networks(leaderboard_csv, networks)
+    ]
+
+
+def choose_network(
+    candidates: Sequence[tuple[str, Sequence[Path]]], settings: InterpretationSettings
+) -> tuple[str, list[Model], str, list[str]]:
+    """The first candidate (architecture, its fold model files), best first, that reads a
+    nucleotide column motifs can come from: (name, loaded models, that column, why the ones
+    before it were passed over)."""
+    skipped = []
+    for arch, paths in candidates:
+        models = [load_model(path) for path in paths]
+        try:
+            column = motif_column(settings, models[0][0].inputs)
+        except InputError as why:
+            skipped.append(f"{arch}: {why}")
+            continue
+        return arch, models, column, skipped
+    raise InputError("interpretation: no network to explain; " + "; ".join(skipped))
+
+
+def known_motifs(consensus_text: str | None, simulated: Path | None) -> dict[str, Motif]:
+    """Head name -> the motif it should have learnt: a simulated task's matrices (by label),
+    or the configured consensus for a single-output task."""
+    known = read_motifs(simulated) if simulated is not None else {}
+    if consensus_text:
+        known[SINGLE_HEAD] = consensus_motif("known", consensus_text)
+    return known
+
+
+def _dna(ids: np.ndarray) -> list[str]:
+    """DNA letters of encoded rows, padding shown as N so every row keeps the column's length
+    (figures line sequences up with their (L, 4) maps)."""
+    padded = np.where(ids == 0, nucleotide_vocab().index(UNK), ids)
+    return [s.replace("U", "T") for s in decode_nucleotides(padded)]
+
+
+def _oriented(found: np.ndarray, similarity: dict[str, Any] | None) -> np.ndarray:
+    """The recovered matrix on the strand a match (`motif_similarity` or a `best_matches`
+    entry) read it on, for logos drawn one above the other."""
+    if similarity is not None and similarity["strand"] == "-":
+        return reverse_complement_pwm(found)
+    return found
+
+
+def _placed(motif: Motif, similarity: dict[str, Any], length: int) -> np.ndarray:
+    """The known matrix shifted right to where it sits in a recovered matrix of `length` (when
+    that is the longer), so the logos line up (columns before it draw as nothing)."""
+    offset = similarity["offset"] if length >= motif.length else 0
+    return np.vstack([np.full((offset, 4), 0.25), motif.probabilities])
+
+
+def _in_frame(
+    motif: Motif, match: dict[str, Any], length: int, flipped: bool
+) -> tuple[np.ndarray, int]:
+    """(matrix, start): a `best_matches` entry's database motif as it lies along a recovered
+    matrix of `length` drawn reverse-complemented when `flipped`; start < 0 when it begins
+    before the recovered matrix's first column."""
+    if (match["strand"] == "-") == flipped:
+        return motif.probabilities, match["offset"]
+    return reverse_complement_pwm(motif.probabilities), length - match["offset"] - motif.length
+
+
+def _padded(matrix: np.ndarray, lead: int) -> np.ndarray:
+    """`matrix` after `lead` uniform columns, which logos draw as nothing."""
+    return np.vstack([np.full((lead, 4), 0.25), matrix])
+
+
+@dataclass
+class _Run:
+    """What interpret_task shares between heads: the network, the held-out rows, the motif
+    column and database; and what the heads add to the figures and attributions.npz."""
+
+    models: list[Model]
+    columns: dict[str, np.ndarray]
+    source: str  # the nucleotide column motifs are read from
+    sign: float  # -1: attributions toward lower outputs (siRNA knockdown)
+    database: list[Motif]  # JASPAR CORE, for de novo matches
+    tensors: dict[str, torch.Tensor] = field(init=False)
+    logos: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    examples: dict[str, list] = field(
+        default_factory=lambda: {"sequences": [], "saliency": [], "ism": [], "titles": []}
+    )
+    heatmaps: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tensors = to_tensors(self.columns, "cpu")
+        self.arrays["row_id"] = self.columns[ROW_ID].astype(str)
+
+
+@dataclass(frozen=True)
+class _Attributions:
+    """One head's attributions on the held-out rows."""
+
+    gradients: list[str]  # the columns the network embeds
+    saliency: dict[str, np.ndarray]  # column -> (n, L, V) gradient × input, signed
+    rows: np.ndarray  # the rows motifs are sought in (positives; every row for regression)
+    ism_rows: np.ndarray  # the first of them, also mutated in silico
+    ism: np.ndarray  # (len(ism_rows), L, 4): output change per substitution, signed
+
+
+def _held_out(test: Path, features: Path | None, rows: int) -> dict[str, np.ndarray]:
+    """The first `rows` held-out rows: encoded columns, plus the hand-made features if any."""
+    columns = read_tensors(test)
+    if features is not None:
+        extra = read_tensors(features, required=(ROW_ID,))
+        columns.update({k: v for k, v in extra.items() if k != ROW_ID})
+    chosen = np.arange(min(rows, len(columns[ROW_ID])))
+    return {k: v[chosen] for k, v in columns.items()}
+
+
+def _attribute(
+    run: _Run, scoring: Scoring, settings: InterpretationSettings, head: int
+) -> _Attributions | None:
+    """Gradient × input on every row and ISM on the first rows sought; None when no row is."""
+    gradients = token_gradients(run.models, run.tensors, head)
+    saliency = {c: run.sign * gradient_times_input(g, run.columns[c]) for c, g in gradients.items()}
+    logit = head_outputs(run.models, run.tensors, head)
+    rows = scoring.objective.positive_rows(run.columns[TARGET], head, logit)
+    if len(rows) == 0:  # a class the held-out rows lack (an independent test set's gap)
+        return None
+    ism_rows = rows[: settings.ism_rows]
+    subset = {k: v[ism_rows] for k, v in run.tensors.items()}
+    ism = run.sign * in_silico_mutagenesis(run.models, subset, run.source, head)
+    return _Attributions(list(gradients), saliency, rows, ism_rows, ism)
+
+
+def _head_motifs(
+    run: _Run, settings: InterpretationSettings, name: str, motif: Motif | None, a: _Attributions
+) -> dict[str, Any]:
+    """One head's motifs, from saliency and from ISM: compared with the known `motif` if any,
+    the saliency one with the JASPAR database; their logos added to the run's. The summary."""
+    width = settings.width or (motif.length + 2 * WINDOW_MARGIN if motif else DEFAULT_WIDTH)
+    bases = one_hot_ids(run.columns[run.source])
+    by_saliency = recover_motif(bases, a.saliency[run.source].sum(axis=2), width, a.rows)
+    # A base matters when substituting it lowers the output: mean change over the others.
+    importance = -a.ism.sum(axis=2) / (len(BASE_IDS) - 1)
+    by_ism = recover_motif(bases[a.ism_rows], importance, width)
+    matches = best_matches(by_saliency, run.database, top=settings.jaspar_top)
+    result: dict[str, Any] = {
+        "rows": {"saliency": len(a.rows), "ism": len(a.ism_rows)},
+        "column": run.source,
+        "width": width,
+        "saliency_consensus": consensus(by_saliency),
+        "ism_consensus": consensus(by_ism),
+        "jaspar_matches": matches,
+    }
+    similarity = ism_similarity = None
+    if motif is not None:
+        similarity = motif_similarity(by_saliency, motif)
+        ism_similarity = motif_similarity(by_ism, motif)
+        result.update(saliency_match=similarity, ism_match=ism_similarity)
+    jaspar = next(m for m in run.database if m.matrix_id == matches[0]["matrix_id"])
+    run.logos.extend(
+        _head_logos(
+            name, by_saliency, by_ism, (motif, similarity, ism_similarity), (jaspar, matches[0])
+        )
+    )
+    return result
+
+
+def _head_logos(
+    name: str,
+    by_saliency: np.ndarray,
+    by_ism: np.ndarray,
+    known: tuple[Motif | None, dict[str, Any] | None, dict[str, Any] | None],
+    best: tuple[Motif, dict[str, Any]],
+) -> list[tuple[str, np.ndarray]]:
+    """A head's logo panels, lined up: the motifs from saliency and from ISM (each on the
+    known motif's strand, by its `motif_similarity` in `known`; with none known, the saliency
+    one on its best JASPAR match's), the known motif, and the best JASPAR match."""
+    motif, similarity, ism_similarity = known
+    jaspar, match = best
+    orientation = similarity or match
+    matrix, start = _in_frame(jaspar, match, len(by_saliency), orientation["strand"] == "-")
+    lead = max(0, -start)  # a match overhanging the recovered motif's start: shift the rest
+    panels = []
+    for method, found, how, scored in (
+        ("saliency", by_saliency, orientation, similarity),
+        ("ISM", by_ism, ism_similarity, ism_similarity),
+    ):
+        score = "" if scored is None else f": {scored['matches']}/{scored['length']} match"
+        panels.append((f"{name}, from {method}{score}", _padded(_oriented(found, how), lead)))
+    if motif is not None:
+        title = f"{name}, known: {motif.matrix_id or motif.consensus}"
+        panels.append((title, _padded(_placed(motif, similarity, len(by_saliency)), lead)))
+    title = f"{name}, best JASPAR match: {jaspar.matrix_id} {jaspar.name} "
+    panels.append((title + f"({match['similarity']:.2f})", _padded(matrix, start + lead)))
+    return panels
+
+
+def interpret_task(
+    *,
+    scoring: Scoring,
+    candidates: Sequence[tuple[str, Sequence[Path]]],
+    test: Path,
+    vocab: dict[str, Any],
+    settings: InterpretationSettings,
+    known: dict[str, Motif],
+    out: dict[str, Path],
+    features: Path | None = None,
+) -> dict[str, Any]:
+    """Attributions of the best network's fold models (`choose_network` of `candidates`) on
+    the held-out rows, motifs per head compared with `known` (head name -> motif) and with
+    JASPAR CORE (`settings.jaspar_tax_group`), figures and a summary. `out` holds the paths
+    summary, attributions, logos, maps and heatmap. Returns the summary."""
+    arch, models, source, skipped = choose_network(candidates, settings)
+    run = _Run(
+        models=models,
+        columns=_held_out(test, features, settings.rows),
+        source=source,
+        # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
+        sign=-1.0 if scoring.family in SIRNA_FAMILIES else 1.0,
+        database=jaspar_core(tax_group=settings.jaspar_tax_group),
+    )
+    heads = scoring.objective.head_names(scoring.labels)
+    summary: dict[str, Any] = {
+        "architecture": arch, "fold_models": len(models), "passed_over": skipped, "heads": {},
+        "skipped": [],
+    }  # fmt: skip
+    for head, name in enumerate(heads):
+        attributions = _attribute(run, scoring, settings, head)
+        if attributions is None:
+            summary["skipped"].append(f"{name}: no held-out row is positive")
+            continue
+        summary["heads"][name] = _head_motifs(run, settings, name, known.get(name), attributions)
+        _add_examples(run, settings, name, attributions)
+        _add_heatmaps(run, vocab, f"{name}: " if len(heads) > 1 else "", attributions)
+        run.arrays[f"saliency_{name}"] = base_saliency(attributions.saliency[source])
+        run.arrays[f"ism_{name}"] = attributions.ism
+        run.arrays[f"ism_rows_{name}"] = attributions.ism_rows
+    if not summary["heads"]:
+        raise InputError("interpretation: no held-out row is positive for any output")
+    _write_outputs(run, arch, summary, out)
+    return summary
+
+
+def _add_examples(run: _Run, settings: InterpretationSettings, name: str, a: _Attributions) -> None:
+    """A head's first mutated rows, for the attribution maps."""
+    ids = run.columns[run.source]
+    for i, row in enumerate(a.ism_rows[: settings.examples]):
+        run.examples["sequences"].append(_dna(ids[row : row + 1])[0])
+        run.examples["saliency"].append(base_saliency(a.saliency[run.source][row : row + 1])[0])
+        run.examples["ism"].append(a.ism[i])
+        run.examples["titles"].append(f"{name}: held-out row {run.columns[ROW_ID][row]}")
+
+
+def _add_heatmaps(run: _Run, vocab: dict[str, Any], prefix: str, a: _Attributions) -> None:
+    """A head's mean attribution per token and position, for each column worth a heatmap."""
+    for column in attributed_columns(a.gradients):
+        vocabulary = vocab["tokens"][vocab["columns"][column]["vocab"]]
+        attribution = token_attribution_map(a.saliency[column][a.rows], run.columns[column][a.rows])
+        seen = ~np.isnan(attribution).all(axis=1)  # tokens absent everywhere: no row
+        run.heatmaps[prefix + column] = (
+            attribution[seen],
+            [token for token, kept in zip(vocabulary, seen, strict=True) if kept],
+        )
+
+
+def _write_outputs(run: _Run, arch: str, summary: dict[str, Any], out: dict[str, Path]) -> None:
+    with atomic_path(out["attributions"]) as tmp, tmp.open("wb") as handle:
+        np.savez_compressed(handle, **run.arrays)
+    plots.sequence_logos(run.logos, out["logos"])
+    plots.attribution_maps(
+        run.examples["sequences"],
+        np.stack(run.examples["saliency"]),
+        np.stack(run.examples["ism"]),
+        run.examples["titles"],
+        out["maps"],
+    )
+    direction = "toward knockdown" if run.sign < 0 else "toward the positive class or higher output"
+    plots.token_attribution_heatmaps(
+        run.heatmaps, f"{arch}: mean gradient × input per position ({direction})", out["heatmap"]
+    )
+    with atomic_path(out["summary"]) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")

@@ -1,0 +1,170 @@
+"""Hyperparameters of every architecture: one small dataclass each, by registry name.
+
+Kept apart from the networks (`dlgenomics.models`) so that a configuration can be checked,
+e.g. while Snakemake plans thousands of jobs, without importing torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlgenomics import InputError
+
+
+@dataclass
+class MLPConfig:
+    hidden: list[int] = field(default_factory=lambda: [512, 256])
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = True
+
+
+@dataclass
+class CNNConfig:
+    embed_dim: int = 32
+    channels: int = 128
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 7, 11])
+    hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = True
+
+
+@dataclass
+class BiGRUConfig:
+    embed_dim: int = 200
+    hidden: int = 256
+    layers: int = 3
+    dropout: float = 0.5
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = False  # the baseline reads sequences only
+
+
+@dataclass
+class LSTMConfig:
+    embed_dim: int = 64
+    hidden: int = 128
+    layers: int = 2
+    head_hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
+    use_conditions: bool = True
+
+
+@dataclass
+class TransformerConfig:
+    dim: int = 64
+    heads: int = 4
+    layers: int = 2
+    ff_mult: int = 4
+    positions: str = "learned"  # or "sinusoidal"
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
+    use_conditions: bool = True
+
+
+@dataclass
+class GCNConfig:
+    dim: int = 64
+    layers: int = 3
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # node features include the nucleotide's modification
+    pair_strands: bool = True  # with two inputs (sense, antisense): Watson-Crick pair edges
+    use_conditions: bool = True
+
+
+@dataclass
+class AutoencoderConfig:
+    dim: int = 64
+    layers: int = 3
+    kernel_size: int = 5
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # also embed and reconstruct each nucleotide's modification
+    use_conditions: bool = True
+    pretrained: bool = True  # fine-tune from the pretrained encoder (else: from scratch)
+    pretrain_epochs: int = 30
+    pretrain_batch_size: int = 256
+    pretrain_learning_rate: float = 2e-3
+    mask_fraction: float = 0.15  # share of positions corrupted during pretraining
+
+
+@dataclass
+class TutorialCNNConfig:
+    """The primer tutorial's Keras CNN (models/tutorial_cnn.py), its sizes as defaults."""
+
+    filters: int = 32
+    kernel_size: int = 12
+    pool_size: int = 4
+    hidden: int = 16
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+
+
+# Input groups of the tabular model (dlgenomics.training.tabular): what each adds is in
+# config/README.md.
+GBM_FEATURE_GROUPS = ("bases", "modifications", "conditions", "design", "site", "context")
+
+
+@dataclass
+class GBMConfig:
+    """scikit-learn HistGradientBoostingRegressor/Classifier on tabular features."""
+
+    features: list[str] = field(default_factory=lambda: list(GBM_FEATURE_GROUPS))
+    learning_rate: float = 0.05
+    max_iter: int = 2000
+    max_leaf_nodes: int = 31
+    min_samples_leaf: int = 20
+    l2_regularization: float = 0.0
+    n_iter_no_change: int = 100  # early stopping on the validation fold, in boosting rounds
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.features) - set(GBM_FEATURE_GROUPS))
+        if unknown:
+            raise InputError(
+                f"unknown feature group(s) {unknown} (known: {', '.join(GBM_FEATURE_GROUPS)})"
+            )
+
+
+CONFIGS: dict[str, type] = {
+    "mlp": MLPConfig,
+    "cnn": CNNConfig,
+    "bigru": BiGRUConfig,
+    "lstm": LSTMConfig,
+    "transformer": TransformerConfig,
+    "gcn": GCNConfig,
+    "autoencoder": AutoencoderConfig,
+    "tutorial_cnn": TutorialCNNConfig,
+    "gbm": GBMConfig,
+}
+TABULAR = frozenset(
+    {"gbm"}
+)  # trained by dlgenomics.training.tabular (rule train_tabular), not torch
+
+
+def make_config(name: str, params: dict[str, Any], where: str = "model") -> Any:
+    """The `name` architecture's config from `params`; unknown keys are an InputError."""
+    if name not in CONFIGS:
+        raise InputError(f"{where}: unknown architecture {name!r} (known: {', '.join(CONFIGS)})")
+    known = {f.name for f in dataclasses.fields(CONFIGS[name])}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown hyperparameter(s) {unknown} (known: {', '.join(sorted(known))})"
+        )
+    try:
+        return CONFIGS[name](**params)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
+
+
+def needs_pretraining(name: str, params: dict[str, Any]) -> bool:
+    """Whether this architecture, so configured, fine-tunes a pretrained encoder."""
+    return bool(getattr(make_config(name, params, f"architectures.{name}"), "pretrained", False))

@@ -1,0 +1,1 @@
+"""Figures, HTML pages and provenance for people."""

@@ -1,0 +1,1 @@
+"""siRNA specifics: design rules, thermodynamics, target sites, features and screening."""

@@ -1,0 +1,528 @@
+"""Task kinds: how one dataset's raw files become standard tables, one per role.
+
+A standard table has `row_id`, `target` (or, with several labels per row, one `label_<name>`
+column each), optional `group` (for grouped splits) and input
+columns named as in `schema` but still holding raw values: nucleotide strings in `seq_*`,
+space-separated modification tokens in `mod_*`, numbers in `num_*`, labels in `cat_*`.
+`encode` turns those into tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlgenomics import InputError
+from dlgenomics.data.schema import LABEL
+from dlgenomics.data.tables import check_unique, read_csv, read_lines
+from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
+from dlgenomics.interpretation.motifs import COMPOSITE
+from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
+from dlgenomics.tasks.sequence_sets import class_names, label_names, load_sequences, sequence_files
+
+
+@dataclass
+class TaskTables:
+    frames: dict[str, pd.DataFrame]  # role -> standard table
+    modification_tokens: list[str] | None = None
+    # Modification tokens that sit between or beside nucleotides rather than on one (caps,
+    # linkages, conjugates): skipped when modifications are aligned to nucleotides.
+    non_nucleotide_tokens: frozenset[str] = frozenset()
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
+    # role -> the file its rows came from, named in encoding errors ("labelled": both roles).
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    # objectives.OBJECTIVES key (None: the task's `objective` setting, kind `sequences`).
+    objective: str | None
+    required_files: tuple[str, ...]  # empty: the kind generates its data (`generate` config)
+    load: Callable[[dict[str, Path], dict[str, Any]], TaskTables]  # (files, task config)
+    allow_n: bool  # whether N and IUPAC ambiguity letters (the unknown token) are accepted
+    # Key of metrics.METRIC_FAMILIES when the kind reports its own (siRNA), else the
+    # objective's; the default selection metric likewise (a task's `selection_metric` wins).
+    metric_family: str | None = None
+    selection_metric: str | None = None
+    # Labels of the auxiliary classification head of multi-task models (None: no such head).
+    auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
+    # Whether the features rule adds siRNA design-rule/target-site features (features.py).
+    sirna_features: bool = False
+    # Files named by the task's config rather than by the kind (a user's own table).
+    files_from_config: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    # Whether the data comes from the `simulate` rule (SIMULATED_FILE) rather than a download.
+    simulated: bool = False
+    # Whether rows hold sequences (and the `interpret` rule has something to explain).
+    has_sequences: bool = True
+    # Whether rows are DNA a factor binds or not: a GAN can learn the bound ones and design
+    # new ones (`design` config, dlgenomics.design.designer).
+    binding: bool = False
+
+    def files(self, task: dict[str, Any]) -> tuple[str, ...]:
+        """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
+        return self.files_from_config(task) if self.files_from_config else self.required_files
+
+
+def objective_of(task: dict[str, Any]) -> Objective:
+    """What the task predicts: its kind's objective, else its own `objective` setting."""
+    return OBJECTIVES[TASK_KINDS[task["kind"]].objective or task["objective"]]
+
+
+def reads_both_strands(task: dict[str, Any]) -> bool:
+    """A `sequences` task's `reverse_complement`: on by default for DNA, off for RNA. Other
+    kinds read their sequences as given (siRNA strands, the primer's simulated sequences)."""
+    if task["kind"] != "sequences":
+        return False
+    return bool(task.get("reverse_complement", task.get("alphabet", "dna") == "dna"))
+
+
+def scoring(task: dict[str, Any]) -> Scoring:
+    """How a task is scored (objectives.Scoring): objective, metric family, selection metric
+    (the task's `selection_metric`, else its kind's, else its objective's) and options."""
+    kind, objective = TASK_KINDS[task["kind"]], objective_of(task)
+    family = kind.metric_family or objective.metric_family
+    selection = task.get("selection_metric") or kind.selection_metric or objective.selection_metric
+    return Scoring(objective.name, family, selection, metric_options(task))
+
+
+# --- siRNA competition --------------------------------------------------------------------
+
+SIRNA_COLUMNS = (
+    "id", "publication_id", "gene_target_symbol_name", "gene_target_ncbi_id",
+    "gene_target_species", "siRNA_duplex_id", "siRNA_sense_seq", "siRNA_antisense_seq",
+    "cell_line_donor", "siRNA_concentration", "concentration_unit", "Transfection_method",
+    "Duration_after_transfection_h", "modified_siRNA_sense_seq", "modified_siRNA_antisense_seq",
+    "modified_siRNA_sense_seq_list", "modified_siRNA_antisense_seq_list", "gene_target_seq",
+    "mRNA_remaining_pct",
+)  # fmt: skip
+SIRNA_TARGET = "mRNA_remaining_pct"
+SIRNA_TARGET_RANGE = (0.0, 1000.0)  # % of mRNA left; > 100 happens (up-regulation), < 0 cannot
+_NANOMOLAR = {"pM": 1e-3, "nM": 1.0, "uM": 1e3, "µM": 1e3, "mM": 1e6}
+# vocab.csv entries that are not nucleosides: 5'-phosphate, vinyl-phosphonate, the
+# phosphorothioate linkage and the GalNAc conjugate.
+SIRNA_NON_NUCLEOTIDE_TOKENS = frozenset({"P", "VP", "s", "L96"})
+
+
+def sirna_is_effective(remaining_pct: np.ndarray) -> np.ndarray:
+    """The official score's class: less than 30% of the mRNA left."""
+    return (np.asarray(remaining_pct) < SIRNA_THRESHOLD).astype(np.float32)
+
+
+def _first_row(mask: pd.Series) -> int:
+    """0-based position of the first True in `mask`."""
+    return int(mask.to_numpy().nonzero()[0][0])
+
+
+def _check_range(values: pd.Series, bounds: tuple[float, float], path: Path, column: str) -> None:
+    """Raise naming the first row (1-based) whose value lies outside `bounds`; NaN passes."""
+    low, high = bounds
+    outside = values.notna() & ~values.between(low, high)
+    if outside.any():
+        row = _first_row(outside)
+        raise InputError(
+            f"{path}: column {column}, row {row + 1}: {values.iloc[row]} is outside [{low}, {high}]"
+        )
+
+
+def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+    raw = read_csv(
+        path,
+        SIRNA_COLUMNS,
+        numeric=("siRNA_concentration", "Duration_after_transfection_h", SIRNA_TARGET),
+    )
+    check_unique(raw["id"], path, "id")
+    dropped: dict[str, int] = {}
+    if labelled:
+        # Checked before rows are dropped, so the row named is the file's own.
+        _check_range(raw[SIRNA_TARGET], SIRNA_TARGET_RANGE, path, SIRNA_TARGET)
+        missing = raw[SIRNA_TARGET].isna()
+        if missing.any():
+            dropped[f"{path.name}: missing {SIRNA_TARGET}"] = int(missing.sum())
+            raw = raw[~missing].reset_index(drop=True)
+    unit = raw["concentration_unit"].map(_NANOMOLAR)
+    if unit.isna().any():
+        row = int(unit.isna().to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{path}: column concentration_unit, row {row + 1}: unknown unit "
+            f"{raw['concentration_unit'].iloc[row]!r} (known: {', '.join(_NANOMOLAR)})"
+        )
+    concentration_nm = raw["siRNA_concentration"] * unit
+    if (concentration_nm <= 0).any():
+        row = int((concentration_nm <= 0).to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{path}: column siRNA_concentration, row {row + 1}: "
+            f"{raw['siRNA_concentration'].iloc[row]} is not a positive concentration"
+        )
+    # Genes define the honest split; rows without one are grouped by publication instead so
+    # they still never straddle train and validation within a source.
+    group = raw["gene_target_symbol_name"].fillna("publication:" + raw["publication_id"])
+    frame = pd.DataFrame(
+        {
+            "row_id": raw["id"].astype(str),
+            "group": group,
+            "seq_sense": raw["siRNA_sense_seq"],
+            "seq_antisense": raw["siRNA_antisense_seq"],
+            "mod_sense": raw["modified_siRNA_sense_seq_list"],
+            "mod_antisense": raw["modified_siRNA_antisense_seq_list"],
+            "num_log10_concentration_nm": np.log10(concentration_nm),
+            "num_duration_h": raw["Duration_after_transfection_h"],
+            "cat_cell_line": raw["cell_line_donor"],
+            "cat_transfection_method": raw["Transfection_method"],
+            "target_context": raw["gene_target_seq"],  # raw text: no encoder prefix, kept as is
+            "target": raw[SIRNA_TARGET] if labelled else np.nan,
+        }
+    )
+    return frame, dropped
+
+
+def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    train, dropped = _sirna_table(files["train_data.csv"], labelled=True)
+    test, _ = _sirna_table(files["sample_submission.csv"], labelled=False)
+    vocab_table = read_csv(files["vocab.csv"], ["Abbreviation"])
+    return TaskTables(
+        frames={"train": train, "test": test},
+        modification_tokens=vocab_table["Abbreviation"].astype(str).tolist(),
+        non_nucleotide_tokens=SIRNA_NON_NUCLEOTIDE_TOKENS,
+        dropped=dropped,
+        sources={
+            "train": str(files["train_data.csv"]),
+            "test": str(files["sample_submission.csv"]),
+        },
+    )
+
+
+# --- A user's own siRNA table: columns mapped by the task's `table` config --------------------
+
+# `table.conditions` key -> the standard column it fills.
+SIRNA_TABLE_CONDITIONS = {
+    "concentration_nm": "num_log10_concentration_nm",
+    "duration_h": "num_duration_h",
+    "cell_line": "cat_cell_line",
+    "transfection_method": "cat_transfection_method",
+}
+# `table.label.scale` -> the range a label on that scale must lie in.
+SIRNA_LABEL_SCALES = {
+    "efficacy_fraction": (0.0, 1.0),  # share of the mRNA knocked down, higher is better
+    "efficacy_percent": (0.0, 100.0),  # the same in percent
+    "remaining_percent": SIRNA_TARGET_RANGE,  # % mRNA left, lower is better (the competition's)
+}
+# Table key -> the standard column holding its text as read (sequences are stripped).
+_SIRNA_TABLE_TEXT = {
+    "guide": "seq_antisense",
+    "passenger": "seq_sense",
+    "guide_modifications": "mod_antisense",
+    "passenger_modifications": "mod_sense",
+    "target": "target_context",
+}
+
+
+def to_remaining_percent(values: np.ndarray | pd.Series | float, scale: str) -> np.ndarray:
+    """A label on `scale` -> % mRNA remaining, the `target` of every siRNA kind."""
+    values = np.asarray(values, dtype=np.float64)
+    if scale == "efficacy_fraction":
+        remaining = 100.0 * (1.0 - values)
+    elif scale == "efficacy_percent":
+        remaining = 100.0 - values
+    elif scale == "remaining_percent":
+        remaining = values
+    else:
+        raise InputError(f"unknown label scale {scale!r} (known: {', '.join(SIRNA_LABEL_SCALES)})")
+    # 100·(1 − 0.7) is 30.000000000000004: rounding keeps a label equal to the threshold equal
+    # to it after conversion, as the user wrote them.
+    return np.round(remaining, 6)
+
+
+def check_sirna_table_config(table: dict[str, Any], where: str) -> None:
+    """What the schema cannot say about a `table` mapping; `where` names it in errors."""
+    unknown = sorted(set(table.get("conditions") or {}) - set(SIRNA_TABLE_CONDITIONS))
+    if unknown:
+        raise InputError(
+            f"{where}.conditions: unknown condition(s) {unknown} "
+            f"(known: {', '.join(SIRNA_TABLE_CONDITIONS)})"
+        )
+    modified = [k for k in ("guide_modifications", "passenger_modifications") if table.get(k)]
+    if modified and not table.get("modification_tokens"):
+        raise InputError(
+            f"{where}.modification_tokens: needed with {' and '.join(modified)} "
+            "(the allowed modification tokens)"
+        )
+    label = table["label"]
+    if label["scale"] not in SIRNA_LABEL_SCALES:
+        raise InputError(
+            f"{where}.label.scale: unknown scale {label['scale']!r} "
+            f"(known: {', '.join(SIRNA_LABEL_SCALES)})"
+        )
+    low, high = SIRNA_LABEL_SCALES[label["scale"]]
+    effective_at = label.get("effective_at")
+    if effective_at is not None and not low <= effective_at <= high:
+        raise InputError(
+            f"{where}.label.effective_at: {effective_at} is outside [{low}, {high}] "
+            f"for scale {label['scale']}"
+        )
+
+
+def _text_column(raw: pd.DataFrame, column: str, path: Path, what: str) -> pd.Series:
+    """A text column of the user's table, stripped; a missing or blank cell is an error."""
+    values = raw[column].astype("string").str.strip()
+    missing = values.isna() | (values == "")
+    if missing.any():
+        row = _first_row(missing)
+        raise InputError(f"{path}: column {column}, row {row + 1}: missing {what}")
+    return values.astype(object)
+
+
+def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    """A user's CSV of siRNAs -> the competition kind's standard table, `target` in % mRNA
+    remaining, via the column names in `task["table"]`. Rows without a label are dropped."""
+    table = task["table"]
+    check_sirna_table_config(table, "table")
+    path = files[table["file"]]
+    label, scale = table["label"]["column"], table["label"]["scale"]
+    conditions = {k: v for k, v in (table.get("conditions") or {}).items() if v}
+    text = {key: table[key] for key in _SIRNA_TABLE_TEXT if table.get(key)}
+    numbers = [conditions[k] for k in ("concentration_nm", "duration_h") if k in conditions]
+    required = [*text.values(), *conditions.values(), label]
+    for key in ("id", "group"):
+        if table.get(key):
+            required.append(table[key])
+    raw = read_csv(path, list(dict.fromkeys(required)), numeric=[label, *numbers])
+
+    if table.get("id"):
+        row_id = _text_column(raw, table["id"], path, "id")
+        check_unique(row_id, path, table["id"])
+    else:
+        row_id = pd.Series([str(i + 1) for i in range(len(raw))], dtype=object)
+    frame = pd.DataFrame({"row_id": row_id})
+    if table.get("group"):
+        # A row without a group is a group of its own: it can never leak into another's fold.
+        group = raw[table["group"]].astype("string").str.strip()
+        frame["group"] = group.fillna("row:" + row_id).astype(object)
+    for key, column in text.items():
+        if key == "target":
+            frame["target_context"] = raw[column]  # raw text, read by feature code only
+        else:
+            what = key.replace("_", " ") if "modifications" in key else f"{key} sequence"
+            frame[_SIRNA_TABLE_TEXT[key]] = _text_column(raw, column, path, what)
+    if "concentration_nm" in conditions:
+        column = conditions["concentration_nm"]
+        bad = raw[column] <= 0
+        if bad.any():
+            row = _first_row(bad)
+            raise InputError(
+                f"{path}: column {column}, row {row + 1}: "
+                f"{raw[column].iloc[row]} is not a positive concentration"
+            )
+        frame["num_log10_concentration_nm"] = np.log10(raw[column])
+    if "duration_h" in conditions:
+        _check_range(raw[conditions["duration_h"]], (0.0, np.inf), path, conditions["duration_h"])
+        frame["num_duration_h"] = raw[conditions["duration_h"]]
+    for key in ("cell_line", "transfection_method"):
+        if key in conditions:
+            frame[SIRNA_TABLE_CONDITIONS[key]] = raw[conditions[key]]
+    _check_range(raw[label], SIRNA_LABEL_SCALES[scale], path, label)
+    frame["target"] = to_remaining_percent(raw[label], scale)
+
+    dropped: dict[str, int] = {}
+    missing = frame["target"].isna()
+    if missing.any():
+        dropped[f"{path.name}: missing {label}"] = int(missing.sum())
+        frame = frame[~missing].reset_index(drop=True)
+    if frame.empty:
+        raise InputError(f"{path}: column {label}: no row has a label")
+    tokens = table.get("modification_tokens")
+    return TaskTables(
+        frames={"labelled": frame},
+        modification_tokens=list(tokens) if tokens else None,
+        non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
+        dropped=dropped,
+        sources={"labelled": str(path)},
+    )
+
+
+def metric_options(task: dict[str, Any]) -> dict[str, Any]:
+    """The task's own metric settings, passed to `metrics.task_metrics` (none for most kinds).
+
+    `sirna_table`: the "effective" threshold in % remaining, and the competition's official
+    score when the labels are on its scale. `simulated_binding`: the names of its labels."""
+    if task.get("kind") == "simulated_binding":
+        return {"labels": binding_labels(task)}
+    if task.get("kind") == "sequences":
+        labels = {"multiclass": class_names(task), "multilabel": label_names(task)}
+        named = labels.get(task["objective"])
+        return {"labels": named} if named else {}
+    if task.get("kind") != "sirna_table":
+        return {}
+    label = task["table"]["label"]
+    effective_at = label.get("effective_at")
+    threshold = (
+        SIRNA_THRESHOLD
+        if effective_at is None
+        else float(to_remaining_percent(effective_at, label["scale"]))
+    )
+    return {"threshold": threshold, "official": label["scale"] == "remaining_percent"}
+
+
+# --- Primer tutorial ----------------------------------------------------------------------
+
+
+def load_primer(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    sequences = read_lines(files["sequences.txt"])
+    labels = read_lines(files["labels.txt"])
+    if len(sequences) != len(labels):
+        raise InputError(
+            f"{files['labels.txt']}: {len(labels)} labels for {len(sequences)} sequences "
+            f"in {files['sequences.txt']}"
+        )
+    bad = [i for i, label in enumerate(labels) if label not in ("0", "1")]
+    if bad:
+        raise InputError(
+            f"{files['labels.txt']}: row {bad[0] + 1}: label {labels[bad[0]]!r} is not 0 or 1"
+        )
+    frame = pd.DataFrame(
+        {
+            "row_id": [str(i + 1) for i in range(len(sequences))],
+            "seq_dna": sequences,
+            "target": np.array(labels, dtype=np.float32),
+        }
+    )
+    return TaskTables(frames={"labelled": frame}, sources={"labelled": str(files["sequences.txt"])})
+
+
+# --- Simulated multi-task binding (the `simulate` rule, dlgenomics.interpretation.motifs) ---
+
+SIMULATED_FILE = "sequences.csv"
+
+
+def binding_labels(task: dict[str, Any]) -> list[str]:
+    """Labels of a simulated binding task, in head order: each factor, then the composite."""
+    return [*task["simulate"]["motifs"], COMPOSITE]
+
+
+def load_simulated_binding(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    path = files[SIMULATED_FILE]
+    labels = [LABEL + name for name in binding_labels(task)]
+    raw = read_csv(path, ["row_id", "sequence", *labels], numeric=labels)
+    for column in labels:
+        bad = ~raw[column].isin([0, 1])
+        if bad.any():
+            row = _first_row(bad)
+            raise InputError(
+                f"{path}: column {column}, row {row + 1}: {raw[column].iloc[row]} is not 0 or 1"
+            )
+    frame = pd.DataFrame({"row_id": raw["row_id"].astype(str), "seq_dna": raw["sequence"]})
+    for column in labels:
+        frame[column] = raw[column].astype(np.float32)
+    return TaskTables(frames={"labelled": frame}, sources={"labelled": str(path)})
+
+
+# --- Smoke tasks of the classic tutorial assignment: a formula and XOR, generated ----------
+
+
+def _numeric_inputs(task: dict[str, Any], n_inputs: int) -> tuple[np.random.Generator, dict]:
+    generate = task["generate"]
+    rng = np.random.default_rng(generate["seed"])
+    x = rng.uniform(-2.0, 2.0, size=(generate["rows"], n_inputs))
+    return rng, {f"num_x{i + 1}": x[:, i].astype(np.float32) for i in range(n_inputs)}
+
+
+def _generated_tables(inputs: dict[str, np.ndarray], target: np.ndarray) -> TaskTables:
+    """Generated inputs and target -> the labelled standard table, rows numbered from 1."""
+    frame = pd.DataFrame(inputs).assign(target=target.astype(np.float32))
+    frame.insert(0, "row_id", [str(i + 1) for i in range(len(frame))])
+    return TaskTables(frames={"labelled": frame})
+
+
+def load_formula(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    """y = sin(x1)·x2 + x3² + noise, x uniform on [-2, 2]."""
+    rng, inputs = _numeric_inputs(task, 3)
+    x1, x2, x3 = inputs.values()
+    y = np.sin(x1) * x2 + x3**2 + rng.normal(0.0, task["generate"]["noise"], len(x1))
+    return _generated_tables(inputs, y)
+
+
+def load_xor(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    """Label = (x1 > 0) XOR (x2 > 0): no linear model separates it; one hidden layer does.
+    Labels are flipped with probability `noise`."""
+    rng, inputs = _numeric_inputs(task, 2)
+    x1, x2 = inputs.values()
+    label = (x1 > 0) ^ (x2 > 0)
+    label ^= rng.random(len(label)) < task["generate"]["noise"]
+    return _generated_tables(inputs, label)
+
+
+TASK_KINDS: dict[str, TaskKind] = {
+    "sirna_competition": TaskKind(
+        name="sirna_competition",
+        sirna_features=True,
+        objective="regression",
+        metric_family="sirna",
+        required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
+        load=load_sirna_competition,
+        selection_metric="score",
+        allow_n=False,
+        auxiliary_label=sirna_is_effective,
+    ),
+    "sirna_table": TaskKind(
+        name="sirna_table",
+        sirna_features=True,
+        objective="regression",
+        metric_family="sirna_table",
+        required_files=(),
+        load=load_sirna_table,
+        selection_metric="spearman",
+        allow_n=False,
+        files_from_config=lambda task: (task["table"]["file"],),
+    ),
+    "primer": TaskKind(
+        name="primer",
+        objective="binary",
+        required_files=("sequences.txt", "labels.txt"),
+        load=load_primer,
+        # Near-separable data: AUROC and accuracy reach 1 early and then tie, so the early
+        # stopping and ranking criterion is the cross-entropy (as Keras monitors val_loss).
+        selection_metric="log_loss",
+        allow_n=True,
+        binding=True,
+    ),
+    "simulated_binding": TaskKind(
+        name="simulated_binding",
+        objective="multilabel",
+        required_files=(),
+        load=load_simulated_binding,
+        allow_n=False,
+        simulated=True,
+        binding=True,
+    ),
+    "formula": TaskKind(
+        name="formula",
+        has_sequences=False,
+        objective="regression",
+        required_files=(),
+        load=load_formula,
+        allow_n=False,
+    ),
+    "xor": TaskKind(
+        name="xor",
+        has_sequences=False,
+        objective="binary",
+        required_files=(),
+        load=load_xor,
+        selection_metric="accuracy",
+        allow_n=False,
+    ),
+    # Any labelled sequence set (dlgenomics.tasks.sequence_sets): a table, FASTA, or BED + genome.
+    "sequences": TaskKind(
+        name="sequences",
+        objective=None,
+        required_files=(),
+        load=load_sequences,
+        allow_n=True,
+        files_from_config=sequence_files,
+    ),
+}

@@ -1,0 +1,483 @@
+"""Objectives: everything that depends on what a task predicts, defined once per kind of target.
+
+A task's objective says how many outputs its networks have, the loss they are fitted with,
+how raw outputs become predictions, which metrics score them (their family) and which one
+ranks models by default, how folds are stratified, how an ensemble combines its members,
+which rows are "positive" for interpretation and design, and how a gradient-boosting model
+is fitted. Every other module asks the objective; none branches on its name.
+
+  regression   one output, standardised target, MSE (or Huber / threshold-weighted), values
+  binary       one logit, cross-entropy, probability of the positive class
+  multiclass   K logits, softmax cross-entropy, (n, K) probabilities; target = class index
+  multilabel   K logits, K independent cross-entropies, (n, K) probabilities; target (n, K)
+
+torch and scikit-learn are imported inside the methods that use them: Snakemake imports this
+module to plan jobs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlgenomics import InputError
+from dlgenomics.evaluation.metrics import (
+    HIGHER_IS_BETTER,
+    selectable_metrics,
+    selection_value,
+    task_metrics,
+)
+
+SINGLE_HEAD = "output"  # the name of a task's only output (interpretation, design)
+
+
+class Objective:
+    """What a kind of target needs; subclasses fill in the differences."""
+
+    name: str
+    metric_family: str  # metrics.METRIC_FAMILIES key used unless the task kind has its own
+    selection_metric: str  # default ranking / early-stopping metric of that family
+    stratified = False  # folds balance the classes when split.method is stratified
+    one_prediction_per_row = True  # ensembles and gradient boosting need one (or one per class)
+    calibrated_ensemble = False  # affine calibration of the ensemble on the selection metric
+    custom_losses = False  # losses other than the objective's own (regression: huber, ...)
+    # How a user's file gives labels (kind `sequences`): one column of class names (`classes`
+    # required), several 0/1 columns, and whether positives-only inputs may add negatives.
+    needs_classes = False
+    label_columns = 1  # minimum number of label columns
+    takes_negatives = False
+    # Sequence design (dlgenomics.design.designer): the best network's prediction designed sequences
+    # are judged by, named as a column of the judged table (`mean_` + this).
+    design_score = "binding_probability"
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return 1
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        """A user's label column(s) -> standard columns (`target`, or `label_<name>` each);
+        a value that is no label stops the run, `where(row)` naming the file and line."""
+        raise NotImplementedError
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        """Rows per class (None: the objective has no single class per row)."""
+        return None
+
+    def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+        """(mean, sd) the network's output is scaled by; identity for classes."""
+        return 0.0, 1.0
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        """Mean loss of a batch of raw outputs (torch) against its targets."""
+        raise NotImplementedError
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        """Raw outputs (torch, (n, outputs)) -> predictions as written to files."""
+        raise NotImplementedError
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        """Labels folds are balanced by (None: the objective has no single class per row)."""
+        return None
+
+    def ensemble_target(self, target: np.ndarray, n_columns: int) -> np.ndarray:
+        """What an ensemble's weights are fitted against, with predictions' shape (n, K)."""
+        return np.asarray(target, dtype=np.float64).reshape(len(target), -1)
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        """One name per output explained by interpretation."""
+        return [SINGLE_HEAD]
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        """Rows whose motif interpretation seeks for output `head` (every row for regression)."""
+        return np.arange(len(target))
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        """Rows that belong to output `head`'s class."""
+        raise InputError(f"a {self.name} task has no positive rows to design from")
+
+    def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
+        """(n,) bool: the training rows a GAN learns for output `head`: its positives."""
+        return self.is_positive(target, head)
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        """What `design_rows` chose, in words: "<count> <this>"."""
+        return "bound training sequences"
+
+    def gradient_boosting(self) -> str:
+        """scikit-learn estimator class: HistGradientBoostingRegressor or ...Classifier."""
+        return "HistGradientBoostingClassifier"
+
+    def tabular_prediction(self, probabilities: np.ndarray) -> np.ndarray:
+        """A fitted classifier's predict_proba (or a regressor's predict) -> predictions."""
+        return probabilities
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        """Rows as classes, for ROC / precision-recall curves and confusion matrices."""
+        raise NotImplementedError(f"{self.name} predictions have no classes")
+
+    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
+                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
+        """The evaluate rule's figure of out-of-fold predictions."""
+        from dlgenomics.report import plots
+
+        plots.prediction_plot(family, target, prediction, title, path, labels=labels or None)
+
+
+@dataclass(frozen=True)
+class ClassesView:
+    """Truth, score and predicted class of each row, each (n, K), and the K class names."""
+
+    truth: np.ndarray
+    score: np.ndarray
+    predicted: np.ndarray
+    labels: list[str]
+
+    def draw_confusion(self, title: str, path: Any) -> None:
+        from dlgenomics.report import plots
+
+        plots.confusion_matrices(self.truth, self.predicted, self.labels, title, path)
+
+
+@dataclass(frozen=True)
+class OneOfClasses(ClassesView):
+    """A view whose rows each hold exactly one class: one K x K confusion matrix."""
+
+    def draw_confusion(self, title: str, path: Any) -> None:
+        from dlgenomics.report import plots
+
+        plots.multiclass_confusion(
+            self.truth.argmax(axis=1), self.predicted.argmax(axis=1), self.labels, title, path
+        )
+
+
+# --- Reading a user's labels: every error names the file and line (`where(row)`) -----------
+
+Where = Callable[[int], str]
+
+
+def _missing(values: pd.Series) -> pd.Series:
+    """Empty cells and the usual spellings of "no value" (they drop the row, counted)."""
+    return values.isna() | values.astype(str).str.strip().isin(["", "NA", "nan", "None"])
+
+
+def _numbers(values: pd.Series, where: Where, what: str) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & ~_missing(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where(row)}: label {values.iloc[row]!r} is not a number ({what})")
+    return numbers.to_numpy(np.float64)
+
+
+def _zero_one(values: pd.Series, where: Where) -> np.ndarray:
+    numbers = _numbers(values, where, "labels are 0 or 1")
+    bad = ~np.isnan(numbers) & ~np.isin(numbers, (0.0, 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{where(row)}: label {values.iloc[row]!r} is not 0 or 1")
+    return numbers
+
+
+def label_text(value: Any) -> str:
+    """A label as compared with class names: 24.0 read from a table is the class '24'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _class_index(values: pd.Series, names: list[str], where: Where) -> np.ndarray:
+    text = values.map(lambda v: None if pd.isna(v) else label_text(v))
+    index = text.map({name: i for i, name in enumerate(names)})
+    bad = index.isna() & ~_missing(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{where(row)}: label {text.iloc[row]!r} is not one of the classes {names}"
+        )
+    return index.to_numpy(np.float64)
+
+
+def _positives_seen(labels: np.ndarray, logit: np.ndarray) -> np.ndarray:
+    """True positives (labelled so, and the models' mean logit agrees) or, failing that, every
+    labelled positive: motifs are read where the models see a site."""
+    positives = np.flatnonzero(labels == 1)
+    true_positives = positives[logit[positives] > 0]
+    return true_positives if len(true_positives) else positives
+
+
+class Regression(Objective):
+    name, metric_family, selection_metric = "regression", "regression", "rmse"
+    calibrated_ensemble = True
+    custom_losses = True
+    design_score = "predicted_value"
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {"target": _numbers(raw[0], where, "a regression task")}
+
+    def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+        return float(fitted[rows].mean()), float(fitted[rows].std()) or 1.0
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        from dlgenomics.training.losses import HUBER_DELTA
+
+        output = output[:, 0]
+        if name == "mse" and weight is None:
+            return F.mse_loss(output, target)
+        if name == "huber":
+            per_row = F.huber_loss(output, target, reduction="none", delta=HUBER_DELTA)
+        else:
+            per_row = (output - target) ** 2
+        return (per_row * weight).mean() if weight is not None else per_row.mean()
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        mean, std = target_scale
+        return (raw[:, 0] * std + mean).cpu().numpy()
+
+    def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
+        """Rows whose target is among the ceil(top_fraction × n) highest of the n known
+        targets (all rows tied with the last of them too)."""
+        target = np.asarray(target, dtype=np.float64).reshape(len(target))
+        known = np.sort(target[np.isfinite(target)])[::-1]
+        if not len(known):
+            return np.zeros(len(target), dtype=bool)
+        # 0.3 × 10 is 3.0000000000000004 in floating point: three rows, not four.
+        count = max(1, math.ceil(round(top_fraction * len(known), 9)))
+        cutoff = known[count - 1]
+        return np.isfinite(target) & (target >= cutoff)
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"training sequences with the top {top_fraction:.0%} of target values"
+
+    def gradient_boosting(self) -> str:
+        return "HistGradientBoostingRegressor"
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        # siRNA families: "effective" is less than the threshold % remaining, scored by -value.
+        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
+
+        threshold = float(options.get("threshold", SIRNA_THRESHOLD))
+        return ClassesView(
+            (target < threshold).astype(int)[:, None], -prediction[:, None],
+            (prediction < threshold).astype(int)[:, None],
+            [f"effective (< {threshold:g}% remaining)"],
+        )  # fmt: skip
+
+
+class Binary(Objective):
+    name, metric_family, selection_metric = "binary", "binary", "auroc"
+    stratified = True
+    takes_negatives = True
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        if positive is None:  # 0/1 labels
+            return {"target": _zero_one(raw[0], where)}
+        index = _class_index(raw[0], list(names) or [positive], where)
+        is_positive = index == (list(names) or [positive]).index(positive)
+        return {"target": np.where(np.isnan(index), np.nan, is_positive.astype(float))}
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        counts = np.bincount(target.astype(np.int64), minlength=2)
+        negative = "negative" if positive is None else "other than " + positive
+        return {negative: int(counts[0]), positive or "positive": int(counts[1])}
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.binary_cross_entropy_with_logits(output[:, 0], target)
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.sigmoid(raw[:, 0]).cpu().numpy()
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        return np.asarray(target).astype(np.int64)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(np.asarray(target), logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target) == 1
+
+    def tabular_prediction(self, probabilities: np.ndarray) -> np.ndarray:
+        return probabilities[:, 1]
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        return ClassesView(target[:, None], prediction[:, None],
+                           (prediction >= 0.5)[:, None].astype(int), ["positive"])  # fmt: skip
+
+
+class MultiClass(Objective):
+    name, metric_family, selection_metric = "multiclass", "multiclass", "log_loss"
+    stratified = True
+    needs_classes = True
+    design_score = "class_probability"  # the chosen class's
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {"target": _class_index(raw[0], list(names), where)}
+
+    def class_counts(self, target: np.ndarray, names: Sequence[str],
+                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+        counts = np.bincount(target.astype(np.int64), minlength=len(names))
+        return dict(zip(names, (int(c) for c in counts), strict=True))
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return len(labels)
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.cross_entropy(output, target.long())
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.softmax(raw, dim=1).cpu().numpy()
+
+    def stratify_by(self, target: np.ndarray) -> np.ndarray | None:
+        return np.asarray(target).astype(np.int64)
+
+    def ensemble_target(self, target: np.ndarray, n_columns: int) -> np.ndarray:
+        target = np.asarray(target, dtype=np.float64)
+        one_hot = np.full((len(target), n_columns), np.nan)  # unlabelled rows stay unknown
+        known = np.isfinite(target)
+        one_hot[known] = np.eye(n_columns)[target[known].astype(np.int64)]
+        return one_hot
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(self.is_positive(target, head).astype(int), logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target, dtype=np.float64) == head  # an unknown class (NaN): no
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"training sequences of class {head_name}"
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        n_classes = prediction.shape[1]
+        predicted = np.eye(n_classes, dtype=int)[prediction.argmax(axis=1)]
+        return OneOfClasses(self.ensemble_target(target, n_classes).astype(int), prediction,
+                            predicted, list(labels))  # fmt: skip
+
+
+class MultiLabel(Objective):
+    name, metric_family, selection_metric = "multilabel", "multilabel", "auroc"
+    one_prediction_per_row = False
+    label_columns = 2
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {
+            f"label_{name}": _zero_one(column, where)
+            for name, column in zip(names, raw, strict=True)
+        }
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return len(labels)
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        import torch.nn.functional as F
+
+        return F.binary_cross_entropy_with_logits(output, target)
+
+    def transform(self, raw: Any, target_scale: Sequence[float]) -> np.ndarray:
+        import torch
+
+        return torch.sigmoid(raw).cpu().numpy()
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
+
+    def positive_rows(self, target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+        return _positives_seen(np.asarray(target)[:, head], logit)
+
+    def is_positive(self, target: np.ndarray, head: int) -> np.ndarray:
+        return np.asarray(target)[:, head] == 1
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"bound training sequences of {head_name}"
+
+    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
+                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+        return ClassesView(target, prediction, (prediction >= 0.5).astype(int), list(labels))
+
+    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
+                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
+        from dlgenomics.report import plots
+
+        plots.roc_curves(target, prediction, labels, title, path)  # one curve per label
+
+
+OBJECTIVES: dict[str, Objective] = {
+    o.name: o for o in (Regression(), Binary(), MultiClass(), MultiLabel())
+}
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How one task is scored: its objective, metric family, selection metric and the
+    family's options (labels, thresholds). Passed to every rule it affects as a plain dict
+    (`as_params`), so changing the selection metric reruns exactly those rules."""
+
+    objective_name: str
+    family: str
+    selection: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def objective(self) -> Objective:
+        return OBJECTIVES[self.objective_name]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.options.get("labels", []))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Scoring:
+        return cls(**params)
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "objective_name": self.objective_name, "family": self.family,
+            "selection": self.selection, "options": dict(self.options),
+        }  # fmt: skip
+
+    def metrics(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+        return task_metrics(self.family, target, prediction, **self.options)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return HIGHER_IS_BETTER[self.selection]
+
+    def selection_value(self, target: np.ndarray, prediction: np.ndarray) -> float:
+        """The selection metric alone (fast where it can be: the official score)."""
+        return selection_value(self.family, self.selection, target, prediction, **self.options)
+
+
+def check_selection_metric(family: str, metric: str, where: str) -> None:
+    """A task's `selection_metric` must be one its metric family reports as a single number."""
+    allowed = selectable_metrics(family)
+    if metric not in allowed:
+        raise InputError(
+            f"{where}: {metric!r} is not a metric of this task ({family}); "
+            f"choose one of {', '.join(allowed)}"
+        )

@@ -1,0 +1,1 @@
+"""Fitting models: the network training loop, losses, pretraining and the tabular model."""

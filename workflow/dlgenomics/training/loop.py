@@ -1,0 +1,456 @@
+"""The training loop: tensors loaded once onto the device, batches drawn by index.
+
+No per-row Python work and no host-device synchronisation inside the step loop: the running
+loss is accumulated on the device and read once per epoch, when validation metrics are
+computed anyway.
+
+After every epoch the whole training state (weights, optimiser, schedule, random generators,
+history, best model so far) is written to a resume file; a killed job that is rerun picks up
+at the next epoch and ends exactly where an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from dlgenomics import InputError
+from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.data.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
+from dlgenomics.data.splits import fold_rows
+from dlgenomics.evaluation.metrics import is_better
+from dlgenomics.files import atomic_path, write_fold_predictions, write_history
+from dlgenomics.models.architectures import make_config
+from dlgenomics.models.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
+from dlgenomics.models.registry import build_model
+from dlgenomics.tasks.kinds import TaskKind
+from dlgenomics.tasks.objectives import Scoring
+from dlgenomics.training.losses import clip_target, loss_threshold, row_weights
+
+log = logging.getLogger(__name__)
+RESUME_FORMAT = 1
+
+
+@dataclass
+class TrainSettings:
+    max_epochs: int = 50
+    patience: int = 8
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_epochs: float = 1.0
+    grad_clip: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 2
+    compile: bool = False  # torch.compile the model (pays off on CUDA for the larger models)
+    auxiliary_weight: float = 1.0  # weight of the auxiliary head's loss in multi-task models
+    loss: str = "mse"  # regression: mse | huber | threshold_weighted (losses.py)
+    target_clip: list[float] | None = None  # clip training targets to [low, high]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("training.device is 'cuda' but no CUDA device is available")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def seed_everything(seed: int, device: torch.device) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    if device.type == "cpu":
+        # Same seed -> identical metrics on CPU; CUDA kernels (cuDNN RNNs) are left fast.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def prepare_device(settings: TrainSettings) -> torch.device:
+    """The job's device, its CPU threads and its seeds: the start of every training job."""
+    device = resolve_device(settings.device)
+    if device.type == "cpu":
+        torch.set_num_threads(settings.threads)
+    seed_everything(settings.seed, device)
+    return device
+
+
+def mixed_precision(device: torch.device) -> torch.autocast:
+    """bf16 autocast on CUDA (no loss scaling needed, unlike fp16); full precision on CPU."""
+    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def numeric_stats(
+    columns: dict[str, np.ndarray], rows: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """Mean and standard deviation of each numeric condition over the training rows."""
+    stats = {}
+    for name, values in columns.items():
+        if name.startswith(NUM):
+            chosen = values[rows]
+            chosen = chosen[~np.isnan(chosen)]
+            stats[name] = (float(chosen.mean()), float(chosen.std())) if len(chosen) else (0.0, 1.0)
+    return stats
+
+
+def cosine_with_warmup(total_steps: int, warmup_steps: int):
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
+
+
+def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, torch.Tensor]:
+    """Everything onto the device when it fits comfortably (it does for these tables)."""
+    if device.type == "cuda":
+        needed = sum(v.nbytes for k, v in columns.items() if k != ROW_ID)
+        free, _ = torch.cuda.mem_get_info(device)
+        if needed > free // 2:
+            raise InputError(
+                f"encoded table needs {needed / 2**30:.1f} GiB, more than half the free GPU memory"
+            )
+    return to_tensors(columns, device)
+
+
+def output_count(scoring: Scoring, multitask: bool) -> int:
+    """Outputs of the network: the objective's (one per class or label, else one), plus the
+    auxiliary head of multi-task models."""
+    return scoring.objective.n_outputs(scoring.labels) + (1 if multitask else 0)
+
+
+def _fingerprint(*parts: Any) -> str:
+    """What a resume file must match to be resumed: the run's settings and its data."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+    state = {"batches": generator.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(generator: torch.Generator, state: dict[str, Any]) -> None:
+    generator.set_state(state["batches"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@dataclass
+class FoldTensors:
+    """One fold's rows on the device: what the step loop indexes, never copies."""
+
+    data: dict[str, torch.Tensor]  # every column of the training table
+    valid: dict[str, torch.Tensor]  # the validation rows' columns
+    test: dict[str, torch.Tensor]
+    train_index: torch.Tensor  # training row numbers
+    target: torch.Tensor  # scaled as the network is fitted
+    row_weight: torch.Tensor | None
+    auxiliary: torch.Tensor | None  # multi-task models' second label
+
+
+@dataclass
+class Progress:
+    """Where a fold's training stands: the history and the best epoch so far (a resume file
+    carries it with the weights, optimiser, schedule and random generators)."""
+
+    history: list[dict[str, Any]]
+    best_metrics: dict[str, Any] | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    best_epoch: int = 0
+    stale: int = 0  # epochs since the best one
+    first_epoch: int = 1
+
+    def record(self, epoch: int, metrics: dict[str, Any], network: Any, metric: str) -> None:
+        best = None if self.best_metrics is None else self.best_metrics[metric]
+        if is_better(metric, metrics[metric], best):
+            self.best_metrics, self.best_epoch, self.stale = metrics, epoch, 0
+            self.best_state = copy.deepcopy(network.state_dict())
+        else:
+            self.stale += 1
+
+
+def train_fold(
+    *,
+    kind: TaskKind,
+    scoring: Scoring,
+    arch: str,
+    model: str | None = None,
+    model_params: dict[str, Any],
+    settings: TrainSettings,
+    train_columns: dict[str, np.ndarray],
+    test_columns: dict[str, np.ndarray],
+    vocab: dict[str, Any],
+    fold: int,
+    out_checkpoint: Path,
+    out_history: Path,
+    out_predictions: Path,
+    multitask: bool = False,
+    pretrained: Path | None = None,
+    resume: Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train one architecture on one fold; write its best checkpoint, per-epoch history and
+    validation + test predictions; return the best epoch's validation metrics. `arch` is the
+    configured name, `model` the registry architecture behind it (default `arch`); `multitask`
+    adds the kind's auxiliary head; `pretrained` is an encoder to start from; `resume` the
+    per-epoch resume file (resumed from when it matches this run, removed once it completes)."""
+    model_name = model or arch
+    device = prepare_device(settings)
+    train_rows, valid_rows = fold_rows(train_columns[FOLD], fold)
+    if multitask and kind.auxiliary_label is None:
+        raise InputError(f"task kind {kind.name!r} has no auxiliary head for multitask models")
+    network, meta = _build_network(
+        model_name, model_params, scoring, settings, train_columns, train_rows, vocab,
+        multitask, pretrained, device,
+    )  # fmt: skip
+    meta.update(arch=arch, fold=fold)
+    step_model = torch.compile(network) if settings.compile else network
+    tensors = _fold_tensors(
+        kind, scoring, settings, train_columns, test_columns, train_rows, valid_rows,
+        meta["target_scale"], multitask, device,
+    )  # fmt: skip
+    optimizer, scheduler = _optimiser(network, settings, len(train_rows))
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    fingerprint = _run_fingerprint(meta, settings, train_columns, pretrained)
+    state = _resumed(resume, fingerprint, device, network, optimizer, scheduler, generator)
+    targets, metric = train_columns[TARGET], scoring.selection
+    epochs = tqdm(
+        range(state.first_epoch, settings.max_epochs + 1), desc=f"{arch} fold {fold}",
+        disable=not progress, initial=state.first_epoch - 1, total=settings.max_epochs,
+    )  # fmt: skip
+    for epoch in epochs:
+        if state.stale >= settings.patience:
+            break  # a resumed run that had already stopped early
+        started = time.perf_counter()
+        running = _train_epoch(
+            step_model, network, tensors, scoring, settings, optimizer, scheduler, generator,
+            meta["n_outputs"], both_strands(vocab),
+        )  # fmt: skip
+        metrics = scoring.metrics(targets[valid_rows], predict(network, meta, tensors.valid))
+        state.history.append({
+            "epoch": epoch,
+            "train_loss": float(running) / len(train_rows),  # the one sync of the epoch
+            **{f"valid_{k}": v for k, v in metrics.items()},
+            "learning_rate": scheduler.get_last_lr()[0],
+            "seconds": time.perf_counter() - started,
+        })  # fmt: skip
+        state.record(epoch, metrics, network, metric)
+        epochs.set_postfix(loss=f"{state.history[-1]['train_loss']:.4f}",
+                           **{metric: f"{metrics[metric]:.4f}"})  # fmt: skip
+        if resume is not None:
+            _save_progress(resume, fingerprint, epoch, network, optimizer, scheduler, generator,
+                           state)  # fmt: skip
+        if state.stale >= settings.patience:
+            break
+    _write_outputs(network, meta, state, tensors, train_columns, test_columns, valid_rows,
+                   (out_checkpoint, out_history, out_predictions))  # fmt: skip
+    if resume is not None:
+        resume.unlink(missing_ok=True)  # done: a rerun must start afresh
+    return {"fold": fold, "best_epoch": state.best_epoch, "epochs_run": len(state.history),
+            **state.best_metrics}  # fmt: skip
+
+
+def _build_network(
+    model_name: str, model_params: dict[str, Any], scoring: Scoring, settings: TrainSettings,
+    train_columns: dict[str, np.ndarray], train_rows: np.ndarray, vocab: dict[str, Any],
+    multitask: bool, pretrained: Path | None, device: torch.device,
+) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    """The network (pretrained encoder loaded) and the checkpoint's metadata: everything
+    needed to use it again without the config."""
+    layout = InputLayout.from_vocab(vocab)
+    stats = numeric_stats(train_columns, train_rows)
+    objective = scoring.objective
+    targets = train_columns[TARGET]
+    # What the model is fitted to; validation is always judged on the untouched targets.
+    fitted = clip_target(targets, settings.target_clip) if objective.custom_losses else targets
+    n_outputs = output_count(scoring, multitask)
+    network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
+    if pretrained is not None:
+        network.load_encoder(pretrained)
+    meta = {
+        "model": model_name, "params": asdict(make_config(model_name, model_params)),
+        "n_outputs": n_outputs, "layout": layout_dict(layout), "numeric_stats": stats,
+        "vocab": vocab, "objective": objective.name,
+        "target_scale": objective.target_scale(fitted, train_rows),
+        "selection_metric": scoring.selection, "settings": asdict(settings),
+    }  # fmt: skip
+    return network, meta
+
+
+def _fold_tensors(
+    kind: TaskKind, scoring: Scoring, settings: TrainSettings,
+    train_columns: dict[str, np.ndarray], test_columns: dict[str, np.ndarray],
+    train_rows: np.ndarray, valid_rows: np.ndarray, target_scale: tuple[float, float],
+    multitask: bool, device: torch.device,
+) -> FoldTensors:  # fmt: skip
+    """Every table onto the device once; targets scaled, row weights and auxiliary labels."""
+    targets = train_columns[TARGET]
+    fitted = (
+        clip_target(targets, settings.target_clip) if scoring.objective.custom_losses else targets
+    )
+    data = _place(train_columns, device)
+    weights = row_weights(settings.loss, targets, loss_threshold(scoring.family, scoring.options))
+    return FoldTensors(
+        data=data,
+        valid={k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()},
+        test=_place(test_columns, device),
+        train_index=torch.from_numpy(train_rows).to(device),
+        target=(torch.tensor(fitted, device=device) - target_scale[0]) / target_scale[1],
+        row_weight=None if weights is None else torch.as_tensor(weights, device=device),
+        auxiliary=(
+            torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
+        ),
+    )
+
+
+def _optimiser(network: Any, settings: TrainSettings, n_train: int) -> tuple[Any, Any]:
+    """AdamW with a linear warm-up, then a cosine decay over the whole run, stepped per batch."""
+    steps_per_epoch = math.ceil(n_train / settings.batch_size)
+    optimizer = torch.optim.AdamW(
+        network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+    schedule = cosine_with_warmup(
+        settings.max_epochs * steps_per_epoch, round(settings.warmup_epochs * steps_per_epoch)
+    )
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+def _run_fingerprint(
+    meta: dict[str, Any], settings: TrainSettings, train_columns: dict[str, np.ndarray],
+    pretrained: Path | None,
+) -> str:  # fmt: skip
+    """What a resume file must match: model, settings, fold, data and pretrained encoder."""
+    # Threads, device and compilation change speed, not results: a resume may differ in them.
+    resume_settings = {
+        k: v for k, v in asdict(settings).items() if k not in ("threads", "device", "compile")
+    }
+    return _fingerprint(
+        meta["model"], meta["params"], meta["n_outputs"], resume_settings, meta["fold"],
+        meta["vocab"], train_columns[TARGET], train_columns[FOLD],
+        None if pretrained is None else Path(pretrained).read_bytes(),
+    )  # fmt: skip
+
+
+def _resumed(
+    resume: Path | None, fingerprint: str, device: torch.device, network: Any, optimizer: Any,
+    scheduler: Any, generator: torch.Generator,
+) -> Progress:  # fmt: skip
+    """The progress of a killed run of this same fold (its state loaded), else a fresh one."""
+    if resume is None or not resume.exists():
+        return Progress(history=[])
+    saved = torch.load(resume, map_location=device, weights_only=False)
+    if saved.get("format") != RESUME_FORMAT or saved.get("fingerprint") != fingerprint:
+        log.warning("%s belongs to another run (settings or data changed): ignored", resume)
+        return Progress(history=[])
+    network.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    _set_rng_state(generator, saved["rng"])
+    log.info("resuming from %s after epoch %d", resume, saved["epoch"])
+    kept = {f.name: saved[f.name] for f in fields(Progress) if f.name != "first_epoch"}
+    return Progress(**kept, first_epoch=saved["epoch"] + 1)
+
+
+def _train_epoch(
+    step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
+    settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
+    n_outputs: int, strands: bool,
+) -> torch.Tensor:  # fmt: skip
+    """One pass over the training rows in a random order. No host sync: the summed loss stays
+    on the device and is read once, by the caller."""
+    network.train()
+    device = tensors.target.device
+    multitask = tensors.auxiliary is not None
+    running = torch.zeros((), device=device)
+    order = tensors.train_index[
+        torch.randperm(len(tensors.train_index), device=device, generator=generator)
+    ]
+    for start in range(0, len(order), settings.batch_size):
+        rows = order[start : start + settings.batch_size]
+        batch = {k: v[rows] for k, v in tensors.data.items()}
+        if strands:  # each row on a random strand: the site reads the same on both
+            flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
+            batch = reverse_complement_batch(batch, flip)
+        with mixed_precision(device):
+            output = step_model(batch).float()
+        weight = None if tensors.row_weight is None else tensors.row_weight[rows]
+        loss = scoring.objective.loss(
+            output[:, : n_outputs - multitask], tensors.target[rows], weight, settings.loss
+        )
+        if multitask:
+            loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
+                output[:, -1], tensors.auxiliary[rows]
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if settings.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        running += loss.detach() * len(rows)
+    return running
+
+
+def _write_outputs(
+    network: Any, meta: dict[str, Any], state: Progress, tensors: FoldTensors,
+    train_columns: dict[str, np.ndarray], test_columns: dict[str, np.ndarray],
+    valid_rows: np.ndarray, out: tuple[Path, Path, Path],
+) -> None:  # fmt: skip
+    """The best epoch's checkpoint, the history, and its validation and test predictions."""
+    assert state.best_state is not None and state.best_metrics is not None
+    out_checkpoint, out_history, out_predictions = out
+    network.load_state_dict(state.best_state)
+    meta.update(epoch=state.best_epoch, metrics=state.best_metrics)
+    save_checkpoint(out_checkpoint, network, **meta)
+    write_history(state.history, out_history)
+    write_fold_predictions(
+        out_predictions,
+        meta["fold"],
+        valid=(
+            train_columns[ROW_ID][valid_rows],
+            predict(network, meta, tensors.valid),
+            train_columns[TARGET][valid_rows],
+        ),
+        test=(test_columns[ROW_ID], predict(network, meta, tensors.test), test_columns[TARGET]),
+    )
+
+
+def _save_progress(
+    path: Path, fingerprint: str, epoch: int, network: Any, optimizer: Any, scheduler: Any,
+    generator: torch.Generator, state: Progress,
+) -> None:  # fmt: skip
+    """The resume file after `epoch`: everything a killed job needs to end where an
+    uninterrupted run would."""
+    _save_resume(path, {
+        "format": RESUME_FORMAT, "fingerprint": fingerprint, "epoch": epoch,
+        "model": network.state_dict(), "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(), "rng": _rng_state(generator),
+        **{f.name: getattr(state, f.name) for f in fields(Progress)},
+    })  # fmt: skip
+
+
+def _save_resume(path: Path, state: dict[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
