@@ -283,3 +283,17 @@ def test_every_design_key_reaches_the_gan_or_the_judge():
     assert (settings.label, gan.samples, gan.critic_steps) == ("tal1", 50, 3)
     assert settings.top_fraction == 0.1 and DesignSettings().top_fraction == 0.2
     assert gan.epochs == GanSettings().epochs  # the rest keep the GAN's defaults
+
+
+def test_numbers_in_scientific_notation_are_numbers():
+    """YAML 1.1 (Snakemake's loader) reads `1e-3` without a dot as a string."""
+    config = default_config()
+    loaded = yaml.safe_load("learning_rate: 1e-3\nmax_epochs: 2e1\nweight_decay: 1.0e-4\n")
+    assert loaded["learning_rate"] == "1e-3"  # the loader's reading, which validation corrects
+    config["training"].update(loaded)
+    validate_config(config, "config.yaml")
+    assert config["training"]["learning_rate"] == 0.001
+    assert config["training"]["max_epochs"] == 20 and config["training"]["weight_decay"] == 1e-4
+    config["training"]["learning_rate"] = "1e-3 per step"
+    with pytest.raises(InputError, match=r"training\.learning_rate: '1e-3 per step' is not of"):
+        validate_config(config, "config.yaml")

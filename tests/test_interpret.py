@@ -13,6 +13,7 @@ from test_models import LAYOUT, batch
 from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, InputLayout, write_tensors
+from dlgenomics.evaluation.evaluate import ranked_networks
 from dlgenomics.interpretation.attributions import (
     BASE_IDS,
     InterpretationSettings,
@@ -21,7 +22,6 @@ from dlgenomics.interpretation.attributions import (
     gradient_times_input,
     in_silico_mutagenesis,
     interpret_task,
-    ranked_networks,
     token_attribution_map,
     token_gradients,
 )

@@ -263,3 +263,24 @@ def test_a_split_that_leaves_a_fold_empty_is_refused(tmp_path):
     errors = error_lines(result)
     assert len(errors) == 1 and "8 gene folds asked for but only 6 groups" in errors[0], errors
     assert not (workdir / "results/t/encoded/train.parquet").exists()
+
+
+def test_a_checksum_typo_keeps_the_verified_file(tmp_path):
+    """Changing a dataset's sha256 in the config (a typo) must not let Snakemake delete the
+    file already verified in resources/data: the run stops first, showing both checksums."""
+    mirror, workdir = dataset(tmp_path)
+    config = write_config(workdir, mirror)
+    raw = workdir / "resources/data/data/train_data.csv"
+    result = run_snakemake(workdir, str(raw.relative_to(workdir)))
+    assert result.returncode == 0, result.stderr[-2000:]
+    before = raw.read_bytes()
+    good = config["datasets"]["data"]["files"]["train_data.csv"]["sha256"]
+    typo = good[:-1] + ("0" if good[-1] != "0" else "1")
+    config["datasets"]["data"]["files"]["train_data.csv"]["sha256"] = typo
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(workdir, "results/t/encoded/train.parquet")
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert f"{raw.relative_to(workdir)}: verified with sha256 {good}, but " in said
+    assert f"datasets.data.files.train_data.csv.sha256 now says {typo}; nothing was removed" in said
+    assert raw.read_bytes() == before

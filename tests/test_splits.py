@@ -53,3 +53,9 @@ def test_impossible_splits_say_why():
         assign_folds(10, "stratified", folds=3, seed=0, labels=np.array([0] * 8 + [1] * 2))
     with pytest.raises(InputError, match="needs a group"):
         assign_folds(10, "gene", folds=2, seed=0)
+
+
+def test_many_folds_do_not_overflow_the_fold_ids():
+    """Fold ids were int8: 128 folds or more crashed encoding."""
+    fold = assign_folds(600, "random", 300, seed=0)
+    assert fold.min() == 0 and fold.max() == 299 and np.bincount(fold).min() == 2

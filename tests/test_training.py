@@ -98,6 +98,8 @@ def test_same_seed_gives_identical_metrics_on_cpu(encoded, tmp_path):
     other = run(encoded, "bigru", tmp_path / "c", epochs=3, seed=4)
     assert first == second
     assert first != other
+    # The checkpoint too, byte for byte (it once carried its temporary file's name).
+    assert (tmp_path / "a" / "model.pt").read_bytes() == (tmp_path / "b" / "model.pt").read_bytes()
     assert (tmp_path / "a" / "history.csv").read_text().split("seconds")[0] == (
         tmp_path / "b" / "history.csv"
     ).read_text().split("seconds")[0]

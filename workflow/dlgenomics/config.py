@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from copy import deepcopy
 from pathlib import Path
@@ -25,12 +26,31 @@ def _with_defaults(validator_class: type) -> type:
             for name, subschema in properties.items():
                 if "default" in subschema and name not in instance:
                     instance[name] = deepcopy(subschema["default"])
+                elif name in instance:
+                    instance[name] = _as_number(instance[name], subschema.get("type", ()))
         yield from check_properties(validator, properties, instance, schema)
 
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
 _Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def _as_number(value: Any, types: str | list[str]) -> Any:
+    """A number written in scientific notation without a dot (`1e-3`), which YAML 1.1 (and so
+    Snakemake's config loader) reads as a string, as the number it means where one is due."""
+    types = [types] if isinstance(types, str) else list(types)
+    if not isinstance(value, str) or "string" in types or not {"number", "integer"} & set(types):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return value
+    if "number" not in types:
+        return int(number) if number.is_integer() else value
+    return number
 
 
 def _key_path(path: Any) -> str:
@@ -217,6 +237,53 @@ def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> Non
         sources = [k for k in ("gene", "fasta") if screen["transcript"].get(k)]
         if len(sources) != 1:
             raise InputError(f"{where}.transcript: give exactly one of gene or fasta")
+    _check_predictions(config, source)
+
+
+def _check_predictions(config: dict[str, Any], source: str) -> None:
+    """`predict` jobs name a trained task and a model it has; their input is read like a
+    `sequences` task's (labels are not read)."""
+    from dlgenomics.evaluation.ensemble import ENSEMBLE
+    from dlgenomics.evaluation.predict import BEST
+
+    for name, job in config.get("predict", {}).items():
+        where = f"{source}: predict.{name}"
+        if job["task"] not in config["tasks"]:
+            raise InputError(f"{where}.task: no task named {job['task']!r} is trained")
+        task = config["tasks"][job["task"]]
+        choices = {BEST, *task["architectures"]}
+        if len(ensemble_members_of(task)) >= 2:
+            choices.add(ENSEMBLE)
+        if job["model"] not in choices:
+            known = ", ".join(sorted(choices))
+            raise InputError(f"{where}.model: {job['model']!r} is not one of {known}")
+        if job["input"]["format"] == "bed" and not (
+            job["input"].get("genome") and job["input"].get("length")
+        ):
+            raise InputError(f"{where}.input: a bed input needs `genome` and `length`")
+        if not job["input"].get("file"):
+            raise InputError(f"{where}.input.file: the file of sequences to predict is missing")
+    for name, job in config.get("variants", {}).items():
+        _check_variant_job(config, job, f"{source}: variants.{name}")
+
+
+def _check_variant_job(config: dict[str, Any], job: dict[str, Any], where: str) -> None:
+    """A `variants` job: a trained task, one of its architectures (or `best`), and either a
+    VCF with its genome or a table whose sequences come from one column or a FASTA."""
+    if job["task"] not in config["tasks"]:
+        raise InputError(f"{where}.task: no task named {job['task']!r} is trained")
+    if job["model"] not in {"best", *config["tasks"][job["task"]]["architectures"]}:
+        raise InputError(f"{where}.model: {job['model']!r} is not `best` or one of the task's "
+                         "architectures")  # fmt: skip
+    if bool(job.get("vcf")) == bool(job.get("table")):
+        raise InputError(f"{where}: give exactly one of vcf (with genome) or table")
+    if job.get("vcf") and not job.get("genome"):
+        raise InputError(f"{where}.genome: a VCF needs the genome its coordinates refer to")
+    table = job.get("table") or {}
+    if table and bool(table.get("sequence")) == bool(table.get("sequence_id")):
+        raise InputError(f"{where}.table: give exactly one of sequence or sequence_id (+ fasta)")
+    if table.get("sequence_id") and not table.get("fasta"):
+        raise InputError(f"{where}.table.fasta: sequence_id names records of a FASTA file")
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -28,9 +30,46 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates the file 0600; results on a shared cluster folder must be readable
+        # by the group as the user's umask allows, like any file they write.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
+    except OSError as error:
+        if error.errno is not None and error.filename in (None, str(tmp_path)):
+            # Name the file the user asked for, not its temporary twin.
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN or infinity (Python or numpy) as None, numpy scalars and arrays
+    as plain numbers and lists: JSON has no NaN, and `json.dumps` would write an invalid file."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path: str | Path, value: Any, **dumps: Any) -> None:
+    """Strict JSON, atomically: undefined numbers (NaN, a metric on one class, ...) as null."""
+    text = json.dumps(json_safe(value), indent=1, allow_nan=False, **dumps)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text + "\n")
 
 
 def write_history(history: list[dict[str, Any]], path: Path) -> None:

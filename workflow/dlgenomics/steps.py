@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn, TextIO
 
 from dlgenomics import InputError
 from dlgenomics.data.download import DownloadError
+
+_IO_ERRORS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+def _fail(message: str, log: TextIO, console: TextIO) -> NoReturn:
+    print(message, file=log)
+    print(message, file=console)
+    raise SystemExit(1) from None
 
 
 def run_step(step: Callable[[], object], log_path: str | Path) -> None:
@@ -31,10 +47,13 @@ def run_step(step: Callable[[], object], log_path: str | Path) -> None:
         try:
             step()
         except (InputError, DownloadError) as error:
-            message = f"error: {error}"
-            print(message, file=log)
-            print(message, file=console)
-            raise SystemExit(1) from None
+            _fail(f"error: {error}", log, console)
+        except OSError as error:
+            if error.errno not in _IO_ERRORS:
+                raise
+            # A full disk, a read-only or forbidden folder: the user's to fix, not a bug.
+            where = error.filename or "a file this step writes"
+            _fail(f"error: {where}: {error.strerror or _IO_ERRORS[error.errno]}", log, console)
         except Exception:
             logging.exception("unexpected error (a bug: please report it with this log)")
             raise

@@ -1,4 +1,5 @@
 # Config validation, result paths and input functions: the only Python the rules need.
+import sys
 from pathlib import Path
 
 from dlgenomics import InputError
@@ -13,13 +14,35 @@ from dlgenomics.config import (
     validate_config,
 )
 from dlgenomics.evaluation.metrics import classifies
+from dlgenomics.data.download import DownloadError, check_verified
 from dlgenomics.data.schema import TARGET_CONTEXT
 from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, scoring
 from snakemake.exceptions import WorkflowError
 
+RAW_DIR = "resources/data"
+
+
+def pinned_files(config, source):
+    """{raw file: (its configured sha256, the config key)} of every pinned dataset file."""
+    return {
+        Path(RAW_DIR, dataset, name): (
+            spec["sha256"],
+            f"{source}: datasets.{dataset}.files.{name}.sha256",
+        )
+        for dataset, entry in config["datasets"].items()
+        for name, spec in entry["files"].items()
+        if spec.get("sha256")
+    }
+
+
 try:
-    validate_config(config, " + ".join(map(str, workflow.configfiles)) or "config")
-except InputError as error:
+    CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "config"
+    validate_config(config, CONFIG_SOURCE)
+    # Before Snakemake plans anything: a changed checksum must not delete a verified file.
+    check_verified(pinned_files(config, CONFIG_SOURCE))
+except (InputError, DownloadError) as error:
+    # First, the line naming the user's file and key; Snakemake's own report follows it.
+    print(f"error: {error}", file=sys.stderr)
     raise WorkflowError(str(error)) from None
 
 TASKS = list(config["tasks"])
@@ -34,6 +57,7 @@ FIGURES_DIR = "results/{task}/figures"
 INTERPRET_DIR = "results/{task}/interpretation"
 BENCHMARK_DIR = "results/benchmarks"
 GENERATED_DIR = "results/{task}/generated"
+EXPORT_DIR = "results/{task}/export"
 
 
 def _name_pattern(names):
@@ -61,6 +85,7 @@ wildcard_constraints:
     fold=r"\d+",
     pair="[A-Za-z][A-Za-z0-9_]*",
     screen="[A-Za-z][A-Za-z0-9_]*",
+    job="[A-Za-z][A-Za-z0-9_]*",
 
 
 def task_config(wildcards):
@@ -85,7 +110,7 @@ def fold_count(task):
 
 
 def raw_file(task, name):
-    return f"resources/data/{config['tasks'][task]['dataset']}/{name}"
+    return f"{RAW_DIR}/{config['tasks'][task]['dataset']}/{name}"
 
 
 def encode_inputs(wildcards):
@@ -292,6 +317,21 @@ def interpret_inputs(wildcards):
     return inputs
 
 
+def export_inputs(wildcards):
+    """Leaderboard (which network is best), every network's fold models, and the encode
+    summary (the training files' sha256, for the model card)."""
+    task = wildcards.task
+    return {
+        "leaderboard": f"results/{task}/leaderboard.csv",
+        "summary": f"{ENCODED}/summary.json".format(task=task),
+        "models": [
+            model_file(task, a, f)
+            for a in network_architectures(wildcards)
+            for f in range(fold_count(task))
+        ],
+    }
+
+
 def interpretation_settings(wildcards):
     return task_config(wildcards).get("interpretation", {})
 
@@ -304,6 +344,7 @@ def task_outputs(task):
         outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
     if kind.has_sequences and networks_of(task):
         outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))
+        outputs.append(EXPORT_DIR.format(task=task))
     if "design" in config["tasks"][task]:
         outputs.append(f"{GENERATED_DIR}/judged.html".format(task=task))
     return outputs
@@ -353,6 +394,8 @@ def generate_inputs(wildcards):
 
 CROSS_DIR = "results/cross/{pair}"
 SCREEN_DIR = "results/screen/{screen}"
+PREDICT_DIR = "results/predict/{job}"
+VARIANTS_DIR = "results/variants/{job}"
 
 
 def model_file(task, arch, fold):
@@ -433,6 +476,74 @@ def screen_task(wildcards):
         "kind": config["tasks"][name]["kind"],
         "data": task_data_of(name),
     }
+
+
+def predict_config(wildcards):
+    return config["predict"][wildcards.job]
+
+
+def predict_members(wildcards):
+    """Every architecture the job may use: `best` follows the leaderboard, so all of them."""
+    job = predict_config(wildcards)
+    task = config["tasks"][job["task"]]
+    if job["model"] == "best":
+        return task["architectures"]
+    if job["model"] == "ensemble":
+        return ensemble_members_of(task)
+    return [job["model"]]
+
+
+def predict_inputs(wildcards):
+    job = predict_config(wildcards)
+    inputs = scoring_inputs(job["task"], predict_members(wildcards))
+    inputs["sequences"] = sorted(
+        {job["input"][k] for k in ("file", "genome") if job["input"].get(k)}
+    )
+    inputs["train"] = f"{ENCODED}/train.parquet".format(task=job["task"])
+    if job["model"] == "best":
+        inputs["leaderboard"] = f"results/{job['task']}/leaderboard.csv"
+    return inputs
+
+
+def predict_scoring(wildcards):
+    return scoring(config["tasks"][predict_config(wildcards)["task"]]).as_params()
+
+
+def all_predictions():
+    return expand(f"{PREDICT_DIR}/predictions.csv", job=list(config["predict"]))
+
+
+def variants_config(wildcards):
+    return config["variants"][wildcards.job]
+
+
+def variants_members(wildcards):
+    """`best` follows the leaderboard, so every architecture may be the one used."""
+    job = variants_config(wildcards)
+    if job["model"] == "best":
+        return config["tasks"][job["task"]]["architectures"]
+    return [job["model"]]
+
+
+def variants_inputs(wildcards):
+    job = variants_config(wildcards)
+    table = job.get("table") or {}
+    files = [job.get("vcf"), job.get("genome"), table.get("file"), table.get("fasta")]
+    task = job["task"]
+    return {
+        "vocab": f"{ENCODED}/vocab.json".format(task=task),
+        "leaderboard": f"results/{task}/leaderboard.csv",
+        "models": [
+            model_file(task, a, f)
+            for a in variants_members(wildcards)
+            for f in range(fold_count(task))
+        ],
+        "variants": [f for f in files if f],
+    }
+
+
+def all_variant_effects():
+    return expand(f"{VARIANTS_DIR}/effects.csv", job=list(config["variants"]))
 
 
 def task_data_of(name):

@@ -1,6 +1,6 @@
 rule download:
     output:
-        "resources/data/{dataset}/{file}",
+        f"{RAW_DIR}/{{dataset}}/{{file}}",
     log:
         "logs/download/{dataset}/{file}.log",
     benchmark:

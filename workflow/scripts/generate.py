@@ -5,10 +5,10 @@ import logging
 from pathlib import Path
 
 from dlgenomics.design.designer import DesignTask, design_sequences
+from dlgenomics.evaluation.evaluate import ranked_candidates
 from dlgenomics.interpretation.attributions import (
     InterpretationSettings,
     choose_network,
-    ranked_candidates,
 )
 from dlgenomics.steps import run_step
 

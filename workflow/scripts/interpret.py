@@ -5,11 +5,11 @@ import logging
 from pathlib import Path
 
 from dlgenomics.data.schema import read_vocab
+from dlgenomics.evaluation.evaluate import ranked_candidates
 from dlgenomics.interpretation.attributions import (
     InterpretationSettings,
     interpret_task,
     known_motifs,
-    ranked_candidates,
 )
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring

@@ -116,8 +116,11 @@ def fetch_file(
         raise TypeError("sources must be a sequence of strings, not a string")
     if dest.is_dir():
         raise IsADirectoryError(f"destination is a folder: {dest}")
-    if dest.is_file() and expected in (None, sha256_of(dest)):
-        return "already present"
+    if dest.is_file():
+        present = sha256_of(dest)
+        if expected in (None, present):
+            _write_record(dest, present)
+            return "already present"
     dest.parent.mkdir(parents=True, exist_ok=True)
 
     tried: list[tuple[str, str]] = []
@@ -150,6 +153,7 @@ def fetch_file(
                 tried.append((label, f"{type(exc).__name__}: {exc}"))
                 continue
             os.replace(final, dest)
+            _write_record(dest, got)
             return label
         finally:
             # Reached on success, failure and KeyboardInterrupt alike: no partial files remain.
@@ -158,6 +162,35 @@ def fetch_file(
                     temp.unlink(missing_ok=True)
 
     raise DownloadError(_failure_message(dataset, dest.name, expected or "not given", tried))
+
+
+def record_path(dest: Path) -> Path:
+    """Where the sha256 a file was verified with is kept, beside it: not an output of the
+    download rule, so Snakemake never removes it."""
+    return dest.parent / f".{dest.name}.sha256"
+
+
+def _write_record(dest: Path, sha256: str) -> None:
+    record = record_path(dest)
+    if not record.is_file() or record.read_text().strip() != sha256:
+        record.write_text(sha256 + "\n")
+
+
+def check_verified(expected: dict[Path, tuple[str, str]]) -> None:
+    """Stop before anything runs when a file already downloaded and verified has another
+    sha256 than the config now gives ({file: (sha256, the config key)}): Snakemake would
+    otherwise delete the verified file to fetch it again, and a typo in the checksum would
+    lose data the user had. Both checksums are shown in full; nothing is removed."""
+    for dest, (sha256, key) in expected.items():
+        record = record_path(dest)
+        if not (dest.is_file() and record.is_file()):
+            continue
+        seen = record.read_text().strip()
+        if seen != _normalise_sha256(sha256):
+            raise DownloadError(
+                f"{dest}: verified with sha256 {seen}, but {key} now says {sha256}; nothing was "
+                f"removed. Correct the checksum, or delete {dest} to fetch the file again"
+            )
 
 
 def _normalise_sha256(sha256: str) -> str:

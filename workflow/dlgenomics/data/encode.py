@@ -194,14 +194,23 @@ def standard_tables(
 
 
 def encode_task(
-    kind_name: str, files: dict[str, Path], task: dict[str, Any], out: dict[str, Path]
+    kind_name: str,
+    files: dict[str, Path],
+    task: dict[str, Any],
+    out: dict[str, Path],
+    name: str = "<task>",
 ) -> dict[str, Any]:
     """Encode one task: writes out['train'], out['test'] (Parquet) and out['vocab'] (JSON).
 
     Returns a summary (rows per role, rows dropped and why, unknown tokens) for the log.
     """
     kind = TASK_KINDS[kind_name]
-    tables, frames = standard_tables(kind_name, files, task)
+    try:
+        tables, frames = standard_tables(kind_name, files, task)
+    except InputError as error:
+        if str(error).startswith("split."):  # the test share: name the task's key
+            raise InputError(f"tasks.{name}.{error}") from None
+        raise
     split = task["split"]
     vocab = build_vocab(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
@@ -211,10 +220,14 @@ def encode_task(
     # Several labels per row (label_* columns): no single class to stratify by.
     labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
     groups = train["group"].to_numpy() if "group" in train else None
-    folds = assign_folds(
-        len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
-        groups=groups, labels=labels,
-    )  # fmt: skip
+    try:
+        folds = assign_folds(
+            len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
+            groups=groups, labels=labels,
+        )  # fmt: skip
+    except InputError as error:  # name the key to change
+        message = str(error).replace("split: ", "split.folds: ", 1)
+        raise InputError(f"tasks.{name}.{message}") from None
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
     # The data as read, whatever the config pinned (a local file may come without a sha256).
     summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
@@ -226,7 +239,7 @@ def encode_task(
             or (f"{role} table of {kind_name}")
         )
         columns, unknown = encode_frame(frame, vocab, where, kind.allow_n)
-        columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int8)
+        columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int16)
         write_tensors(columns, out[role])
         summary["rows"][role] = len(frame)
         if unknown:

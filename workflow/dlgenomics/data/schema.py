@@ -13,7 +13,7 @@ Columns (every model reads only these):
   cat_<condition>  int16    category code (0 = missing or not seen in training)
   target           float32  label (NaN where unknown, e.g. the competition test set);
                    float32[K] with K labels per row (multi-label tasks, names in vocab.json)
-  fold             int8     validation fold of the row; -1 = never validated (and all test rows)
+  fold             int16    validation fold of the row; -1 = never validated (and all test rows)
 
 `[L]` is a fixed-size list; L is the same in every role and recorded in vocab.json.
 
@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dlgenomics import InputError
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, write_json
 
 ROW_ID, TARGET, FOLD = "row_id", "target", "fold"
 SEQ, KMER, MOD, NMOD, NUM, CAT = "seq_", "kmer_", "mod_", "nmod_", "num_", "cat_"
@@ -77,7 +77,10 @@ def read_tensors(
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as error:
-        raise InputError(f"{path}: not a readable Parquet file ({error}); re-run encode") from None
+        raise InputError(
+            f"{path}: not a readable Parquet file ({error}); delete it and rerun the same "
+            "snakemake command: the step that writes it runs again"
+        ) from None
     out: dict[str, np.ndarray] = {}
     for name in table.column_names:
         column = table.column(name).combine_chunks()
@@ -87,13 +90,15 @@ def read_tensors(
             out[name] = column.to_numpy(zero_copy_only=False)
     missing = set(required) - set(out)
     if missing:
-        raise InputError(f"{path}: missing column(s) {sorted(missing)}; re-run encode")
+        raise InputError(
+            f"{path}: missing column(s) {sorted(missing)}; delete it and rerun the same "
+            "snakemake command: the step that writes it runs again"
+        )
     return out
 
 
 def write_vocab(vocab: Mapping[str, Any], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(vocab, indent=1, sort_keys=True) + "\n")
+    write_json(path, vocab, sort_keys=True)
 
 
 def read_vocab(path: Path) -> dict[str, Any]:

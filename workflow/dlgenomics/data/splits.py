@@ -10,6 +10,8 @@ from dlgenomics.data.schema import NEVER_VALIDATED
 # Split methods that keep a group of rows in one fold: siRNA target genes, a `sequences`
 # task's `input.group` column, or the chromosome of a BED interval.
 GROUPED = ("gene", "group", "chromosome")
+# A fold validated on one row gives no correlation, no AUROC and no spread: refused.
+MIN_ROWS_PER_FOLD = 2
 
 
 def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
@@ -21,6 +23,12 @@ def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
 
     if fraction == 0:  # pure cross-validation: no test rows
         return np.zeros(n_rows, dtype=bool)
+    n_test = int(np.ceil(fraction * n_rows))  # train_test_split's rounding
+    if n_test < 1 or n_rows - n_test < 1:
+        raise InputError(
+            f"split.test_fraction: {fraction} of {n_rows} rows leaves {n_test} test and "
+            f"{n_rows - n_test} training rows; both need at least one"
+        )
     _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
     mask = np.zeros(n_rows, dtype=bool)
     mask[test_index] = True
@@ -36,7 +44,7 @@ def assign_folds(
     groups: np.ndarray | None = None,
     labels: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Validation fold of each row (int8), NEVER_VALIDATED for rows only ever trained on.
+    """Validation fold of each row (int16), NEVER_VALIDATED for rows only ever trained on.
 
     folds == 1 is a single hold-out of `valid_fraction`: for `random` that is the competition
     baseline's `train_test_split(test_size=0.1, random_state=42)` row for row.
@@ -52,7 +60,7 @@ def assign_folds(
     )
 
     index = np.arange(n_rows)
-    fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int8)
+    fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int16)
     if method in GROUPED and groups is None:
         raise InputError(f"split.method {method!r} needs a group column in this task")
     if method == "stratified" and labels is None:
@@ -67,7 +75,7 @@ def assign_folds(
                 index, test_size=valid_fraction, random_state=seed, stratify=stratify
             )
         fold[valid] = 0
-        return fold
+        return _checked(fold)
     if method in GROUPED:
         n_groups = len(np.unique(groups))
         if n_groups < folds:
@@ -88,6 +96,18 @@ def assign_folds(
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(index)
     for k, (_, valid) in enumerate(splits):
         fold[valid] = k
+    return _checked(fold)
+
+
+def _checked(fold: np.ndarray) -> np.ndarray:
+    """The folds, if each validates on at least MIN_ROWS_PER_FOLD rows."""
+    sizes = np.bincount(fold[fold >= 0], minlength=int(fold.max()) + 1)
+    if sizes.min() < MIN_ROWS_PER_FOLD:
+        k = int(sizes.argmin())
+        raise InputError(
+            f"split: fold {k} would be validated on {sizes[k]} row(s) of {len(fold)}; use fewer "
+            f"folds (each needs at least {MIN_ROWS_PER_FOLD} rows)"
+        )
     return fold
 
 

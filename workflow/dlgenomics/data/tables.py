@@ -107,7 +107,7 @@ def check_unique(values: pd.Series, path: Path, column: str) -> None:
     if duplicated.any():
         row = int(duplicated.to_numpy().nonzero()[0][0])
         raise InputError(
-            f"{path}: column {column}, row {row + 1}: duplicated id {values.iloc[row]!r}"
+            f"{path}: column {column}, row {row + 1}: duplicated id '{values.iloc[row]}'"
         )
 
 

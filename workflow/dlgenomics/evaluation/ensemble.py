@@ -27,7 +27,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.evaluation.metrics import SCALE_FREE
-from dlgenomics.files import atomic_path, column_values
+from dlgenomics.files import column_values, write_json
 from dlgenomics.tasks.objectives import Scoring
 
 CROSS_FIT_PARTS = 5
@@ -206,8 +206,7 @@ def build_ensemble(
 
 
 def write_combination(fit: dict[str, Any], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(fit, indent=1) + "\n")
+    write_json(path, fit)
 
 
 def read_combination(path: Path) -> Combination:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,9 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.evaluation.metrics import metric_columns
-from dlgenomics.files import atomic_path, column_values
+from dlgenomics.files import atomic_path, column_values, write_json
 from dlgenomics.report import plots
-from dlgenomics.report.html import table, write_page
+from dlgenomics.report.html import UNDEFINED, table, write_page
 from dlgenomics.tasks.objectives import ClassesView, Scoring
 
 
@@ -78,8 +79,7 @@ def write_evaluation(
 ) -> dict[str, Any]:
     """metrics.json and predictions.parquet (roles oof and test) of one architecture."""
     result = prediction_metrics(scoring, oof, test)
-    with atomic_path(out_metrics) as tmp:
-        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(out_metrics, result)
     table = pd.concat(
         [oof.assign(role="oof"), test.assign(role="test", fold=-1)], ignore_index=True
     )
@@ -139,15 +139,41 @@ def write_leaderboard(
     header = "| " + " | ".join(board.columns) + " |"
     rule = "|" + "|".join("---" for _ in board.columns) + "|"
     lines = [
-        "| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row) + " |"
-        for row in board.itertuples(index=False)
+        "| " + " | ".join(_cell(v) for v in row) + " |" for row in board.itertuples(index=False)
     ]
     with atomic_path(out_md) as tmp:
         tmp.write_text("\n".join([f"## {title}", "", header, rule, *lines, ""]))
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return UNDEFINED if np.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
 def best_architecture(leaderboard_csv: Path) -> str:
     return str(pd.read_csv(leaderboard_csv)["architecture"].iloc[0])
+
+
+def ranked_networks(leaderboard_csv: Path, networks: Sequence[str]) -> list[str]:
+    """The task's networks, best first by the leaderboard (gradients and exports need a network)."""
+    ranked = pd.read_csv(leaderboard_csv)["architecture"].astype(str).tolist()
+    chosen = [name for name in ranked if name in networks]
+    if not chosen:
+        raise InputError(f"{leaderboard_csv}: no network among {', '.join(ranked)}")
+    return chosen
+
+
+def ranked_candidates(
+    leaderboard_csv: Path, networks: Sequence[str], model_files: Sequence[str | Path]
+) -> list[tuple[str, list[Path]]]:
+    """(architecture, its fold model files) for each of the task's networks, best first:
+    what `choose_network` picks from. Files are .../models/<arch>/fold<k>/model.pt."""
+    files = [Path(p) for p in model_files]
+    return [
+        (arch, [p for p in files if p.parent.parent.name == arch])
+        for arch in ranked_networks(leaderboard_csv, networks)
+    ]
 
 
 def write_submission(

@@ -17,14 +17,12 @@ best matches).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from dlgenomics import InputError
@@ -32,7 +30,7 @@ from dlgenomics.data.nucleotides import one_hot_ids
 from dlgenomics.data.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors
 from dlgenomics.data.tokens import BASE_IDS, UNK, decode_nucleotides, nucleotide_vocab
 from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, write_json
 from dlgenomics.interpretation.motifs import (
     Motif,
     best_matches,
@@ -196,27 +194,6 @@ def attributed_columns(gradients: dict[str, np.ndarray]) -> list[str]:
 
 
 # --- One task's interpretation: the `interpret` rule -----------------------------------------
-
-
-def ranked_networks(leaderboard_csv: Path, networks: Sequence[str]) -> list[str]:
-    """The task's networks, best first by the leaderboard (gradients need a network)."""
-    ranked = pd.read_csv(leaderboard_csv)["architecture"].astype(str).tolist()
-    chosen = [name for name in ranked if name in networks]
-    if not chosen:
-        raise InputError(f"{leaderboard_csv}: no network among {', '.join(ranked)} to interpret")
-    return chosen
-
-
-def ranked_candidates(
-    leaderboard_csv: Path, networks: Sequence[str], model_files: Sequence[str | Path]
-) -> list[tuple[str, list[Path]]]:
-    """(architecture, its fold model files) for each of the task's networks, best first:
-    what `choose_network` picks from. Files are .../models/<arch>/fold<k>/model.pt."""
-    files = [Path(p) for p in model_files]
-    return [
-        (arch, [p for p in files if p.parent.parent.name == arch])
-        for arch in ranked_networks(leaderboard_csv, networks)
-    ]
 
 
 def choose_network(
@@ -491,5 +468,4 @@ def _write_outputs(run: _Run, arch: str, summary: dict[str, Any], out: dict[str,
     plots.token_attribution_heatmaps(
         run.heatmaps, f"{arch}: mean gradient × input per position ({direction})", out["heatmap"]
     )
-    with atomic_path(out["summary"]) as tmp:
-        tmp.write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(out["summary"], summary)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.data.nucleotides import DNA, base_indices, decode_bases
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, write_json
 
 # Counts added to every base of a JASPAR matrix before normalising (see `jaspar_motif`).
 JASPAR_PSEUDOCOUNT = 0.01
@@ -843,8 +843,7 @@ def write_motifs(motifs: Sequence[Motif], path: Path, release: str) -> None:
         }
         for m in motifs
     }
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(entries, indent=1) + "\n")
+    write_json(path, entries)
 
 
 def read_motifs(path: Path) -> dict[str, Motif]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ CHECKPOINT_FORMAT = 1
 def save_checkpoint(path: Path, network: GenomicsModel, **meta: Any) -> None:
     """Write the model's weights with `meta` (arch, params, layout, vocab, ...) atomically."""
     state = {k: v.detach().cpu() for k, v in network.state_dict().items()}
+    # Saved to memory first: torch.save names its zip records after the file it writes, so a
+    # temporary file's random name made identical runs' model.pt differ; and a full disk then
+    # fails as an OSError naming the path, not as torch's "iostream error".
+    buffer = io.BytesIO()
+    torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, **meta}, buffer)
     with atomic_path(path) as tmp:
-        torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, **meta}, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def load_model(path: str | Path, device: str = "cpu") -> tuple[GenomicsModel, dict[str, Any]]:

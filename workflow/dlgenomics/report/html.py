@@ -23,12 +23,16 @@ p.note { color: #555; max-width: 60em; }
 """
 
 
+UNDEFINED = "n/a"  # a metric with no value on these rows (AUROC of one class, ...)
+
+
 def table(frame: pd.DataFrame, digits: int = 4, ranked: bool = False) -> str:
     """`ranked`: the first row is the best and shown in bold."""
     body = frame.to_html(
         index=False,
         border=0,
         float_format=lambda v: f"{v:.{digits}f}",
+        na_rep=UNDEFINED,
         classes="ranked" if ranked else None,
     )
     return f'<div class="wide">{body}</div>'

@@ -543,3 +543,36 @@ def gan_curves(history: pd.DataFrame, title: str, criterion: str, path: Path) ->
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def prediction_distribution(
+    prediction: np.ndarray, training: np.ndarray, names: list[str], title: str, path: Path
+) -> None:
+    """New rows' predictions beside the training labels, so a user sees at a glance whether
+    the new sequences look like what the model learned from. One value per row: overlaid
+    histograms (densities). Several (classes or labels): the mean predicted probability of
+    each beside its share among the training rows."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    new, seen = f"predictions (n={len(prediction)})", f"training (n={len(training)})"
+    if prediction.ndim == 1:
+        finite = training[np.isfinite(training)]
+        bins = np.histogram_bin_edges(np.concatenate([prediction, finite]), bins=40)
+        ax.hist(finite, bins=bins, density=True, alpha=0.5, label=seen)
+        ax.hist(prediction, bins=bins, density=True, alpha=0.5, label=new)
+        ax.set(xlabel="value", ylabel="density")
+    else:
+        k = prediction.shape[1]
+        if training.ndim == 1:  # class ids
+            counts = np.bincount(training[np.isfinite(training)].astype(int), minlength=k)
+            share = counts[:k] / max(counts.sum(), 1)
+        else:
+            share = np.nanmean(training, axis=0)
+        x = np.arange(k)
+        ax.bar(x - 0.2, share, width=0.4, label=seen)
+        ax.bar(x + 0.2, prediction.mean(axis=0), width=0.4, label=new)
+        ax.set_xticks(x, names or [str(i) for i in x])
+        _rotate_long_ticks(ax, names)
+        ax.set(ylabel="share / mean probability", ylim=(0, 1))
+    ax.legend(fontsize="small")
+    ax.set_title(title)
+    _save(fig, path)

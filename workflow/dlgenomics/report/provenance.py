@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from dlgenomics.files import atomic_path
+from dlgenomics.files import write_json
 from dlgenomics.report.html import note, preformatted, table, write_page
 
 PACKAGES = (
@@ -67,8 +67,7 @@ def write_provenance(path: Path, **facts: Any) -> None:
         # Set when the step ran as a cluster job: ties the result to `sacct -j <id>`.
         "slurm_job": os.environ.get("SLURM_JOB_ID"),
     }
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    write_json(path, record, default=str)
 
 
 def training_runs(run_paths: list[Path]) -> pd.DataFrame:

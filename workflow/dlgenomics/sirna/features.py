@@ -9,7 +9,6 @@ every feature is a function of one row.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.schema import FEATURE, ROW_ID, TARGET_CONTEXT, read_tensors, write_tensors
-from dlgenomics.files import atomic_path
+from dlgenomics.files import write_json
 from dlgenomics.sirna.rules import design_feature_table, gc_content
 from dlgenomics.sirna.target_site import SITE_LENGTH, flank_sequences, locate_sites
 
@@ -132,6 +131,5 @@ def featurize_task(
         },
         **summary,
     }
-    with atomic_path(out_spec) as tmp:
-        tmp.write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n")
+    write_json(out_spec, spec, sort_keys=True)
     return summary

@@ -117,6 +117,14 @@ class Objective:
         """A fitted classifier's predict_proba (or a regressor's predict) -> predictions."""
         return probabilities
 
+    def prediction_columns(self, prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+        """Predictions as a user's table holds them: `prediction` (one value per row), or a
+        `p_<label>` probability per label or class."""
+        if prediction.ndim == 1:
+            return {"prediction": prediction}
+        names = labels or [str(k) for k in range(prediction.shape[1])]
+        return {f"p_{name}": prediction[:, k] for k, name in enumerate(names)}
+
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
         """Rows as classes, for ROC / precision-recall curves and confusion matrices."""
@@ -377,6 +385,12 @@ class MultiClass(Objective):
         predicted = np.eye(n_classes, dtype=int)[prediction.argmax(axis=1)]
         return OneOfClasses(self.ensemble_target(target, n_classes).astype(int), prediction,
                             predicted, list(labels))  # fmt: skip
+
+    def prediction_columns(self, prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+        """One probability per class, and the most probable class named."""
+        columns = super().prediction_columns(prediction, labels)
+        names = [name.removeprefix("p_") for name in columns]
+        return {**columns, "predicted_class": np.asarray(names)[prediction.argmax(axis=1)]}
 
 
 class MultiLabel(Objective):

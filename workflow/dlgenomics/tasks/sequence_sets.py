@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -358,6 +358,12 @@ def _clean(frame: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
             dropped[f"{Path(source).name}: {what}"] = int(count)
     frame = frame[~(no_sequence | no_label)].reset_index(drop=True)
     frame["sequence"] = sequence[~(no_sequence | no_label)].to_numpy()
+    check_letters(frame)
+    return frame
+
+
+def check_letters(frame: pd.DataFrame) -> None:
+    """Stop at a letter that is no nucleotide, naming the file, line, record and position."""
     bad = frame["sequence"].str.contains(_NOT_SEQUENCE)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -368,7 +374,22 @@ def _clean(frame: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
             f"{text[position]!r} at position {position + 1} is not a nucleotide "
             f"(ACGTU, or an IUPAC ambiguity code {AMBIGUOUS})"
         )
-    return frame
+
+
+def read_unlabelled(source: SequenceInput, files: dict[str, Path]) -> pd.DataFrame:
+    """Sequences to predict (no labels): `row_id`, `sequence`, and the file and line each
+    came from. Letters are checked as for a task's own rows; an empty record is an error."""
+    if source.format == "fasta":
+        frame = _fasta_frame(files[source.file], lambda record, path: None)
+    else:
+        frame = read_source(replace(source, labels=()), files)
+    frame["sequence"] = frame["sequence"].astype("string").str.strip().fillna("")
+    empty = frame["sequence"] == ""
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0])
+        raise InputError(f"{_where(frame)(row)}: record {frame['row_id'].iloc[row]} is empty")
+    check_letters(frame)
+    return frame[["row_id", "sequence", LINE, SOURCE]].reset_index(drop=True)
 
 
 def _shuffled_negatives(frame: pd.DataFrame, per_positive: int, seed: int) -> pd.DataFrame:

@@ -1,0 +1,46 @@
+"""The package's shape, as DEVELOPERS.md promises it: short functions, one place per fact."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from conftest import REPO
+
+PACKAGE = REPO / "workflow" / "dlgenomics"
+MAX_FUNCTION_LINES = 80  # one screen
+
+
+def test_no_function_is_longer_than_a_screen():
+    long = []
+    for path in sorted((REPO / "workflow").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name} ({lines})")
+    assert not long
+
+
+def test_no_module_branches_on_an_objective_name():
+    """Behaviour that depends on what a task predicts lives in tasks/objectives.py."""
+    branch = re.compile(r"(task_type|objective_name) *(==|!=|in )")
+    found = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted(REPO.joinpath("workflow").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if branch.search(line) and path.name != "objectives.py"
+    ]
+    assert not found
+
+
+def test_each_stage_of_the_workflow_is_a_subpackage():
+    stages = {"data", "tasks", "models", "training", "evaluation", "interpretation", "design",
+              "sirna", "report"}  # fmt: skip
+    found = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert found == stages
+    # The layout DEVELOPERS.md draws names every module that exists.
+    developers = (REPO / "DEVELOPERS.md").read_text()
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py":
+            assert path.name in developers, path.relative_to(REPO)

@@ -1,0 +1,58 @@
+rule predict_sequences:
+    input:
+        unpack(predict_inputs),
+    output:
+        csv=f"{PREDICT_DIR}/predictions.csv",
+        parquet=f"{PREDICT_DIR}/predictions.parquet",
+        plot=report(
+            f"{PREDICT_DIR}/distribution.png",
+            category="predictions",
+            subcategory="{job}",
+        ),
+    log:
+        "logs/predict/{job}.log",
+    benchmark:
+        "benchmarks/predict_sequences/{job}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        job=predict_config,
+        members=predict_members,
+        scoring=predict_scoring,
+    script:
+        "../scripts/predict.py"
+
+
+rule predict:
+    input:
+        all_predictions(),
+
+
+rule score_variants:
+    input:
+        unpack(variants_inputs),
+    output:
+        csv=f"{VARIANTS_DIR}/effects.csv",
+        parquet=f"{VARIANTS_DIR}/effects.parquet",
+        ism=f"{VARIANTS_DIR}/ism.npz",
+        plot=report(
+            f"{VARIANTS_DIR}/top_variants.png",
+            category="variant effects",
+            subcategory="{job}",
+        ),
+    log:
+        "logs/variants/{job}.log",
+    benchmark:
+        "benchmarks/score_variants/{job}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        job=variants_config,
+        members=variants_members,
+    script:
+        "../scripts/variant_effects.py"
+
+
+rule variant_effects:
+    input:
+        all_variant_effects(),
