@@ -107,10 +107,10 @@ def test_every_compute_job_went_through_sbatch_and_completed(slurm_run):
     submitted = SUBMITTED.findall(result.stderr)
     rules = {rule for _, rule in submitted}
     assert rules == {"encode", "features", "train", "train_tabular", "evaluate", "interpret",
-                     "screen_transcript"}  # fmt: skip
+                     "export", "screen_transcript"}  # fmt: skip
     assert not rules & LOCAL_RULES
     job_ids = [job for job, _ in submitted]
-    assert len(set(job_ids)) == len(job_ids) == 10
+    assert len(set(job_ids)) == len(job_ids) == 11
     states = sacct(job_ids)
     print("sbatch job ids:", ", ".join(f"{job} ({rule})" for job, rule in submitted))  # -rP
     assert set(states.index) == set(job_ids)
