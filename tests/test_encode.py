@@ -77,7 +77,7 @@ def test_bad_rows_are_reported_with_file_row_and_column(sirna_files, tmp_path):
     table.to_csv(sirna_files["train_data.csv"], index=False)
     # Named by the file the rows came from and the row's own id (here the 5th data row).
     with pytest.raises(
-        InputError, match=r"train_data.csv: column seq_antisense: id 5: character 'X'"
+        InputError, match=r"train_data.csv: column siRNA_antisense_seq: id 5: character 'X'"
     ):
         encode_task("sirna_competition", sirna_files, TASK, encode_outputs(tmp_path / "enc"))
     assert not (tmp_path / "enc" / "train.parquet").exists()

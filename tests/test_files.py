@@ -50,9 +50,15 @@ def test_checkpoints_of_identical_runs_are_byte_identical(tmp_path):
     assert torch.load(first, weights_only=True)["arch"] == "x"
 
 
-def test_an_io_error_is_one_line_naming_the_path(tmp_path):
-    """A full disk (simulated: the write raises ENOSPC) ends the step with exit 1 and one
-    `error:` line naming the file the step was writing, not a traceback."""
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("ENOSPC", "No space left on device"), ("EROFS", "Read-only file system"),
+     ("EACCES", "Permission denied"), ("EDQUOT", "Disk quota exceeded")],
+)  # fmt: skip
+def test_an_io_error_is_one_line_naming_the_path(tmp_path, code, words):
+    """A full disk, a read-only or forbidden folder (simulated: the write raises the error)
+    ends the step with exit 1 and one `error:` line naming the file the step was writing,
+    not a traceback. (tests/test_limits.py fills a real small file system.)"""
     log, target = tmp_path / "step.log", tmp_path / "out" / "model.pt"
     code = f"""
 import errno
@@ -62,11 +68,11 @@ from dlgenomics.steps import run_step
 
 def step():
     with atomic_path(Path({str(target)!r})) as tmp:
-        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+        raise OSError(errno.{code}, {words!r}, str(tmp))
 
 run_step(step, {str(log)!r})
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"error: {target}: No space left on device"]
+    assert result.stderr.strip().splitlines() == [f"error: {target}: {words}"]
     assert not target.exists() and not list(target.parent.glob(".*.part"))

@@ -3,6 +3,8 @@ or the test share stop encode with one line naming the task's key, and nothing i
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,77 @@ def test_a_config_error_leads_with_the_users_file_and_key(tmp_path):
     first = result.stderr.splitlines()[0]
     assert first == (f"error: {tmp_path / 'config.yaml'}: training.learning_rate: 'fast' is not "
                      "of type 'number'")  # fmt: skip
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path):
+    """The models folder on a 16 kB file system: training fails with one `error:` line naming
+    the file it was writing (not torch's "iostream error"), and leaves no partial file."""
+    tiny_table_config(tmp_path, 40, {"method": "random", "folds": 2, "test_fraction": 0})
+    assert run_snakemake(tmp_path, "results/t/encoded/summary.json").returncode == 0
+    models = tmp_path / "results/t/models"
+    models.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(models)], check=True)
+    try:
+        result = run_snakemake(tmp_path, "results/t/models/mlp/fold0/model.pt")
+        left = sorted(p.name for p in models.rglob("*") if p.is_file())
+    finally:
+        subprocess.run(["umount", str(models)], check=True)
+    assert result.returncode != 0
+    errors = error_lines(result)
+    assert len(errors) == 1, result.stderr[-2000:]
+    assert errors[0].startswith("error: results/t/models/mlp/fold0/")  # resume.pt or model.pt
+    assert errors[0].endswith(": No space left on device")
+    assert not [name for name in left if name.endswith((".part", "model.pt"))], left
+
+
+def test_a_corrupted_intermediate_names_the_file_and_what_to_do(tmp_path):
+    tiny_table_config(tmp_path, 40, {"method": "random", "folds": 2, "test_fraction": 0})
+    assert run_snakemake(tmp_path, "results/t/encoded/summary.json").returncode == 0
+    train = tmp_path / "results/t/encoded/train.parquet"
+    train.write_bytes(train.read_bytes()[:100])  # a truncated copy, as a crash might leave
+    result = run_snakemake(tmp_path, "results/t/models/mlp/fold0/model.pt")
+    assert result.returncode != 0
+    errors = error_lines(result)
+    assert len(errors) == 1 and errors[0].startswith(
+        "error: results/t/encoded/train.parquet: not a readable Parquet file"
+    ), result.stderr[-2000:]
+    assert errors[0].endswith("delete it and rerun the same snakemake command: the step that "
+                              "writes it runs again")  # fmt: skip
+    train.unlink()  # as the message says
+    result = run_snakemake(tmp_path, "results/t/models/mlp/fold0/model.pt")
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_two_runs_from_scratch_are_byte_identical(tmp_path):
+    """Tensors, fold predictions, metrics and the checkpoints themselves."""
+    outputs = ["results/t/evaluation/mlp/metrics.json", "results/t/leaderboard.csv"]
+    made = []
+    for run in ("first", "second"):
+        workdir = tmp_path / run
+        workdir.mkdir()
+        tiny_table_config(workdir, 40, {"method": "random", "folds": 2, "test_fraction": 0.2})
+        result = run_snakemake(workdir, *outputs)
+        assert result.returncode == 0, result.stderr[-2000:]
+        made.append({
+            p.relative_to(workdir): p.read_bytes()
+            for pattern in ("*.parquet", "*.json", "model.pt")
+            for p in (workdir / "results").rglob(pattern)
+            if p.name not in {"run.json", "summary.json"}  # hold times and paths
+        })  # fmt: skip
+    assert sorted(made[0]) == sorted(made[1])
+    assert {p.name for p in made[0]} >= {"train.parquet", "model.pt", "metrics.json"}
+    differ = [str(p) for p in made[0] if made[0][p] != made[1][p]]
+    assert not differ
+
+
+def test_a_number_written_1e_3_is_a_number(tmp_path):
+    """Written as users write it (YAML 1.1, Snakemake's loader, reads it as a string)."""
+    tiny_table_config(tmp_path, 20, {"method": "random", "folds": 2, "test_fraction": 0})
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    config["training"]["learning_rate"] = "PLACEHOLDER"
+    raw = yaml.safe_dump(config).replace("PLACEHOLDER", "1e-3")
+    assert "learning_rate: 1e-3" in raw
+    (tmp_path / "config.yaml").write_text(raw)
+    result = run_snakemake(tmp_path, "-n", "results/t/encoded/summary.json")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -178,3 +179,19 @@ def test_a_vcf_ref_mismatch_stops_the_job_naming_the_line(tiny_run, mirror):
     error = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
     assert f"{vcf}: line 6:" in error and "REF" in error
     assert not any((tiny_run / "results/variants").glob("mismatch/*"))
+
+
+def test_results_are_strict_json_and_readable_by_the_group(tiny_run):
+    """Every JSON result parses without NaN or Infinity (undefined metrics are null), and
+    every result file and folder is open to the group as the umask (022 here) allows."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    for path in (tiny_run / "results").rglob("*.json"):
+        json.loads(path.read_text(), parse_constant=refuse)
+    for path in (tiny_run / "results").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o044 == 0o044, path
+        else:
+            assert path.stat().st_mode & 0o055 == 0o055, path

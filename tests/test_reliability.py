@@ -106,12 +106,17 @@ CASES = {
     ),
     "letter outside the alphabet": (
         set_cell("siRNA_antisense_seq", 6, "ACGUJACGUACGUACGUACGU"),
-        "train_data.csv: column seq_antisense: id 7: character 'J' at position 5",
+        "train_data.csv: column siRNA_antisense_seq: id 7: character 'J' at position 5",
+    ),
+    "guide shorter than the duplex core": (
+        set_cell("siRNA_antisense_seq", 3, "ACGUACGUACGU"),
+        "train_data.csv: column siRNA_antisense_seq, id 4: 12 nt, shorter than the 19-nt duplex "
+        "core",
     ),
     "empty file": (empty_file, "train_data.csv: empty file"),
     "duplicated row id": (
         set_cell("id", 9, 1),
-        "train_data.csv: column id, row 10: duplicated id",
+        "train_data.csv: column id, row 10: duplicated id '1'",
     ),
     "negative concentration": (
         set_cell("siRNA_concentration", 2, -5),

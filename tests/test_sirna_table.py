@@ -191,9 +191,7 @@ def test_bad_sequence_letters_are_left_to_the_encoder(tmp_path):
     path = edited_example(tmp_path, _set("guide_5to3", 5, "ACGUXACGU"))
     task = task_config(split={"method": "gene", "folds": 3})
     oligo = pd.read_csv(path)["oligo_id"].iloc[4]  # data row 5, named by its own id
-    with pytest.raises(
-        InputError, match=rf"{path}: column seq_antisense: id {oligo}: character 'X'"
-    ):
+    with pytest.raises(InputError, match=rf"{path}: column guide_5to3: id {oligo}: character 'X'"):
         encode_task("sirna_table", {NAME: path}, task, encode_outputs(tmp_path / "enc"))
 
 

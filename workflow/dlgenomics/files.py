@@ -32,7 +32,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp_path
         # mkstemp creates the file 0600; results on a shared cluster folder must be readable
         # by the group as the user's umask allows, like any file they write.
-        os.chmod(tmp_path, 0o666 & ~_umask())
+        os.chmod(tmp_path, 0o666 & ~umask())
         os.replace(tmp_path, path)
     except OSError as error:
         if error.errno is not None and error.filename in (None, str(tmp_path)):
@@ -43,7 +43,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (files and folders are opened up to what it allows)."""
     mask = os.umask(0)  # the only way to read it is to set it; put it straight back
     os.umask(mask)
     return mask
@@ -70,6 +71,20 @@ def write_json(path: str | Path, value: Any, **dumps: Any) -> None:
     text = json.dumps(json_safe(value), indent=1, allow_nan=False, **dumps)
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n")
+
+
+def save_torch(value: Any, path: str | Path) -> None:
+    """torch.save, atomically, serialised in memory first: torch names its zip records after
+    the file it writes, so a temporary file's random name made identical runs' files differ;
+    and a full disk then fails as an OSError naming the path, not torch's "iostream error"."""
+    import io
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
 
 
 def write_history(history: list[dict[str, Any]], path: Path) -> None:

@@ -105,9 +105,16 @@ def build_vocab(
 
 
 def encode_frame(
-    frame: pd.DataFrame, vocab: dict[str, Any], where: str, allow_n: bool
+    frame: pd.DataFrame,
+    vocab: dict[str, Any],
+    where: str,
+    allow_n: bool,
+    names: dict[str, str] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """One standard table -> tensor columns, plus counts of what was mapped to unknown."""
+    """One standard table -> tensor columns, plus counts of what was mapped to unknown.
+    Errors name `where` (the file), the user's column (`names`: standard -> theirs) and the
+    row's own id."""
+    names = names or {}
     out: dict[str, np.ndarray] = {ROW_ID: frame[ROW_ID].astype(str).to_numpy()}
     ids = out[ROW_ID]  # errors name rows by id: the source file's own, or its row number
     unknown: dict[str, Any] = {}
@@ -118,8 +125,9 @@ def encode_frame(
     for column, spec in in_order:
         if column.startswith(SEQ):
             out[column] = tokens.encode_nucleotides(
-                frame[column], spec["length"], f"{where}: column {column}", allow_n, ids
-            )
+                frame[column], spec["length"], f"{where}: column {names.get(column, column)}",
+                allow_n, ids,
+            )  # fmt: skip
             ambiguous = int((out[column] == tokens.UNK_ID).any(axis=1).sum())
             if ambiguous:
                 unknown[column] = {"rows with N or another IUPAC ambiguity letter": ambiguous}
@@ -129,7 +137,7 @@ def encode_frame(
         elif column.startswith(MOD):
             out[column], counts = tokens.encode_tokens(
                 frame[column], vocab["tokens"]["modification"], spec["length"],
-                f"{where}: column {column}", ids,
+                f"{where}: column {names.get(column, column)}", ids,
             )  # fmt: skip
             if counts:
                 unknown[column] = counts
@@ -160,6 +168,23 @@ def encode_frame(
     labels = [c for c in frame.columns if c.startswith(LABEL)]
     out[TARGET] = frame[labels if labels else TARGET].to_numpy(dtype=np.float32)
     return out, unknown
+
+
+def check_lengths(
+    frame: pd.DataFrame, shortest: dict[str, tuple[int, str]], where: str,
+    names: dict[str, str],
+) -> None:  # fmt: skip
+    """Sequences too short for what a kind computes from them (an siRNA guide shorter than its
+    duplex core) stop encode, naming the file, the user's column and the row's id: later
+    steps would fail on them while training already runs."""
+    for column, (length, needed_by) in shortest.items():
+        lengths = frame[column].fillna("").astype(str).str.len().to_numpy()
+        if (lengths < length).any():
+            row = int(np.argmax(lengths < length))
+            raise InputError(
+                f"{where}: column {names.get(column, column)}, id {frame[ROW_ID].iloc[row]}: "
+                f"{lengths[row]} nt, shorter than {needed_by}"
+            )
 
 
 def split_roles(
@@ -238,7 +263,8 @@ def encode_task(
             or tables.sources.get("labelled")
             or (f"{role} table of {kind_name}")
         )
-        columns, unknown = encode_frame(frame, vocab, where, kind.allow_n)
+        columns, unknown = encode_frame(frame, vocab, where, kind.allow_n, tables.columns)
+        check_lengths(frame, kind.min_lengths, where, tables.columns)
         columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int16)
         write_tensors(columns, out[role])
         summary["rows"][role] = len(frame)

@@ -48,7 +48,7 @@ from dlgenomics.design.gan import (
     train_gan,
     write_fasta,
 )
-from dlgenomics.files import atomic_path
+from dlgenomics.files import atomic_path, save_torch
 from dlgenomics.interpretation.motifs import Motif, read_motifs
 from dlgenomics.models.checkpoint import predict, to_tensors
 from dlgenomics.models.common import GenomicsModel
@@ -278,8 +278,7 @@ def save_generator(generator: Generator, settings: GanSettings, path: Path) -> N
         "settings": asdict(settings),
         "state": generator.state_dict(),
     }
-    with atomic_path(path) as tmp:
-        torch.save(checkpoint, tmp)
+    save_torch(checkpoint, path)
 
 
 def load_generator(path: Path) -> tuple[Generator, GanSettings]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import torch
 
 from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
 from dlgenomics.data.schema import ROW_ID, InputLayout
-from dlgenomics.files import atomic_path
+from dlgenomics.files import save_torch
 from dlgenomics.models.common import GenomicsModel
 from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.objectives import OBJECTIVES
@@ -23,13 +22,7 @@ CHECKPOINT_FORMAT = 1
 def save_checkpoint(path: Path, network: GenomicsModel, **meta: Any) -> None:
     """Write the model's weights with `meta` (arch, params, layout, vocab, ...) atomically."""
     state = {k: v.detach().cpu() for k, v in network.state_dict().items()}
-    # Saved to memory first: torch.save names its zip records after the file it writes, so a
-    # temporary file's random name made identical runs' model.pt differ; and a full disk then
-    # fails as an OSError naming the path, not as torch's "iostream error".
-    buffer = io.BytesIO()
-    torch.save({"format": CHECKPOINT_FORMAT, "state_dict": state, **meta}, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+    save_torch({"format": CHECKPOINT_FORMAT, "state_dict": state, **meta}, path)
 
 
 def load_model(path: str | Path, device: str = "cpu") -> tuple[GenomicsModel, dict[str, Any]]:

@@ -38,6 +38,7 @@ from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
 from dlgenomics.data.schema import CAT, KMER, MOD, NMOD, NUM, SEQ, InputLayout
+from dlgenomics.files import umask
 from dlgenomics.models.checkpoint import checkpoint_objective, load_model
 from dlgenomics.models.common import Batch, GenomicsModel
 
@@ -366,6 +367,8 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None]) -> None:
     old = out_dir.parent / f"{staging.name}.old"
     try:
         fill(staging)
+        # mkdtemp makes the folder 0700: open it as the user's umask would any folder.
+        os.chmod(staging, 0o777 & ~umask())
         if out_dir.exists():
             os.replace(out_dir, old)
         os.replace(staging, out_dir)

@@ -22,6 +22,7 @@ from dlgenomics.data.schema import LABEL
 from dlgenomics.data.tables import check_unique, read_csv, read_lines
 from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
 from dlgenomics.interpretation.motifs import COMPOSITE
+from dlgenomics.sirna.rules import CORE_LENGTH
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.tasks.sequence_sets import class_names, label_names, load_sequences, sequence_files
 
@@ -36,6 +37,8 @@ class TaskTables:
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
     # role -> the file its rows came from, named in encoding errors ("labelled": both roles).
     sources: dict[str, str] = field(default_factory=dict)
+    # standard column -> the user's own column it came from, named in encoding errors.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class TaskKind:
     auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
     # Whether the features rule adds siRNA design-rule/target-site features (features.py).
     sirna_features: bool = False
+    # column -> (shortest length, what needs it): checked at encode, before anything trains.
+    min_lengths: dict[str, tuple[int, str]] = field(default_factory=dict)
     # Files named by the task's config rather than by the kind (a user's own table).
     files_from_config: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
     # Whether the data comes from the `simulate` rule (SIMULATED_FILE) rather than a download.
@@ -181,6 +186,16 @@ def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, in
     return frame, dropped
 
 
+# The competition's own column behind each standard column, for errors a user can act on.
+COMPETITION_COLUMNS = {
+    "seq_sense": "siRNA_sense_seq", "seq_antisense": "siRNA_antisense_seq",
+    "mod_sense": "modified_siRNA_sense_seq_list",
+    "mod_antisense": "modified_siRNA_antisense_seq_list", "target_context": "gene_target_seq",
+}  # fmt: skip
+# The guide's 19-nt duplex core is what the design rules and the target-site search read.
+GUIDE_LENGTH = {"seq_antisense": (CORE_LENGTH, f"the {CORE_LENGTH}-nt duplex core")}
+
+
 def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     train, dropped = _sirna_table(files["train_data.csv"], labelled=True)
     test, _ = _sirna_table(files["sample_submission.csv"], labelled=False)
@@ -194,6 +209,7 @@ def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> Task
             "train": str(files["train_data.csv"]),
             "test": str(files["sample_submission.csv"]),
         },
+        columns=COMPETITION_COLUMNS,
     )
 
 
@@ -342,6 +358,10 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
         non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
         dropped=dropped,
         sources={"labelled": str(path)},
+        columns={
+            ("target_context" if key == "target" else _SIRNA_TABLE_TEXT[key]): column
+            for key, column in text.items()
+        },
     )
 
 
@@ -460,6 +480,7 @@ TASK_KINDS: dict[str, TaskKind] = {
     "sirna_competition": TaskKind(
         name="sirna_competition",
         sirna_features=True,
+        min_lengths=GUIDE_LENGTH,
         objective="regression",
         metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
@@ -471,6 +492,7 @@ TASK_KINDS: dict[str, TaskKind] = {
     "sirna_table": TaskKind(
         name="sirna_table",
         sirna_features=True,
+        min_lengths=GUIDE_LENGTH,
         objective="regression",
         metric_family="sirna_table",
         required_files=(),

@@ -31,7 +31,7 @@ from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
 from dlgenomics.data.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
 from dlgenomics.data.splits import fold_rows
 from dlgenomics.evaluation.metrics import is_better
-from dlgenomics.files import atomic_path, write_fold_predictions, write_history
+from dlgenomics.files import save_torch, write_fold_predictions, write_history
 from dlgenomics.models.architectures import make_config
 from dlgenomics.models.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.models.registry import build_model
@@ -452,5 +452,4 @@ def _save_progress(
 
 
 def _save_resume(path: Path, state: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, path)

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from dlgenomics.data.schema import InputLayout
 from dlgenomics.data.tokens import PAD_ID, UNK_ID
-from dlgenomics.files import atomic_path, write_history
+from dlgenomics.files import save_torch, write_history
 from dlgenomics.models.registry import build_model
 from dlgenomics.training.loop import (
     TrainSettings,
@@ -166,14 +166,13 @@ def _save_encoder(
 ) -> None:
     """The encoder weights (on the CPU) with what it takes to rebuild and check them: the
     model's name and configuration, and the rows and columns it was pretrained on."""
-    with atomic_path(path) as tmp:
-        torch.save(
-            {
-                "model": model,
-                "params": asdict(network.config),
-                "encoder_state": {k: v.cpu() for k, v in network.encoder_state().items()},
-                "rows": rows,
-                "columns": columns,
-            },
-            tmp,
-        )
+    save_torch(
+        {
+            "model": model,
+            "params": asdict(network.config),
+            "encoder_state": {k: v.cpu() for k, v in network.encoder_state().items()},
+            "rows": rows,
+            "columns": columns,
+        },
+        path,
+    )
