@@ -12,22 +12,28 @@ import yaml
 from test_reliability import ENCODED, error_lines, run_snakemake
 
 
-def tiny_table_config(workdir: Path, rows: int, split: dict) -> None:
+def tiny_table_config(
+    workdir: Path, rows: int, split: dict, objective: str = "regression", groups: int = 0
+) -> None:
+    """Task `t`: `rows` sequences with a number (regression) or a 0/1 label (binary: one
+    positive only, the rarest class); with `groups`, a column of that many groups."""
     table = workdir / "measurements.csv"
-    lines = [f"ACGTACGTAC{'ACGT'[i % 4]},{0.5 * i}" for i in range(rows)]
-    table.write_text("sequence,value\n" + "\n".join(lines) + "\n")
+    label = (lambda i: 0.5 * i) if objective == "regression" else (lambda i: int(i == 0))
+    lines = [f"ACGTACGTAC{'ACGT'[i % 4]},{label(i)},g{i % max(groups, 1)}" for i in range(rows)]
+    table.write_text("sequence,value,lab_group\n" + "\n".join(lines) + "\n")
     config = {
         "datasets": {"lab": {"files": {"measurements.csv": {"sources": [str(table)]}}}},
         "tasks": {
             "t": {
                 "kind": "sequences",
                 "dataset": "lab",
-                "objective": "regression",
+                "objective": objective,
                 "input": {
                     "format": "table",
                     "file": "measurements.csv",
                     "sequence": "sequence",
                     "labels": ["value"],
+                    **({"group": "lab_group"} if groups else {}),
                 },
                 "split": split,
                 "architectures": ["mlp"],
@@ -36,6 +42,26 @@ def tiny_table_config(workdir: Path, rows: int, split: dict) -> None:
         "training": {"max_epochs": 1, "threads": 1, "device": "cpu"},
     }
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.mark.parametrize(
+    ("objective", "groups", "split", "message"),
+    [
+        ("binary", 0, {"method": "stratified", "folds": 2, "test_fraction": 0},
+         "error: resources/data/lab/measurements.csv: class 'positive' has 1 row(s), fewer "
+         "than the 2 folds of split.folds"),
+        ("regression", 1, {"method": "group", "folds": 2, "test_fraction": 0},
+         "error: tasks.t.split.folds: 2 group folds asked for but only 1 groups"),
+    ],
+)  # fmt: skip
+def test_too_few_classes_or_groups_name_the_split_key(tmp_path, objective, groups, split,
+                                                      message):  # fmt: skip
+    tiny_table_config(tmp_path, 20, split, objective, groups)
+    result = run_snakemake(tmp_path, *(f"results/t/encoded/{name}" for name in ENCODED))
+    assert result.returncode != 0
+    errors = error_lines(result)
+    assert len(errors) == 1 and errors[0].startswith(message), result.stderr[-2000:]
+    assert not any((tmp_path / "results/t/encoded" / name).exists() for name in ENCODED)
 
 
 @pytest.mark.parametrize(
