@@ -80,6 +80,11 @@ def random_rna(rng: np.random.Generator, length: int) -> str:
     return "".join(rng.choice(list("ACGU"), length))
 
 
+def dna_site(guide: str) -> str:
+    """The DNA target site of an RNA guide: the reverse complement of its 19-nt core."""
+    return guide[:19][::-1].translate(str.maketrans("ACGU", "TGCA"))
+
+
 def sirna_table(n_rows: int, seed: int = 0, labelled: bool = True) -> pd.DataFrame:
     """A small table in the competition's 19-column format, with a learnable target."""
     rng = np.random.default_rng(seed)
@@ -109,7 +114,9 @@ def sirna_table(n_rows: int, seed: int = 0, labelled: bool = True) -> pd.DataFra
                 "modified_siRNA_antisense_seq": antisense,
                 "modified_siRNA_sense_seq_list": sense_mods,
                 "modified_siRNA_antisense_seq_list": anti_mods,
-                "gene_target_seq": "ACGT" * 10,
+                # The guide's site (reverse complement of its core) in 10 nt of context each
+                # side, as a real target holds it.
+                "gene_target_seq": "ACGTACGTAC" + dna_site(antisense) + "ACGTACGTAC",
                 "mRNA_remaining_pct": round(100 * gc + rng.normal(0, 5), 2) if labelled else None,
             }
         )

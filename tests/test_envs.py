@@ -33,7 +33,12 @@ ENVS = REPO / "envs"
 PROVIDED_ELSEWHERE = {PACKAGE, "snakemake"} | set(sys.stdlib_module_names)
 
 # Package (conda or pip) -> the module it provides, where the two names differ.
-IMPORT_NAMES = {"pytorch": "torch", "scikit-learn": "sklearn", "pyyaml": "yaml"}
+IMPORT_NAMES = {
+    "pytorch": "torch",
+    "scikit-learn": "sklearn",
+    "pyyaml": "yaml",
+    "viennarna": "RNA",
+}
 # Listed in an env without a version: conda picks the pip matching the pinned python.
 UNPINNED_OK = {"pip"}
 EDITABLE_SELF = "-e .."

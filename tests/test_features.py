@@ -13,7 +13,7 @@ from dlgenomics import InputError
 from dlgenomics.data.encode import encode_task, standard_tables
 from dlgenomics.data.schema import FEATURE, ROW_ID, TARGET_CONTEXT, read_tensors
 from dlgenomics.data.tokens import decode_nucleotides
-from dlgenomics.sirna.features import featurize_task, sirna_features
+from dlgenomics.sirna.features import feature_settings, featurize_task, sirna_features
 from dlgenomics.sirna.rules import reverse_complement
 
 RNG = np.random.default_rng(5)
@@ -32,7 +32,7 @@ def test_site_flanks_and_flags_per_row():
         "seq_antisense": [_guide_for(100), _guide_for(5), _guide_for(60), "A" * 21],
         "target_context": [TRANSCRIPT, TRANSCRIPT, np.nan, TRANSCRIPT],
     })  # fmt: skip
-    columns, counts = sirna_features(frame, flank=10, max_mismatches=3, where="test table")
+    columns, counts = sirna_features(frame, {**feature_settings({}), "flank": 10}, "test table")
     found = columns[FEATURE + "site_found"]
     np.testing.assert_array_equal(found, [1, 1, 0, 0])
     assert columns[FEATURE + "site_relative_position"][0] == pytest.approx(100 / 200)
@@ -50,7 +50,7 @@ def test_site_flanks_and_flags_per_row():
 def test_bad_guide_is_a_one_line_error():
     frame = pd.DataFrame({ROW_ID: ["a"], "seq_antisense": ["ACGXACGUACGUACGUACGUA"]})
     with pytest.raises(InputError, match=r"test table: column seq_antisense: .*X"):
-        sirna_features(frame, flank=5, max_mismatches=3, where="test table")
+        sirna_features(frame, {**feature_settings({}), "flank": 5}, "test table")
 
 
 def test_features_follow_the_encoded_rows(sirna_files, tmp_path):
@@ -65,7 +65,13 @@ def test_features_follow_the_encoded_rows(sirna_files, tmp_path):
     )
     spec = json.loads((tmp_path / "spec.json").read_text())
     assert spec["columns"][TARGET_CONTEXT] == {"vocab": "nucleotide", "length": 19 + 2 * 7}
-    assert summary["settings"] == {"flank": 7, "max_mismatches": 3}
+    assert summary["settings"] == {
+        "flank": 7,
+        "max_mismatches": 3,
+        "access_window": 80,
+        "access_span": 40,
+        "access_flank": 10,
+    }
     for role in frames:
         written = read_tensors(features[role], required=(ROW_ID,))
         tensors = read_tensors(out[role])

@@ -106,7 +106,11 @@ def test_example_table_becomes_the_standard_table():
     assert site in first["target_context"]
     assert frame["target"].between(0, 100).all()
     assert tables.modification_tokens is None
-    assert metric_options(task_config()) == {"threshold": pytest.approx(30.0), "official": False}
+    assert metric_options(task_config()) == {
+        "threshold": pytest.approx(30.0),
+        "inclusive": True,
+        "official": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -127,9 +131,18 @@ def test_metric_options_per_kind():
     table = deepcopy(MAPPING)
     table["label"] = {"column": "knockdown", "scale": "remaining_percent"}
     # No effective_at: the competition's 30 %; on its scale the official score is reported.
-    assert metric_options(task_config(table)) == {"threshold": 30.0, "official": True}
+    assert metric_options(task_config(table)) == {
+        "threshold": 30.0,
+        "inclusive": False,
+        "official": True,
+    }
+    # A threshold of the user's own counts rows at it as effective (efficacy >= 80 %).
     table["label"] = {"column": "knockdown", "scale": "efficacy_percent", "effective_at": 80}
-    assert metric_options(task_config(table)) == {"threshold": 20.0, "official": False}
+    assert metric_options(task_config(table)) == {
+        "threshold": 20.0,
+        "inclusive": True,
+        "official": False,
+    }
     assert metric_options({"kind": "primer"}) == {}
 
 
@@ -285,8 +298,8 @@ def test_encode_task_end_to_end(tmp_path):
 
 def test_competition_table_keeps_its_target_context(sirna_files):
     tables = load_sirna_competition(sirna_files, {})
-    for frame in tables.frames.values():
-        assert (frame["target_context"] == "ACGT" * 10).all()
+    raw = pd.read_csv(sirna_files["train_data.csv"])
+    assert tables.frames["train"]["target_context"].tolist() == raw["gene_target_seq"].tolist()
 
 
 def test_generator_rewrites_the_same_table(tmp_path):

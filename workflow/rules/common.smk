@@ -16,7 +16,7 @@ from dlgenomics.config import (
 from dlgenomics.evaluation.metrics import classifies
 from dlgenomics.data.download import DownloadError, check_verified
 from dlgenomics.data.schema import TARGET_CONTEXT
-from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, scoring
+from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, label_scale, scoring
 from snakemake.exceptions import WorkflowError
 
 RAW_DIR = "resources/data"
@@ -261,6 +261,11 @@ def task_scoring(wildcards):
     """Objective, metric family, selection metric and metric options (objectives.Scoring):
     a parameter of every rule they affect, so changing one reruns exactly those."""
     return scoring(task_config(wildcards)).as_params()
+
+
+def task_label_scale(wildcards):
+    """A user's siRNA table's label scale (None otherwise): predictions are written in it too."""
+    return label_scale(task_config(wildcards))
 
 
 def submission_inputs(wildcards):

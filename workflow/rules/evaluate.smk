@@ -2,6 +2,7 @@ rule evaluate:
     input:
         predictions=fold_outputs("predictions.parquet"),
         histories=fold_outputs("history.csv"),
+        encode_summary=f"{ENCODED}/summary.json",
     output:
         metrics=f"{EVAL_DIR}/metrics.json",
         predictions=f"{EVAL_DIR}/predictions.parquet",
@@ -29,7 +30,8 @@ rule evaluate:
 
 rule ensemble:
     input:
-        ensemble_inputs,
+        members=ensemble_inputs,
+        encode_summary=f"{ENCODED}/summary.json",
     output:
         metrics=f"{ENSEMBLE_DIR}/metrics.json",
         predictions=f"{ENSEMBLE_DIR}/predictions.parquet",

@@ -14,5 +14,6 @@ rule submission:
     params:
         names=ranked_names,
         scoring=task_scoring,
+        label_scale=task_label_scale,
     script:
         "../scripts/submission.py"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dlgenomics.evaluation.evaluate import evaluate_architecture, prediction_figure
+from dlgenomics.evaluation.evaluate import evaluate_architecture, prediction_figure, test_sets_of
 from dlgenomics.files import column_values
 from dlgenomics.report import plots
 from dlgenomics.steps import run_step
@@ -19,6 +19,7 @@ def main() -> None:
         [Path(p) for p in snakemake.input.predictions],
         Path(snakemake.output.metrics),
         Path(snakemake.output.predictions),
+        test_sets_of(Path(snakemake.input.encode_summary)),
     )
     histories = {i: pd.read_csv(p) for i, p in enumerate(snakemake.input.histories)}
     plots.learning_curves(

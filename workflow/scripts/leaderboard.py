@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluation.evaluate import leaderboard, write_leaderboard
+from dlgenomics.evaluation.evaluate import leaderboard, leaderboard_notes, write_leaderboard
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring
 
@@ -20,6 +20,7 @@ def main() -> None:
         Path(snakemake.output.csv),
         Path(snakemake.output.md),
         Path(snakemake.output.html),
+        leaderboard_notes(scoring, board),
     )
     logging.info("\n%s", board.to_string(index=False))
 

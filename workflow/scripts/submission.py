@@ -15,7 +15,7 @@ def main() -> None:
         Path(snakemake.input.leaderboard), list(snakemake.params.names),
         [Path(p) for p in snakemake.input.predictions],
         Scoring.from_params(snakemake.params.scoring), Path(snakemake.output[0]),
-        Path(sample) if sample else None,
+        Path(sample) if sample else None, snakemake.params.label_scale,
     )  # fmt: skip
     logging.info("submission from %s", best)
 

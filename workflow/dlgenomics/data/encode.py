@@ -32,7 +32,14 @@ from dlgenomics.data.schema import (
     write_tensors,
     write_vocab,
 )
-from dlgenomics.data.splits import assign_folds, holdout_test
+from dlgenomics.data.splits import (
+    DEFAULT_SHARED_CONTEXT,
+    GROUPED,
+    assign_folds,
+    holdout_test,
+    leak_share,
+    shared_context_groups,
+)
 from dlgenomics.tasks.kinds import (
     TASK_KINDS,
     TaskTables,
@@ -194,7 +201,7 @@ def split_roles(
     all with `test_fraction: 0`), then subsample training rows if asked."""
     frames = dict(tables.frames)
     if "labelled" in frames and "test" in frames:  # external test files
-        frames["train"] = frames.pop("labelled")
+        frames = {"train": frames.pop("labelled"), **frames}  # train first: checked first
     elif "labelled" in frames:
         labelled = frames.pop("labelled")
         is_test = holdout_test(len(labelled), split["test_fraction"], split["seed"])
@@ -218,6 +225,47 @@ def standard_tables(
     return tables, split_roles(tables, task["split"], task["max_rows"])
 
 
+def train_folds(
+    kind_name: str, train: pd.DataFrame, task: dict[str, Any], name: str
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Validation fold of each training row, and, for kinds that tie rows by shared sequence,
+    the share of validated rows that share a stretch with another fold: under these folds and
+    under plain random ones (the leak a random split would let in)."""
+    kind, split = TASK_KINDS[kind_name], task["split"]
+    objective = objective_of({**task, "kind": kind_name})
+    # Several labels per row (label_* columns): no single class to stratify by.
+    labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
+    groups = train["group"].to_numpy() if "group" in train else None
+    shared = split.get("shared_context") or DEFAULT_SHARED_CONTEXT
+    text = kind.context_text(train) if kind.context_text else None
+    if groups is None and split["method"] in GROUPED and text is not None:
+        # No gene column: rows on overlapping stretches of one mRNA stay in one fold.
+        groups = shared_context_groups(text, shared)
+    try:
+        folds = assign_folds(
+            len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
+            groups=groups, labels=labels,
+        )  # fmt: skip
+    except InputError as error:  # name the key to change
+        message = str(error).replace("split: ", "split.folds: ", 1)
+        raise InputError(f"tasks.{name}.{message}") from None
+    if text is None:
+        return folds, {}
+    random = assign_folds(
+        len(train), "random", split["folds"], split["seed"], split["valid_fraction"]
+    )
+    leak = {
+        "shared_nt": shared,
+        "these_folds": leak_share(text, folds, shared),
+        "random_folds": leak_share(text, random, shared),
+    }
+    log.info(
+        "validated rows sharing a %d-nt stretch with a training row: %.1f%% with these folds, "
+        "%.1f%% with random folds", shared, 100 * leak["these_folds"], 100 * leak["random_folds"],
+    )  # fmt: skip
+    return folds, leak
+
+
 def encode_task(
     kind_name: str,
     files: dict[str, Path],
@@ -236,24 +284,15 @@ def encode_task(
         if str(error).startswith("split."):  # the test share: name the task's key
             raise InputError(f"tasks.{name}.{error}") from None
         raise
-    split = task["split"]
     vocab = build_vocab(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
     )
-    train = frames["train"]
-    objective = objective_of({**task, "kind": kind_name})
-    # Several labels per row (label_* columns): no single class to stratify by.
-    labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
-    groups = train["group"].to_numpy() if "group" in train else None
-    try:
-        folds = assign_folds(
-            len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
-            groups=groups, labels=labels,
-        )  # fmt: skip
-    except InputError as error:  # name the key to change
-        message = str(error).replace("split: ", "split.folds: ", 1)
-        raise InputError(f"tasks.{name}.{message}") from None
+    folds, leak = train_folds(kind_name, frames["train"], task, name)
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
+    if leak:
+        summary["leak"] = leak
+    if tables.test_sets:
+        summary["test_sets"] = tables.test_sets
     # The data as read, whatever the config pinned (a local file may come without a sha256).
     summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
     for role, frame in frames.items():
@@ -265,6 +304,8 @@ def encode_task(
         )
         columns, unknown = encode_frame(frame, vocab, where, kind.allow_n, tables.columns)
         check_lengths(frame, kind.min_lengths, where, tables.columns)
+        if kind.check_frame is not None:
+            kind.check_frame(frame, where, tables.columns, task)
         columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int16)
         write_tensors(columns, out[role])
         summary["rows"][role] = len(frame)

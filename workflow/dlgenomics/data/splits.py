@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.data.schema import NEVER_VALIDATED
@@ -120,3 +123,73 @@ def fold_rows(fold_of_row: np.ndarray, fold: int) -> tuple[np.ndarray, np.ndarra
             f"fold {fold} leaves {len(train_rows)} training and {len(valid_rows)} validation rows"
         )
     return train_rows, valid_rows
+
+
+# --- Groups of rows that share sequence, for tables without a group column -----------------
+
+DEFAULT_SHARED_CONTEXT = 16  # nt of exact shared stretch that joins two rows (split.shared_context)
+
+
+# A stretch in which fewer than half its trinucleotides are distinct is low-complexity (poly-A
+# tails, short repeats): unrelated transcripts share those, so they join nothing.
+MIN_DISTINCT_TRIMER_SHARE = 0.5
+
+
+def _kmers(text: str, k: int) -> set[str]:
+    """The text's k-mers of known bases only (no N, padding or stray letter) and not of low
+    complexity: what two rows must share to be joined."""
+    runs = re.split("[^ACGT]+", text.upper().replace("U", "T"))
+    kmers = {run[i : i + k] for run in runs for i in range(len(run) - k + 1)}
+    return {kmer for kmer in kmers if _complex(kmer)}
+
+
+def _complex(kmer: str) -> bool:
+    trimers = len(kmer) - 2
+    return len({kmer[i : i + 3] for i in range(trimers)}) >= MIN_DISTINCT_TRIMER_SHARE * trimers
+
+
+def shared_context_groups(texts: pd.Series, shared: int = DEFAULT_SHARED_CONTEXT) -> np.ndarray:
+    """Group id of each row: rows whose texts share an exact stretch of `shared` nt, directly
+    or through other rows, get one id (union-find over k-mers). Identical texts (one full
+    transcript for many guides) are read once; a missing text is a group of its own."""
+    which, distinct = pd.factorize(texts.fillna("").astype(str))
+    parent = list(range(len(distinct)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving keeps the trees flat
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, text in enumerate(distinct):
+        for kmer in _kmers(text, shared):
+            j = first_with.setdefault(kmer, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    roots = np.array([root(i) for i in range(len(distinct))], dtype=np.int64)
+    groups = roots[which]
+    empty = np.flatnonzero(pd.Series(distinct).str.len().to_numpy()[which] == 0)
+    groups[empty] = len(distinct) + empty  # no text: nothing to share
+    return groups
+
+
+def leak_share(texts: pd.Series, fold: np.ndarray, shared: int = DEFAULT_SHARED_CONTEXT) -> float:
+    """Share of validated rows that share a `shared`-nt stretch with a row of another fold (or
+    one never validated, always trained on): the leak a split lets in. NaN: none validated."""
+    which, distinct = pd.factorize(texts.fillna("").astype(str))
+    kmers = [_kmers(text, shared) for text in distinct]
+    folds_of_text = [set() for _ in distinct]
+    for t, k in zip(which, fold, strict=True):
+        folds_of_text[t].add(int(k))
+    folds_of_kmer: dict[str, set[int]] = {}
+    for text_kmers, text_folds in zip(kmers, folds_of_text, strict=True):
+        for kmer in text_kmers:
+            folds_of_kmer.setdefault(kmer, set()).update(text_folds)
+    # Folds any row of a text shares a stretch with; a row leaks if one of them is not its own.
+    reach = [set().union(*(folds_of_kmer[k] for k in text_kmers)) for text_kmers in kmers]
+    validated = np.flatnonzero(fold >= 0)
+    if len(validated) == 0:
+        return float("nan")
+    leaking = sum(bool(reach[which[row]] - {int(fold[row])}) for row in validated)
+    return leaking / len(validated)

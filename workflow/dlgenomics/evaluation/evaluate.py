@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,30 +46,50 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def evaluate_architecture(
-    scoring: Scoring, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path
-) -> dict[str, Any]:
-    """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled)."""
+    scoring: Scoring, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path,
+    test_sets: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled),
+    and each external test set's."""
     oof, test = combine_folds(prediction_paths)
-    return write_evaluation(scoring, oof, test, out_metrics, out_predictions)
+    return write_evaluation(scoring, oof, test, out_metrics, out_predictions, test_sets)
 
 
-def prediction_metrics(scoring: Scoring, oof: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
-    """Metrics of out-of-fold rows (pooled and per fold) and of labelled test rows."""
+def test_sets_of(encode_summary: Path) -> dict[str, list[str]]:
+    """External test set name -> its row ids, as encode recorded them (none: {})."""
+    return json.loads(Path(encode_summary).read_text()).get("test_sets", {})
 
-    def metrics(rows: pd.DataFrame) -> dict[str, float]:
-        return scoring.metrics(column_values(rows["target"]), column_values(rows["prediction"]))
 
-    labelled = test[[np.isfinite(t).all() for t in test["target"]]]
-    return {
+def prediction_metrics(
+    scoring: Scoring, oof: pd.DataFrame, test: pd.DataFrame,
+    test_sets: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Metrics of out-of-fold rows (pooled and per fold), of labelled test rows, and of the
+    labelled rows of each external test set (None where a set has none)."""
+
+    def metrics(rows: pd.DataFrame) -> dict[str, float] | None:
+        labelled = rows[[np.isfinite(t).all() for t in rows["target"]]]
+        if not len(labelled):
+            return None
+        return scoring.metrics(
+            column_values(labelled["target"]), column_values(labelled["prediction"])
+        )
+
+    result = {
         "oof": metrics(oof),
         "oof_rows": len(oof),
         "folds": [
             {"fold": int(fold), "rows": len(rows), **metrics(rows)}
             for fold, rows in oof.groupby("fold")
         ],
-        "test": metrics(labelled) if len(labelled) else None,
+        "test": metrics(test),
         "test_rows": len(test),
     }
+    if test_sets:
+        result["test_sets"] = {
+            name: metrics(test[test["row_id"].isin(ids)]) for name, ids in test_sets.items()
+        }
+    return result
 
 
 def write_evaluation(
@@ -76,9 +98,10 @@ def write_evaluation(
     test: pd.DataFrame,
     out_metrics: Path,
     out_predictions: Path,
+    test_sets: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """metrics.json and predictions.parquet (roles oof and test) of one architecture."""
-    result = prediction_metrics(scoring, oof, test)
+    result = prediction_metrics(scoring, oof, test, test_sets)
     write_json(out_metrics, result)
     table = pd.concat(
         [oof.assign(role="oof"), test.assign(role="test", fold=-1)], ignore_index=True
@@ -104,6 +127,9 @@ def leaderboard(scoring: Scoring, metric_paths: dict[str, Path]) -> pd.DataFrame
         )
         if result["test"] is not None:
             row.update({f"test_{m}": result["test"][m] for m in columns})
+        for name, metrics in (result.get("test_sets") or {}).items():
+            if metrics is not None:
+                row.update({f"test[{name}]_{m}": metrics[m] for m in columns})
         rows.append(row)
     board = pd.DataFrame(rows)
     return board.sort_values(
@@ -128,12 +154,36 @@ def score_board(scores: pd.DataFrame, names: list[str], scoring: Scoring) -> pd.
     ).reset_index(drop=True)
 
 
+def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
+    """What the leaderboard's columns hold: where the rows come from, then each metric's
+    meaning, unit and direction."""
+    from dlgenomics.evaluation.metrics import metric_notes
+
+    metrics = [
+        re.sub(r"^(oof|test|test\[[^]]*\])_|^fold_(.*)_sd$", r"\2", column)
+        for column in board.columns
+        if column != "architecture"
+    ]
+    sources = [
+        "`oof_*`: out of fold, every training row predicted by the fold model that did not "
+        "train on it, pooled",
+        f"`fold_{scoring.selection}_sd`: standard deviation of the selection metric over folds",
+    ]
+    if any(c.startswith("test_") for c in board.columns):
+        sources.append("`test_*`: held-out test rows, the mean of the fold models")
+    if any(c.startswith("test[") for c in board.columns):
+        sources.append("`test[<file>]_*`: the rows of one external test file")
+    return sources + metric_notes(scoring.family, metrics) + [f"{UNDEFINED}: not defined here"]
+
+
 def write_leaderboard(
-    board: pd.DataFrame, title: str, out_csv: Path, out_md: Path, out_html: Path
-) -> None:
+    board: pd.DataFrame, title: str, out_csv: Path, out_md: Path, out_html: Path,
+    notes: Sequence[str] = (),
+) -> None:  # fmt: skip
     """The same ranking as CSV (for code), Markdown (for reading in a terminal or on GitHub)
-    and HTML (for the Snakemake report)."""
-    write_page(out_html, title, [("", table(board, ranked=True))])
+    and HTML (for the Snakemake report), the last two with `notes` on the columns below."""
+    listed = "".join(f"<li>{html.escape(note).replace('`', '')}</li>" for note in notes)
+    write_page(out_html, title, [("", table(board, ranked=True) + f"<ul>{listed}</ul>")])
     with atomic_path(out_csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.4f")
     header = "| " + " | ".join(board.columns) + " |"
@@ -141,8 +191,9 @@ def write_leaderboard(
     lines = [
         "| " + " | ".join(_cell(v) for v in row) + " |" for row in board.itertuples(index=False)
     ]
+    bullets = [f"- {note}" for note in notes]
     with atomic_path(out_md) as tmp:
-        tmp.write_text("\n".join([f"## {title}", "", header, rule, *lines, ""]))
+        tmp.write_text("\n".join([f"## {title}", "", header, rule, *lines, "", *bullets, ""]))
 
 
 def _cell(value: Any) -> str:
@@ -178,10 +229,11 @@ def ranked_candidates(
 
 def write_submission(
     leaderboard_csv: Path, names: list[str], prediction_paths: list[Path], scoring: Scoring,
-    out_csv: Path, competition_sample: Path | None = None,
+    out_csv: Path, competition_sample: Path | None = None, label_scale: str | None = None,
 ) -> str:  # fmt: skip
     """The test predictions of the leaderboard's best row: in the competition's own format when
-    its sample submission is given, else a table keyed by row id. Returns the row's name."""
+    its sample submission is given, else a table keyed by row id (and, for a user's siRNA
+    table, in its own `label_scale` too). Returns the row's name."""
     from dlgenomics.tasks.kinds import SIRNA_TARGET
 
     best = best_architecture(leaderboard_csv)
@@ -189,7 +241,7 @@ def write_submission(
     if competition_sample is not None:
         competition_submission(competition_sample, predictions, SIRNA_TARGET, out_csv)
     else:
-        predictions_table(predictions, out_csv, scoring)
+        predictions_table(predictions, out_csv, scoring, label_scale)
     return best
 
 
@@ -212,12 +264,19 @@ def competition_submission(
         sample.to_csv(tmp, index=False)
 
 
-def predictions_table(test_predictions: Path, out_csv: Path, scoring: Scoring) -> None:
+def predictions_table(
+    test_predictions: Path, out_csv: Path, scoring: Scoring, label_scale: str | None = None
+) -> None:
     """Held-out predictions keyed by row id, for tasks without a competition format; tasks with
     several labels or classes per row get a prediction and a target column for each (the
-    target one-hot for classes)."""
+    target one-hot for classes); a `label_scale` other than % remaining adds both in it."""
+    from dlgenomics.tasks.kinds import from_remaining_percent
+
     predictions = pd.read_parquet(test_predictions)
     table = predictions[predictions["role"] == "test"][["row_id", "prediction", "target"]]
+    if label_scale not in (None, "remaining_percent"):
+        for column in ("prediction", "target"):
+            table[f"{column}_{label_scale}"] = from_remaining_percent(table[column], label_scale)
     labels = scoring.labels
     if labels:  # one prediction and target column per label
         wide = {"row_id": table["row_id"].to_numpy()}

@@ -22,7 +22,7 @@ from dlgenomics import InputError
 from dlgenomics.data.encode import encode_frame
 from dlgenomics.data.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
 from dlgenomics.evaluation.ensemble import ENSEMBLE, Combination
-from dlgenomics.sirna.features import sirna_features
+from dlgenomics.sirna.features import feature_settings, sirna_features
 from dlgenomics.training.tabular import feature_matrix, predict_tabular
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,9 @@ def encode_rows(
         log.warning("%s: values unknown to the trained models: %s", where, unknown)
     features = None
     if feature_spec is not None:
-        settings = feature_spec["settings"]
-        features, flagged = sirna_features(
-            frame, settings["flank"], settings["max_mismatches"], where
-        )
+        # The settings the task's features were made with (older specs: defaults for the rest).
+        settings = feature_settings({"features": feature_spec["settings"]})
+        features, flagged = sirna_features(frame, settings, where)
         log.info("%s: rows flagged by the feature step: %s", where, flagged)
     return columns, features
 

@@ -9,6 +9,7 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,54 @@ HIGHER_IS_BETTER = {
     "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
     "macro_f1": True, "mcc": True,
 }  # fmt: skip
+# What each metric is, for the notes under every leaderboard (units: `metric_units`).
+METRIC_MEANINGS = {
+    "score": "the competition's official score, 50% (1 - MAE/100) + 50% F1 x (1 - range MAE/100)",
+    "mae": "mean absolute error", "rmse": "root mean squared error",
+    "range_mae": "MAE over rows predicted in 0-30% remaining (100, the official value, when "
+    "none is)",
+    "f1": "F1 of the effective class", "precision": "precision of the effective class",
+    "recall": "recall of the effective class", "pearson": "Pearson correlation",
+    "spearman": "Spearman rank correlation", "r2": "coefficient of determination",
+    "accuracy": "share of rows classed right", "auroc": "area under the ROC curve",
+    "auprc": "area under the precision-recall curve", "log_loss": "cross-entropy",
+    "macro_f1": "F1 averaged over classes", "mcc": "Matthews correlation coefficient",
+}  # fmt: skip
+# Metrics in the target's units (the others are unitless).
+IN_TARGET_UNITS = frozenset({"mae", "rmse", "range_mae"})
+
+
+def metric_units(family: str) -> str:
+    """The unit of a family's error metrics, as the leaderboard notes say it."""
+    return "% mRNA remaining" if family in SIRNA_FAMILIES else "the label's units"
+
+
+def metric_notes(family: str, metrics: Sequence[str]) -> list[str]:
+    """One line per metric shown: what it is, its unit and which direction is better."""
+    notes = []
+    for metric in dict.fromkeys(metrics):
+        base = metric.removeprefix("auroc_")
+        meaning = METRIC_MEANINGS.get(base, metric)
+        unit = f", {metric_units(family)}" if base in IN_TARGET_UNITS else ""
+        better = "higher" if HIGHER_IS_BETTER.get(base, True) else "lower"
+        notes.append(f"`{metric}`: {meaning}{unit}; {better} is better")
+    return notes
+
+
 # Metrics that an increasing affine map of the predictions leaves unchanged: calibrating an
 # ensemble on one of them can only pick an arbitrary scale (and, fitted per fold, break the
 # pooled out-of-fold figure), so it is not done.
 SCALE_FREE = frozenset({"pearson", "spearman", "auroc", "auprc"})
 PROBABILITY_FLOOR = 1e-7  # log loss of a confident mistake: large, never infinite
+
+
+def is_effective(
+    remaining_pct: np.ndarray, threshold: float = SIRNA_THRESHOLD, inclusive: bool = False
+) -> np.ndarray:
+    """Whether each % remaining counts as effective: below `threshold` (the competition's
+    strict < 30%), or at most it when a user's `effective_at` says so (`inclusive`)."""
+    remaining_pct = np.asarray(remaining_pct)
+    return remaining_pct <= threshold if inclusive else remaining_pct < threshold
 
 
 def range_mae(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = SIRNA_THRESHOLD) -> float:
@@ -245,15 +289,17 @@ def sirna_table_metrics(
     y_pred: np.ndarray,
     threshold: float = SIRNA_THRESHOLD,
     official: bool = False,
+    inclusive: bool = False,
 ) -> dict[str, float]:
     """A user's siRNA table, on % mRNA remaining: correlations, errors, and how well the
-    prediction ranks the effective rows (true remaining < `threshold`) first. `official` adds
-    the competition's score (its own 30% threshold), meaningful only on its scale."""
+    prediction ranks the effective rows (true remaining < `threshold`, or <= with `inclusive`)
+    first. `official` adds the competition's score (its own 30% threshold), meaningful only on
+    its scale."""
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     plain = regression_metrics(y_true, y_pred)
     # Lower remaining is better, so the negated prediction is the score of "effective".
-    effective = (y_true < threshold).astype(int)
+    effective = is_effective(y_true, threshold, inclusive).astype(int)
     metrics = {
         "pearson": plain["pearson"],
         "spearman": plain["spearman"],  # the same on efficacy: ranks just reverse on both sides

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.image import AxesImage
 from matplotlib.patches import Patch
 
-from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, class_indices
+from dlgenomics.evaluation.metrics import SIRNA_FAMILIES, SIRNA_THRESHOLD, class_indices
 from dlgenomics.files import atomic_path
 
 
@@ -60,7 +60,9 @@ def prediction_plot(
         if metric_family == "sirna":
             ax.axvline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
             ax.axhline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
-        ax.set(xlabel="observed", ylabel="predicted (out of fold)")
+        # siRNA families: % mRNA remaining, lower is better (a user's efficacy table too).
+        unit = " (% mRNA remaining, lower is better)" if metric_family in SIRNA_FAMILIES else ""
+        ax.set(xlabel=f"observed{unit}", ylabel=f"predicted, out of fold{unit}")
     else:
         from sklearn.metrics import roc_curve  # here: ~2 s of start-up most jobs never need
 

@@ -10,6 +10,7 @@ every feature is a function of one row.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,41 +22,71 @@ from dlgenomics.data import tokens
 from dlgenomics.data.schema import FEATURE, ROW_ID, TARGET_CONTEXT, read_tensors, write_tensors
 from dlgenomics.files import write_json
 from dlgenomics.sirna.rules import design_feature_table, gc_content
+from dlgenomics.sirna.structure import (
+    ENERGY_COLUMNS,
+    AccessibilitySettings,
+    site_accessibility,
+    strand_energies,
+)
 from dlgenomics.sirna.target_site import SITE_LENGTH, flank_sequences, locate_sites
 
 log = logging.getLogger(__name__)
 GUIDE, TRANSCRIPT = "seq_antisense", "target_context"  # standard-table columns read here
 DEFAULT_FLANK = 20  # nt of mRNA each side of the site (tasks.<t>.features.flank)
 DEFAULT_MAX_MISMATCHES = 3  # over guide positions 2-19 (tasks.<t>.features.max_mismatches)
+PASSENGER = "seq_sense"
+# ViennaRNA's (Turner 2004) values replace the hand-written Xia 1998 ones of rules.py under the
+# same names; tests/test_structure.py keeps the two side by side on worked examples.
+VIENNA_ENERGIES = {name: name for name in ENERGY_COLUMNS}
+# Accessibility columns, named so that the tabular model counts them with the target site.
+ACCESSIBILITY_FEATURES = {
+    "access_site": "site_access", "access_seed": "site_access_seed",
+    "access_flank_5p": "flank_access_5p", "access_flank_3p": "flank_access_3p",
+}  # fmt: skip
 
 
 def feature_settings(task: dict[str, Any]) -> dict[str, int]:
     """The task's feature settings with their defaults (no schema defaults: see the schema)."""
     given = task.get("features") or {}
+    plfold = AccessibilitySettings()
     return {
         "flank": given.get("flank", DEFAULT_FLANK),
         "max_mismatches": given.get("max_mismatches", DEFAULT_MAX_MISMATCHES),
+        "access_window": given.get("access_window", plfold.window),
+        "access_span": given.get("access_span", plfold.span),
+        "access_flank": given.get("access_flank", plfold.flank),
     }
 
 
 def sirna_features(
-    frame: pd.DataFrame, flank: int, max_mismatches: int, where: str
+    frame: pd.DataFrame, settings: dict[str, int], where: str
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Feature columns of one standard table, and counts of rows without a usable target."""
     guides = frame[GUIDE].reset_index(drop=True)
+    passengers = frame[PASSENGER].reset_index(drop=True) if PASSENGER in frame else None
     if TRANSCRIPT in frame:
         transcripts = frame[TRANSCRIPT].reset_index(drop=True)
     else:
         transcripts = pd.Series(np.nan, index=guides.index, dtype=object)
     try:
         design = design_feature_table(guides)
-        sites = locate_sites(guides, transcripts, max_mismatches=max_mismatches)
+        sites = locate_sites(guides, transcripts, max_mismatches=settings["max_mismatches"])
+        energies = strand_energies(guides, passengers)
     except ValueError as error:
         raise InputError(f"{where}: column {GUIDE}: {error}") from None
+    plfold = AccessibilitySettings(
+        settings["access_window"], settings["access_span"], settings["access_flank"]
+    )
+    access = site_accessibility(transcripts, sites["position"].to_numpy(), plfold)
+    flank = settings["flank"]
     flanks = flank_sequences(transcripts, sites["position"], flank)
     columns: dict[str, np.ndarray] = {ROW_ID: frame[ROW_ID].astype(str).to_numpy()}
     for name in design.columns:
         columns[FEATURE + name] = design[name].to_numpy(dtype=np.float32)
+    for name, feature in VIENNA_ENERGIES.items():
+        columns[FEATURE + feature] = energies[name].to_numpy(dtype=np.float32)
+    for name, feature in ACCESSIBILITY_FEATURES.items():
+        columns[FEATURE + feature] = access[name].to_numpy(dtype=np.float32)
     columns[FEATURE + "site_found"] = sites["found"].to_numpy(dtype=np.float32)
     columns[FEATURE + "site_mismatches"] = sites["mismatches"].to_numpy(dtype=np.float32)
     columns[FEATURE + "site_pos1_paired"] = sites["pos1_paired"].to_numpy(dtype=np.float32)
@@ -72,7 +103,7 @@ def sirna_features(
     missing = transcripts.isna() | (transcripts.astype(str).str.len() == 0)
     counts = {
         "target sequence missing": int(missing.sum()),
-        f"target site not found (> {max_mismatches} mismatches)": int(
+        f"target site not found (> {settings['max_mismatches']} mismatches)": int(
             (~sites["found"] & ~missing).sum()
         ),
     }
@@ -111,9 +142,7 @@ def featurize_task(
     settings = feature_settings(task)
     summary: dict[str, Any] = {"settings": settings, "flagged": {}}
     for role, frame in frames.items():
-        columns, counts = sirna_features(
-            frame, settings["flank"], settings["max_mismatches"], f"{role} table"
-        )
+        columns, counts = sirna_features(frame, settings, f"{role} table")
         encoded_ids = read_tensors(encoded[role], required=(ROW_ID,))[ROW_ID]
         if not np.array_equal(encoded_ids.astype(str), columns[ROW_ID]):
             raise InputError(
@@ -133,3 +162,45 @@ def featurize_task(
     }
     write_json(out_spec, spec, sort_keys=True)
     return summary
+
+
+# Over this share of guides without a site in their target, the table is read the wrong way.
+MAX_SHARE_WITHOUT_SITE = 0.5
+_TARGET_LETTERS = re.compile(r"[ACGTUNacgtun]*")
+
+
+def check_sirna_frame(
+    frame: pd.DataFrame, where: str, names: dict[str, str], task: dict[str, Any]
+) -> None:
+    """What encode checks in an siRNA standard table before anything trains: the target text
+    holds only nucleotides (padding already read as N), and most guides pair with their target
+    (else the strands are probably swapped). Errors name `where`, the user's column and id."""
+    if TRANSCRIPT not in frame:
+        return
+    target_column = names.get(TRANSCRIPT, TRANSCRIPT)
+    text = frame[TRANSCRIPT].astype("string")
+    bad = text.notna() & ~text.fillna("").str.fullmatch(_TARGET_LETTERS)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = str(text.iloc[row])
+        position = next(i for i, c in enumerate(value) if not _TARGET_LETTERS.fullmatch(c))
+        raise InputError(
+            f"{where}: column {target_column}, id {frame[ROW_ID].iloc[row]}: character "
+            f"{value[position]!r} at position {position + 1} is not a nucleotide (A, C, G, T/U, "
+            "N; tasks.<t>.table.padding lists letters read as N)"
+        )
+    has_target = (text.fillna("").str.len() > 0).to_numpy()
+    if not has_target.any():
+        return
+    settings = feature_settings(task)
+    guides = frame[GUIDE][has_target].reset_index(drop=True)
+    sites = locate_sites(guides, frame[TRANSCRIPT][has_target].reset_index(drop=True),
+                         max_mismatches=settings["max_mismatches"])  # fmt: skip
+    missing = int((~sites["found"]).sum())
+    if missing > MAX_SHARE_WITHOUT_SITE * len(sites):
+        raise InputError(
+            f"{where}: {missing} of {len(sites)} guides (column {names.get(GUIDE, GUIDE)}) "
+            f"find no site in their target (column {target_column}, at most "
+            f"{settings['max_mismatches']} mismatches): are the guide and passenger strands "
+            "swapped? The guide (antisense) strand is the reverse complement of its target site."
+        )

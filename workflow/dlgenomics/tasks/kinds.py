@@ -20,8 +20,9 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.data.schema import LABEL
 from dlgenomics.data.tables import check_unique, read_csv, read_lines
-from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
+from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, is_effective
 from dlgenomics.interpretation.motifs import COMPOSITE
+from dlgenomics.sirna.features import check_sirna_frame
 from dlgenomics.sirna.rules import CORE_LENGTH
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.tasks.sequence_sets import class_names, label_names, load_sequences, sequence_files
@@ -39,6 +40,8 @@ class TaskTables:
     sources: dict[str, str] = field(default_factory=dict)
     # standard column -> the user's own column it came from, named in encoding errors.
     columns: dict[str, str] = field(default_factory=dict)
+    # External test file's name -> its rows' ids: each is scored on its own (evaluate).
+    test_sets: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class TaskKind:
     sirna_features: bool = False
     # column -> (shortest length, what needs it): checked at encode, before anything trains.
     min_lengths: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # (standard table, file, user's column names, task config) -> None or InputError: the
+    # kind's own checks at encode, before anything trains (siRNA: target letters, strands).
+    check_frame: Callable[[pd.DataFrame, str, dict[str, str], dict[str, Any]], None] | None = None
+    # Standard table -> the text whose shared stretches tie rows together: groups for a grouped
+    # split without a group column, and the leak of random folds reported at encode.
+    context_text: Callable[[pd.DataFrame], pd.Series] | None = None
     # Files named by the task's config rather than by the kind (a user's own table).
     files_from_config: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
     # Whether the data comes from the `simulate` rule (SIMULATED_FILE) rather than a download.
@@ -116,7 +125,7 @@ SIRNA_NON_NUCLEOTIDE_TOKENS = frozenset({"P", "VP", "s", "L96"})
 
 def sirna_is_effective(remaining_pct: np.ndarray) -> np.ndarray:
     """The official score's class: less than 30% of the mRNA left."""
-    return (np.asarray(remaining_pct) < SIRNA_THRESHOLD).astype(np.float32)
+    return is_effective(remaining_pct).astype(np.float32)
 
 
 def _first_row(mask: pd.Series) -> int:
@@ -196,6 +205,21 @@ COMPETITION_COLUMNS = {
 GUIDE_LENGTH = {"seq_antisense": (CORE_LENGTH, f"the {CORE_LENGTH}-nt duplex core")}
 
 
+_SITE_OF_GUIDE = str.maketrans("ACGTU", "TGCAA")
+
+
+def sirna_context_text(frame: pd.DataFrame) -> pd.Series:
+    """Each row's target text where it has one, else its guide's site (the reverse complement
+    of the duplex core, DNA): rows on overlapping stretches of one mRNA share it."""
+    # Letters are checked later, at encode: anything else is left as it is here.
+    site = frame["seq_antisense"].astype(str).str[:CORE_LENGTH].str[::-1].str.upper()
+    site = site.str.translate(_SITE_OF_GUIDE)
+    if "target_context" not in frame:
+        return site
+    target = frame["target_context"].astype("string")
+    return target.where(target.fillna("").str.len() > 0, site).astype(object)
+
+
 def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
     train, dropped = _sirna_table(files["train_data.csv"], labelled=True)
     test, _ = _sirna_table(files["sample_submission.csv"], labelled=False)
@@ -228,6 +252,8 @@ SIRNA_LABEL_SCALES = {
     "efficacy_percent": (0.0, 100.0),  # the same in percent
     "remaining_percent": SIRNA_TARGET_RANGE,  # % mRNA left, lower is better (the competition's)
 }
+# Letters that pad sequence columns of published tables (`table.padding`'s default).
+SIRNA_PADDING = ("X", "-", ".")
 # Table key -> the standard column holding its text as read (sequences are stripped).
 _SIRNA_TABLE_TEXT = {
     "guide": "seq_antisense",
@@ -252,6 +278,26 @@ def to_remaining_percent(values: np.ndarray | pd.Series | float, scale: str) -> 
     # 100·(1 − 0.7) is 30.000000000000004: rounding keeps a label equal to the threshold equal
     # to it after conversion, as the user wrote them.
     return np.round(remaining, 6)
+
+
+def from_remaining_percent(remaining: np.ndarray | pd.Series, scale: str) -> np.ndarray:
+    """% mRNA remaining (predictions) -> the table's own label `scale`: to_remaining_percent's
+    inverse, for users who read their predictions in their table's units."""
+    remaining = np.asarray(remaining, dtype=np.float64)
+    converted = {
+        "efficacy_fraction": 1.0 - remaining / 100.0,
+        "efficacy_percent": 100.0 - remaining,
+        "remaining_percent": remaining,
+    }
+    if scale not in converted:
+        raise InputError(f"unknown label scale {scale!r} (known: {', '.join(SIRNA_LABEL_SCALES)})")
+    return converted[scale]
+
+
+def label_scale(task: dict[str, Any]) -> str | None:
+    """A `sirna_table` task's label scale (None for other kinds): predictions are also written
+    in it."""
+    return task["table"]["label"]["scale"] if task.get("kind") == "sirna_table" else None
 
 
 def check_sirna_table_config(table: dict[str, Any], where: str) -> None:
@@ -293,38 +339,66 @@ def _text_column(raw: pd.DataFrame, column: str, path: Path, what: str) -> pd.Se
     return values.astype(object)
 
 
-def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
-    """A user's CSV of siRNAs -> the competition kind's standard table, `target` in % mRNA
-    remaining, via the column names in `task["table"]`. Rows without a label are dropped."""
-    table = task["table"]
-    check_sirna_table_config(table, "table")
-    path = files[table["file"]]
+def _padded_text(raw: pd.DataFrame, column: str, path: Path, what: str, padding: str) -> pd.Series:
+    """A guide or passenger column: padding letters stripped from both ends, then checked as
+    `_text_column` does (a cell of padding only is missing)."""
+    stripped = raw[column].astype("string").str.strip().str.strip(padding)
+    return _text_column(pd.DataFrame({column: stripped}), column, path, what)
+
+
+def _read_sirna_file(
+    path: Path, table: dict[str, Any], id_prefix: str = ""
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One CSV in the task's `table` mapping -> standard table (every row, labelled or not)
+    and the user's column behind each standard column. `id_prefix` keeps a test file's row
+    ids apart from the training file's."""
     label, scale = table["label"]["column"], table["label"]["scale"]
     conditions = {k: v for k, v in (table.get("conditions") or {}).items() if v}
     text = {key: table[key] for key in _SIRNA_TABLE_TEXT if table.get(key)}
     numbers = [conditions[k] for k in ("concentration_nm", "duration_h") if k in conditions]
     required = [*text.values(), *conditions.values(), label]
-    for key in ("id", "group"):
-        if table.get(key):
-            required.append(table[key])
+    required += [table[key] for key in ("id", "group") if table.get(key)]
     raw = read_csv(path, list(dict.fromkeys(required)), numeric=[label, *numbers])
-
     if table.get("id"):
         row_id = _text_column(raw, table["id"], path, "id")
         check_unique(row_id, path, table["id"])
     else:
         row_id = pd.Series([str(i + 1) for i in range(len(raw))], dtype=object)
-    frame = pd.DataFrame({"row_id": row_id})
+    frame = pd.DataFrame({"row_id": id_prefix + row_id.astype(str)})
     if table.get("group"):
         # A row without a group is a group of its own: it can never leak into another's fold.
         group = raw[table["group"]].astype("string").str.strip()
         frame["group"] = group.fillna("row:" + row_id).astype(object)
+    padding = "".join(table.get("padding") or SIRNA_PADDING)
     for key, column in text.items():
-        if key == "target":
-            frame["target_context"] = raw[column]  # raw text, read by feature code only
+        if key == "target":  # raw text, read by feature code only: padding is an unknown base
+            frame["target_context"] = (
+                raw[column]
+                .astype("string")
+                .str.strip()
+                .str.translate(str.maketrans(padding, "N" * len(padding)))
+                .astype(object)
+            )
+        elif "modifications" in key:
+            frame[_SIRNA_TABLE_TEXT[key]] = _text_column(raw, column, path, key.replace("_", " "))
         else:
-            what = key.replace("_", " ") if "modifications" in key else f"{key} sequence"
-            frame[_SIRNA_TABLE_TEXT[key]] = _text_column(raw, column, path, what)
+            frame[_SIRNA_TABLE_TEXT[key]] = _padded_text(
+                raw, column, path, f"{key} sequence", padding
+            )
+    _sirna_conditions(raw, conditions, path, frame)
+    _check_range(raw[label], SIRNA_LABEL_SCALES[scale], path, label)
+    frame["target"] = to_remaining_percent(raw[label], scale)
+    names = {
+        ("target_context" if key == "target" else _SIRNA_TABLE_TEXT[key]): column
+        for key, column in text.items()
+    }
+    return frame, names
+
+
+def _sirna_conditions(
+    raw: pd.DataFrame, conditions: dict[str, str], path: Path, frame: pd.DataFrame
+) -> None:
+    """Fill `frame`'s condition columns from the user's, checking concentrations and hours."""
     if "concentration_nm" in conditions:
         column = conditions["concentration_nm"]
         bad = raw[column] <= 0
@@ -341,27 +415,50 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
     for key in ("cell_line", "transfection_method"):
         if key in conditions:
             frame[SIRNA_TABLE_CONDITIONS[key]] = raw[conditions[key]]
-    _check_range(raw[label], SIRNA_LABEL_SCALES[scale], path, label)
-    frame["target"] = to_remaining_percent(raw[label], scale)
 
+
+def test_set_name(file_name: str) -> str:
+    """A test file's name in leaderboard columns and row ids: the file name up to its first dot."""
+    return Path(file_name).name.split(".")[0]
+
+
+def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables:
+    """A user's CSV of siRNAs -> the competition kind's standard table, `target` in % mRNA
+    remaining, via the column names in `task["table"]`. Rows without a label are dropped;
+    `table.test_files` (same columns) become the test role, their rows' ids prefixed
+    `<file name>:`, each file a test set of its own."""
+    table = task["table"]
+    check_sirna_table_config(table, "table")
+    path = files[table["file"]]
+    frame, names = _read_sirna_file(path, table)
     dropped: dict[str, int] = {}
     missing = frame["target"].isna()
     if missing.any():
-        dropped[f"{path.name}: missing {label}"] = int(missing.sum())
+        dropped[f"{path.name}: missing {table['label']['column']}"] = int(missing.sum())
         frame = frame[~missing].reset_index(drop=True)
     if frame.empty:
-        raise InputError(f"{path}: column {label}: no row has a label")
+        raise InputError(f"{path}: column {table['label']['column']}: no row has a label")
+    frames, sources = {"labelled": frame}, {"labelled": str(path)}
+    test_sets: dict[str, list[str]] = {}
+    tests = [files[name] for name in table.get("test_files") or ()]
+    if tests:
+        parts = []
+        for test_path in tests:
+            name = test_set_name(test_path.name)
+            part, _ = _read_sirna_file(test_path, table, f"{name}:")
+            test_sets[name] = part["row_id"].tolist()
+            parts.append(part)
+        frames["test"] = pd.concat(parts, ignore_index=True)
+        sources["test"] = ", ".join(str(p) for p in tests)
     tokens = table.get("modification_tokens")
     return TaskTables(
-        frames={"labelled": frame},
+        frames=frames,
         modification_tokens=list(tokens) if tokens else None,
         non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
         dropped=dropped,
-        sources={"labelled": str(path)},
-        columns={
-            ("target_context" if key == "target" else _SIRNA_TABLE_TEXT[key]): column
-            for key, column in text.items()
-        },
+        sources=sources,
+        columns=names,
+        test_sets=test_sets,
     )
 
 
@@ -385,7 +482,13 @@ def metric_options(task: dict[str, Any]) -> dict[str, Any]:
         if effective_at is None
         else float(to_remaining_percent(effective_at, label["scale"]))
     )
-    return {"threshold": threshold, "official": label["scale"] == "remaining_percent"}
+    # The user's own threshold counts rows at it as effective (efficacy >= it); the default
+    # is the competition's strict "< 30% remaining".
+    return {
+        "threshold": threshold,
+        "inclusive": effective_at is not None,
+        "official": label["scale"] == "remaining_percent",
+    }
 
 
 # --- Primer tutorial ----------------------------------------------------------------------
@@ -481,6 +584,8 @@ TASK_KINDS: dict[str, TaskKind] = {
         name="sirna_competition",
         sirna_features=True,
         min_lengths=GUIDE_LENGTH,
+        check_frame=check_sirna_frame,
+        context_text=sirna_context_text,
         objective="regression",
         metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
@@ -493,13 +598,18 @@ TASK_KINDS: dict[str, TaskKind] = {
         name="sirna_table",
         sirna_features=True,
         min_lengths=GUIDE_LENGTH,
+        check_frame=check_sirna_frame,
+        context_text=sirna_context_text,
         objective="regression",
         metric_family="sirna_table",
         required_files=(),
         load=load_sirna_table,
         selection_metric="spearman",
         allow_n=False,
-        files_from_config=lambda task: (task["table"]["file"],),
+        files_from_config=lambda task: (
+            task["table"]["file"],
+            *(task["table"].get("test_files") or ()),
+        ),
     ),
     "primer": TaskKind(
         name="primer",

@@ -271,14 +271,15 @@ class Regression(Objective):
 
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
-        # siRNA families: "effective" is less than the threshold % remaining, scored by -value.
-        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
+        # siRNA families: "effective" is at most the threshold % remaining, scored by -value.
+        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, is_effective
 
         threshold = float(options.get("threshold", SIRNA_THRESHOLD))
+        inclusive = bool(options.get("inclusive", False))
         return ClassesView(
-            (target < threshold).astype(int)[:, None], -prediction[:, None],
-            (prediction < threshold).astype(int)[:, None],
-            [f"effective (< {threshold:g}% remaining)"],
+            is_effective(target, threshold, inclusive).astype(int)[:, None], -prediction[:, None],
+            is_effective(prediction, threshold, inclusive).astype(int)[:, None],
+            [f"effective ({'≤' if inclusive else '<'} {threshold:g}% remaining)"],
         )  # fmt: skip
 
 
