@@ -440,6 +440,7 @@ def main() -> None:
         files = competition_files(args.data)
         encoded = {role: scratch / f"{role}.parquet" for role in ("train", "test")}
         encoded["vocab"] = scratch / "vocab.json"
+        encoded["groups"] = scratch / "groups.parquet"
         encode_task("sirna_competition", files, {**TASK, "max_rows": args.rows}, encoded)
         train_columns = read_tensors(encoded["train"])
         vocab = read_vocab(encoded["vocab"])

@@ -170,4 +170,5 @@ def encode_outputs(folder: Path) -> dict[str, Path]:
         "train": folder / "train.parquet",
         "test": folder / "test.parquet",
         "vocab": folder / "vocab.json",
+        "groups": folder / "groups.parquet",
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -243,14 +243,76 @@ def test_every_code_rule_is_benchmarked_under_its_own_name(code_rules: list[Rule
     assert not wrong, wrong
 
 
-def test_every_env_installs_the_workflow_package():
+def test_no_env_installs_the_package_by_a_relative_path():
+    """Snakemake builds each env from a copy of its file in .snakemake/conda/, where `-e ..`
+    would point at .snakemake/: the envs hold dependencies only, and the Snakefile puts this
+    checkout's package on every job's PYTHONPATH."""
     for env in sorted(ENVS.glob("*.yaml")):
         _, pip = env_requirements(env)
-        assert EDITABLE_SELF in pip, f"{_shown(env)}: no `{EDITABLE_SELF}` pip line"
-        # `..` is relative to the env file: it must be the checkout holding the package.
-        assert (env.parent.parent / "pyproject.toml").is_file(), (
-            f"{_shown(env)}: `..` has no package"
+        assert not [line for line in pip if line.startswith("-e") or "/" in line], _shown(env)
+    snakefile = (REPO / "Snakefile").read_text()
+    assert 'PACKAGE_ROOT = os.path.join(workflow.basedir, "workflow")' in snakefile
+    assert 'os.environ["PYTHONPATH"]' in snakefile
+    assert (REPO / "workflow" / PACKAGE / "__init__.py").is_file()
+
+
+# Distribution name where it differs from the env's package name; and specs that are not
+# Python packages of the test environment (checked elsewhere or not checkable here).
+DISTRIBUTIONS = {"pytorch": "torch"}
+NOT_INSTALLED_HERE = {"pip", "cuda-version"}
+
+
+def pin_mismatches(env_text: str, installed: Callable[[str], str]) -> list[str]:
+    """Pins of an env file that the tested environment does not satisfy: a conda pin is a
+    version prefix (`numpy=2.4` holds 2.4.6), a pip pin the exact version."""
+    dependencies = yaml.safe_load(env_text)["dependencies"]
+    specs = [(str(d), False) for d in dependencies if not isinstance(d, dict)]
+    specs += [(str(line), True) for d in dependencies if isinstance(d, dict) for line in d["pip"]]
+    problems = []
+    for spec, pip in specs:
+        name = _requirement_name(spec)
+        if name in NOT_INSTALLED_HERE:
+            continue
+        pinned = spec.split("==")[1] if pip else spec.split("=")[1]
+        pinned = pinned.split()[0]
+        found = (
+            f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+            if name == "python"
+            else installed(DISTRIBUTIONS.get(name, name)).split("+")[0]
         )
+        agrees = found == pinned if pip else (found + ".").startswith(pinned + ".")
+        if not agrees:
+            problems.append(f"{spec}: the tests run {name} {found}")
+    return problems
+
+
+def test_pins_agree_with_the_versions_the_tests_run():
+    from importlib.metadata import version
+
+    problems = [
+        f"{_shown(env)}: {problem}"
+        for env in sorted(ENVS.glob("*.yaml"))
+        for problem in pin_mismatches(env.read_text(), version)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_changed_pin_is_caught():
+    from importlib.metadata import version
+
+    env = (ENVS / "report.yaml").read_text()
+    assert pin_mismatches(env, version) == []
+    changed = env.replace("matplotlib=3.11", "matplotlib=3.10")
+    assert pin_mismatches(changed, version) == [
+        f"matplotlib=3.10: the tests run matplotlib {version('matplotlib')}"
+    ]
+    assert pin_mismatches(env.replace("logomaker==0.8.7", "logomaker==0.8.6"), version)
+
+
+def test_the_training_env_pins_cuda():
+    conda, _ = env_requirements(ENVS / "train.yaml")
+    assert any(spec.startswith("cuda-version=") for spec in conda)
+    assert any(spec.startswith("pytorch=") and spec.endswith("=*cuda*") for spec in conda)
 
 
 def test_every_env_provides_its_rules_imports(code_rules: list[RuleInfo]):

@@ -44,3 +44,24 @@ def test_each_stage_of_the_workflow_is_a_subpackage():
     for path in PACKAGE.rglob("*.py"):
         if path.name != "__init__.py":
             assert path.name in developers, path.relative_to(REPO)
+
+
+def test_every_report_item_has_a_caption_and_a_label():
+    """Each `report()` output says what it shows and how to read it (a caption file under
+    workflow/report/) and carries a readable label instead of its path."""
+    import re
+
+    rules = REPO / "workflow" / "rules"
+    items = []
+    for smk in sorted(rules.glob("*.smk")):
+        items += [
+            (smk.name, m.group(1))
+            for m in re.finditer(r"report\((.*?)\n\s*\)", smk.read_text(), re.S)
+        ]
+    assert len(items) >= 20
+    for name, body in items:
+        caption = re.search(r'caption="([^"]+)"', body)
+        assert caption and (rules / caption.group(1)).resolve().is_file(), (name, body)
+        assert 'labels={"figure": ' in body, (name, body)
+    landing = (REPO / "Snakefile").read_text()
+    assert 'report: "workflow/report/workflow.rst"' in landing

@@ -239,3 +239,18 @@ def test_resume_file_of_another_run_is_ignored(job_folder, tmp_path):
     assert job.wait(timeout=600) == 0
     assert "belongs to another run" in job.stderr.read()
     assert len(pd.read_csv(job_folder / "history.csv")) == train_job.EPOCHS
+
+
+def test_epoch_log_line_is_plain_with_an_eta():
+    from dlgenomics.training.loop import epoch_line
+
+    history = [
+        {"epoch": 1, "train_loss": 0.5, "valid_score": 0.61, "seconds": 2.0},
+        {"epoch": 2, "train_loss": 0.4, "valid_score": 0.63, "seconds": 4.0},
+    ]
+    line = epoch_line("cnn fold 0", history, 10, "score")
+    # 8 epochs left at the mean of 3 s each; no carriage return, one line.
+    assert line == (
+        "cnn fold 0: epoch 2/10, loss 0.4000, valid score 0.6300, 4.0 s, at most 24 s left"
+    )
+    assert "\r" not in line and "\n" not in line

@@ -204,6 +204,19 @@ def test_published_table_runs_as_it_comes(tiny_run):
     assert board["test[published_sirna_test_a]_spearman"].max() > 0.3
     notes = (root / "leaderboard.md").read_text()
     assert "`mae`: mean absolute error, % mRNA remaining; lower is better" in notes
+    # How sure are we: each row's interval and its paired comparison with the best.
+    assert board.loc[0, "vs_best"] == "best"
+    assert set(board["vs_best"]) <= {"best", "tied", "worse"}
+    assert (board["oof_spearman_ci_low"] < board["oof_spearman_ci_high"]).all()
+    assert "`vs_best`" in notes
+    # Training logs: one plain line per epoch, no progress bars.
+    log = (tiny_run / "logs/train/published/mlp/fold0.log").read_text()
+    assert "mlp fold 0: epoch 1/" in log and "at most" in log and "\r" not in log
+    # Provenance shows the task's own settings, the run's config is on the benchmarks page.
+    page = (root / "provenance.html").read_text()
+    assert "published_sirna_train.csv" in page and "example_sirna_table.csv" not in page
+    run_page = (tiny_run / "results/benchmarks/summary.html").read_text()
+    assert "example_sirna_table.csv" in run_page and "published_sirna_train.csv" in run_page
     submission = pd.read_csv(root / "submission.csv")
     assert len(submission) == 166
     np.testing.assert_allclose(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from copy import deepcopy
 from pathlib import Path
@@ -295,6 +296,24 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raise InputError(f"{path}: not valid YAML: {error}".replace("\n", " ")) from None
     config.update(overrides or {})
     return validate_config(config, str(path))
+
+
+def gpu_visible() -> bool:
+    """Whether this machine shows an NVIDIA GPU to its jobs, without importing torch (planning
+    a run must stay fast): a driver that lists a GPU, unless CUDA_VISIBLE_DEVICES hides them."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
+        return False
+    listed = Path("/proc/driver/nvidia/gpus")
+    return (listed.is_dir() and any(listed.iterdir())) or Path("/dev/nvidia0").exists()
+
+
+def training_gpus(device: str, gpu_nodes: bool) -> int:
+    """GPUs a training job holds: one for `cuda`, and for `auto` where jobs will see a GPU (this
+    machine's, or the cluster nodes' with `gpu_nodes`); none on the CPU. On a CPU-only machine
+    trainings then run side by side within --cores; with one GPU, one at a time."""
+    if device == "cpu":
+        return 0
+    return 1 if device == "cuda" or gpu_nodes or gpu_visible() else 0
 
 
 def training_settings(

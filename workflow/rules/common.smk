@@ -1,4 +1,5 @@
 # Config validation, result paths and input functions: the only Python the rules need.
+import os
 import sys
 from pathlib import Path
 
@@ -10,11 +11,12 @@ from dlgenomics.config import (
     is_multitask,
     model_name,
     model_settings,
+    training_gpus,
     training_settings,
     validate_config,
 )
 from dlgenomics.evaluation.metrics import classifies
-from dlgenomics.data.download import DownloadError, check_verified
+from dlgenomics.data.download import MIRROR_ENV_VAR, DownloadError, check_verified
 from dlgenomics.data.schema import TARGET_CONTEXT
 from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, label_scale, scoring
 from snakemake.exceptions import WorkflowError
@@ -44,6 +46,13 @@ except (InputError, DownloadError) as error:
     # First, the line naming the user's file and key; Snakemake's own report follows it.
     print(f"error: {error}", file=sys.stderr)
     raise WorkflowError(str(error)) from None
+
+# A relative DLGENOMICS_MIRROR names a folder from where the command was typed, with or without
+# --directory: made absolute before any job (which runs in the working directory) reads it.
+if os.environ.get(MIRROR_ENV_VAR):
+    os.environ[MIRROR_ENV_VAR] = str(
+        Path(os.environ.get("PWD", os.getcwd())) / Path(os.environ[MIRROR_ENV_VAR]).expanduser()
+    )
 
 TASKS = list(config["tasks"])
 ENCODED = "results/{task}/encoded"
@@ -142,12 +151,10 @@ def train_threads(wildcards):
 
 
 def train_gpus(wildcards):
-    """GPUs a network's training job holds: one, unless the config pins training to the CPU.
-
-    The `gpu` resource is what keeps two jobs off one GPU on a workstation (profile
-    `resources: gpu=N`) and what the SLURM executor turns into `--gpus=1`.
-    """
-    return 0 if train_device(wildcards) == "cpu" else 1
+    """GPUs a network's training job holds (config.training_gpus): the `gpu` resource keeps
+    two jobs off one GPU on a workstation (profile `resources: gpu=N`) and becomes `--gpus=1`
+    on SLURM."""
+    return training_gpus(train_device(wildcards), config["gpu_nodes"])
 
 
 def train_device(wildcards):
@@ -255,6 +262,10 @@ def _evaluated(wildcards, name):
 
 def architecture_metrics(wildcards):
     return _evaluated(wildcards, "metrics.json")
+
+
+def architecture_predictions(wildcards):
+    return _evaluated(wildcards, "predictions.parquet")
 
 
 def task_scoring(wildcards):

@@ -5,6 +5,9 @@ rule encode:
         train=f"{ENCODED}/train.parquet",
         test=f"{ENCODED}/test.parquet",
         vocab=f"{ENCODED}/vocab.json",
+        # Each training row's split group (what the folds keep together): the leaderboard's
+        # bootstrap resamples these.
+        groups=f"{ENCODED}/groups.parquet",
         # Rows per role, rows dropped and why, values mapped to the unknown id: for the report.
         summary=f"{ENCODED}/summary.json",
     log:

@@ -10,11 +10,15 @@ rule evaluate:
             f"{EVAL_DIR}/learning_curves.png",
             category="{task}",
             subcategory="learning curves",
+            caption="../report/learning_curves.rst",
+            labels={"figure": "learning curves: {arch}"},
         ),
         plot=report(
             f"{EVAL_DIR}/predictions.png",
             category="{task}",
             subcategory="predictions",
+            caption="../report/predictions.rst",
+            labels={"figure": "predictions: {arch}"},
         ),
     log:
         "logs/evaluate/{task}/{arch}.log",
@@ -40,6 +44,8 @@ rule ensemble:
             f"{ENSEMBLE_DIR}/predictions.png",
             category="{task}",
             subcategory="predictions",
+            caption="../report/predictions.rst",
+            labels={"figure": "predictions: ensemble"},
         ),
     log:
         "logs/ensemble/{task}.log",
@@ -58,7 +64,9 @@ rule ensemble:
 
 rule leaderboard:
     input:
-        architecture_metrics,
+        metrics=architecture_metrics,
+        predictions=architecture_predictions,
+        groups=f"{ENCODED}/groups.parquet",
     output:
         csv="results/{task}/leaderboard.csv",
         md="results/{task}/leaderboard.md",
@@ -66,6 +74,8 @@ rule leaderboard:
             "results/{task}/leaderboard.html",
             category="{task}",
             subcategory="leaderboard",
+            caption="../report/leaderboard.rst",
+            labels={"figure": "leaderboard"},
         ),
     log:
         "logs/leaderboard/{task}.log",
@@ -86,10 +96,26 @@ rule classification_figures:
     input:
         unpack(figure_inputs),
     output:
-        roc=report(f"{FIGURES_DIR}/roc.png", category="{task}", subcategory="curves"),
-        pr=report(f"{FIGURES_DIR}/pr.png", category="{task}", subcategory="curves"),
+        roc=report(
+            f"{FIGURES_DIR}/roc.png",
+            category="{task}",
+            subcategory="curves",
+            caption="../report/curves.rst",
+            labels={"figure": "ROC curves"},
+        ),
+        pr=report(
+            f"{FIGURES_DIR}/pr.png",
+            category="{task}",
+            subcategory="curves",
+            caption="../report/curves.rst",
+            labels={"figure": "precision-recall curves"},
+        ),
         confusion=report(
-            f"{FIGURES_DIR}/confusion.png", category="{task}", subcategory="curves"
+            f"{FIGURES_DIR}/confusion.png",
+            category="{task}",
+            subcategory="curves",
+            caption="../report/curves.rst",
+            labels={"figure": "confusion matrix"},
         ),
     log:
         "logs/classification_figures/{task}.log",

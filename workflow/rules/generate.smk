@@ -14,6 +14,8 @@ rule train_gan:
             f"{GENERATED_DIR}/training_curves.png",
             category="{task}",
             subcategory="generated sequences",
+            caption="../report/generated.rst",
+            labels={"figure": "GAN training curves"},
         ),
     log:
         "logs/train_gan/{task}.log",
@@ -44,11 +46,15 @@ rule generate:
             f"{GENERATED_DIR}/judged.html",
             category="{task}",
             subcategory="generated sequences",
+            caption="../report/generated.rst",
+            labels={"figure": "designed sequences, judged"},
         ),
         logo=report(
             f"{GENERATED_DIR}/logo.png",
             category="{task}",
             subcategory="generated sequences",
+            caption="../report/generated.rst",
+            labels={"figure": "designed sequences: logo"},
         ),
     log:
         "logs/generate/{task}.log",

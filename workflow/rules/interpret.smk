@@ -8,16 +8,22 @@ rule interpret:
             f"{INTERPRET_DIR}/logos.png",
             category="{task}",
             subcategory="interpretation",
+            caption="../report/interpretation.rst",
+            labels={"figure": "motif logos"},
         ),
         maps=report(
             f"{INTERPRET_DIR}/attribution_maps.png",
             category="{task}",
             subcategory="interpretation",
+            caption="../report/interpretation.rst",
+            labels={"figure": "attribution maps"},
         ),
         heatmap=report(
             f"{INTERPRET_DIR}/token_attributions.png",
             category="{task}",
             subcategory="interpretation",
+            caption="../report/interpretation.rst",
+            labels={"figure": "attributions per input"},
         ),
     log:
         "logs/interpret/{task}.log",

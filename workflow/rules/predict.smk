@@ -8,6 +8,8 @@ rule predict_sequences:
             f"{PREDICT_DIR}/distribution.png",
             category="predictions",
             subcategory="{job}",
+            caption="../report/predict.rst",
+            labels={"figure": "predictions: {job}"},
         ),
     log:
         "logs/predict/{job}.log",
@@ -39,6 +41,8 @@ rule score_variants:
             f"{VARIANTS_DIR}/top_variants.png",
             category="variant effects",
             subcategory="{job}",
+            caption="../report/variants.rst",
+            labels={"figure": "top variants: {job}"},
         ),
     log:
         "logs/variants/{job}.log",

@@ -12,6 +12,8 @@ rule provenance:
             "results/{task}/provenance.html",
             category="{task}",
             subcategory="provenance",
+            caption="../report/provenance.rst",
+            labels={"figure": "provenance"},
         ),
     log:
         "logs/provenance/{task}.log",
@@ -31,10 +33,18 @@ rule benchmarks:
     output:
         csv=f"{BENCHMARK_DIR}/jobs.csv",
         html=report(
-            f"{BENCHMARK_DIR}/summary.html", category="run", subcategory="benchmarks"
+            f"{BENCHMARK_DIR}/summary.html",
+            category="run",
+            subcategory="benchmarks",
+            caption="../report/benchmarks.rst",
+            labels={"figure": "time and memory per rule"},
         ),
         plot=report(
-            f"{BENCHMARK_DIR}/summary.png", category="run", subcategory="benchmarks"
+            f"{BENCHMARK_DIR}/summary.png",
+            category="run",
+            subcategory="benchmarks",
+            caption="../report/benchmarks.rst",
+            labels={"figure": "time and memory per rule (plot)"},
         ),
     log:
         "logs/benchmarks.log",

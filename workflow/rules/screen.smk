@@ -9,6 +9,8 @@ rule cross_evaluate:
             f"{CROSS_DIR}/leaderboard.html",
             category="cross-dataset",
             subcategory="{pair}",
+            caption="../report/cross.rst",
+            labels={"figure": "cross-dataset leaderboard"},
         ),
     log:
         "logs/cross/{pair}.log",
@@ -33,6 +35,8 @@ rule screen_transcript:
             f"{SCREEN_DIR}/knockdown.png",
             category="virtual screening",
             subcategory="{screen}",
+            caption="../report/screen.rst",
+            labels={"figure": "knockdown along the transcript"},
         ),
     log:
         "logs/screen/{screen}.log",

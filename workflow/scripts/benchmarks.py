@@ -12,6 +12,7 @@ def main() -> None:
         Path(snakemake.output.csv),
         Path(snakemake.output.html),
         Path(snakemake.output.plot),
+        snakemake.config,
     )
 
 

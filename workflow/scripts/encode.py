@@ -11,7 +11,7 @@ from dlgenomics.steps import run_step
 
 def main() -> None:
     files = {Path(p).name: Path(p) for p in snakemake.input}
-    out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab")}
+    out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab", "groups")}
     task = snakemake.wildcards.task
     summary = encode_task(snakemake.params.kind, files, snakemake.params.task, out, task)
     logging.info("encoded %s: %s", task, json.dumps(summary))

@@ -3,7 +3,12 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluation.evaluate import leaderboard, leaderboard_notes, write_leaderboard
+from dlgenomics.evaluation.evaluate import (
+    leaderboard,
+    leaderboard_notes,
+    with_uncertainty,
+    write_leaderboard,
+)
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring
 
@@ -11,8 +16,11 @@ from dlgenomics.tasks.objectives import Scoring
 def main() -> None:
     scoring = Scoring.from_params(snakemake.params.scoring)
     task = snakemake.wildcards.task
-    metric_paths = dict(zip(snakemake.params.names, map(Path, snakemake.input), strict=True))
+    names = snakemake.params.names
+    metric_paths = dict(zip(names, map(Path, snakemake.input.metrics), strict=True))
+    prediction_paths = dict(zip(names, map(Path, snakemake.input.predictions), strict=True))
     board = leaderboard(scoring, metric_paths)
+    board = with_uncertainty(board, scoring, prediction_paths, Path(snakemake.input.groups))
     title = f"{task} (ranked by out-of-fold {scoring.selection})"
     write_leaderboard(
         board,

@@ -40,6 +40,7 @@ from dlgenomics.data.splits import (
     leak_share,
     shared_context_groups,
 )
+from dlgenomics.files import atomic_path
 from dlgenomics.tasks.kinds import (
     TASK_KINDS,
     TaskTables,
@@ -227,10 +228,11 @@ def standard_tables(
 
 def train_folds(
     kind_name: str, train: pd.DataFrame, task: dict[str, Any], name: str
-) -> tuple[np.ndarray, dict[str, float]]:
-    """Validation fold of each training row, and, for kinds that tie rows by shared sequence,
-    the share of validated rows that share a stretch with another fold: under these folds and
-    under plain random ones (the leak a random split would let in)."""
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, float]]:
+    """Validation fold of each training row, the groups the folds kept together (None: rows
+    are independent), and, for kinds that tie rows by shared sequence, the share of validated
+    rows that share a stretch with another fold: under these folds and under plain random ones
+    (the leak a random split would let in)."""
     kind, split = TASK_KINDS[kind_name], task["split"]
     objective = objective_of({**task, "kind": kind_name})
     # Several labels per row (label_* columns): no single class to stratify by.
@@ -249,8 +251,10 @@ def train_folds(
     except InputError as error:  # name the key to change
         message = str(error).replace("split: ", "split.folds: ", 1)
         raise InputError(f"tasks.{name}.{message}") from None
+    if split["method"] not in GROUPED:
+        groups = None  # a group column the split did not use
     if text is None:
-        return folds, {}
+        return folds, groups, {}
     random = assign_folds(
         len(train), "random", split["folds"], split["seed"], split["valid_fraction"]
     )
@@ -263,7 +267,16 @@ def train_folds(
         "validated rows sharing a %d-nt stretch with a training row: %.1f%% with these folds, "
         "%.1f%% with random folds", shared, 100 * leak["these_folds"], 100 * leak["random_folds"],
     )  # fmt: skip
-    return folds, leak
+    return folds, groups, leak
+
+
+def write_groups(row_ids: np.ndarray, groups: np.ndarray | None, path: Path) -> None:
+    """Each training row's split group, for the leaderboard's bootstrap (each row its own group
+    where the split kept none together)."""
+    group = row_ids if groups is None else np.asarray(groups)
+    frame = pd.DataFrame({ROW_ID: row_ids.astype(str), "group": group.astype(str)})
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def encode_task(
@@ -287,7 +300,7 @@ def encode_task(
     vocab = build_vocab(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
     )
-    folds, leak = train_folds(kind_name, frames["train"], task, name)
+    folds, groups, leak = train_folds(kind_name, frames["train"], task, name)
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
     if leak:
         summary["leak"] = leak
@@ -311,6 +324,7 @@ def encode_task(
         summary["rows"][role] = len(frame)
         if unknown:
             summary["unknown"][role] = unknown
+    write_groups(frames["train"][ROW_ID].astype(str).to_numpy(), groups, out["groups"])
     summary["fold_sizes"] = {
         int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
     }

@@ -16,6 +16,7 @@ another column.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,7 +28,6 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from dlgenomics import InputError
 from dlgenomics.data.nucleotides import DNA, decode_base_rows, one_hot, reverse_complement_dna
@@ -36,6 +36,8 @@ from dlgenomics.training.loop import resolve_device
 
 PWM_PSEUDOCOUNT = 0.01  # per base: a zero probability would make a log-odds score -inf
 FASTA_WIDTH = 60
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -192,7 +194,7 @@ def train_gan(
 
     rows = []
     critic_step = 0
-    for epoch in tqdm(range(1, settings.epochs + 1), desc="GAN", disable=not progress):
+    for epoch in range(1, settings.epochs + 1):
         # Sums stay on the device and are read once per epoch: no host syncs inside the loop.
         sums = torch.zeros(4, device=device)  # critic loss, W estimate, penalty, generator loss
         generator_steps = 0
@@ -209,6 +211,9 @@ def train_gan(
 
         monitored = motif_rate(_decode_batch(generator, monitor_z)) if motif_rate else math.nan
         rows.append(_history_row(epoch, sums, batches_per_epoch, generator_steps, monitored))
+        if progress:  # one plain line per epoch: a log file is read after the fact
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in rows[-1].items() if k != "epoch")
+            log.info("GAN epoch %d/%d: %s", epoch, settings.epochs, shown)
     return generator.eval(), pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from dlgenomics.files import atomic_path
 from dlgenomics.report import plots
-from dlgenomics.report.html import note, table, write_page
+from dlgenomics.report.html import note, preformatted, table, write_page
 
 # Snakemake's benchmark columns we report, and the names we give them (memory in MB).
 COLUMNS = {"s": "seconds", "max_rss": "max_rss_mb", "cpu_time": "cpu_seconds"}
@@ -41,7 +42,11 @@ def rule_summary(jobs: pd.DataFrame) -> pd.DataFrame:
     return summary.sort_values("total_seconds", ascending=False).reset_index()
 
 
-def write_benchmark_report(folder: Path, out_csv: Path, out_html: Path, out_png: Path) -> None:
+def write_benchmark_report(
+    folder: Path, out_csv: Path, out_html: Path, out_png: Path, config: dict | None = None
+) -> None:
+    """Every job's time and memory (CSV), per rule (page and chart); the page also holds the
+    run's whole configuration, once (each task's provenance page shows only its own)."""
     jobs = read_benchmarks(folder)
     if jobs.empty:
         raise FileNotFoundError(f"{folder}: no benchmark files (did the workflow run here?)")
@@ -64,5 +69,10 @@ def write_benchmark_report(folder: Path, out_csv: Path, out_html: Path, out_png:
             ),
             ("Per rule", table(summary, digits=1)),
             ("Longest jobs", table(costliest, digits=1)),
+            *(
+                [("The run's configuration", preformatted(yaml.safe_dump(config, sort_keys=False)))]
+                if config
+                else []
+            ),
         ],
     )

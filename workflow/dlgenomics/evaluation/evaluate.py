@@ -14,6 +14,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.evaluation.metrics import metric_columns
+from dlgenomics.evaluation.uncertainty import BOOTSTRAP_SAMPLES
 from dlgenomics.files import atomic_path, column_values, write_json
 from dlgenomics.report import plots
 from dlgenomics.report.html import UNDEFINED, table, write_page
@@ -137,6 +138,40 @@ def leaderboard(scoring: Scoring, metric_paths: dict[str, Path]) -> pd.DataFrame
     ).reset_index(drop=True)
 
 
+def with_uncertainty(
+    board: pd.DataFrame, scoring: Scoring, prediction_paths: dict[str, Path], groups_path: Path
+) -> pd.DataFrame:
+    """The leaderboard with, per row, the 95% bootstrap interval of its out-of-fold selection
+    metric and its paired comparison with the first row (`vs_best`: best, tied or worse),
+    resampling rows by the groups the folds kept together (encode's groups.parquet)."""
+    from dlgenomics.evaluation.uncertainty import compare_to_best
+
+    frames = {}
+    for name, path in prediction_paths.items():
+        table = pd.read_parquet(path)
+        frames[name] = table[table["role"] == "oof"].set_index("row_id")
+    best = str(board["architecture"].iloc[0])
+    rows = frames[best].index
+    group_of = pd.read_parquet(groups_path).set_index("row_id")["group"]
+    groups = group_of.reindex(rows).fillna(pd.Series(rows, index=rows)).astype(str).to_numpy()
+    target = column_values(frames[best]["target"])
+    predictions = {n: column_values(f.loc[rows, "prediction"]) for n, f in frames.items()}
+    comparisons = compare_to_best(
+        scoring.selection_value, target, predictions, best, groups, scoring.higher_is_better
+    )
+    selection = scoring.selection
+    extra = pd.DataFrame(
+        {
+            f"oof_{selection}_ci_low": [comparisons[n].low for n in board["architecture"]],
+            f"oof_{selection}_ci_high": [comparisons[n].high for n in board["architecture"]],
+            "vs_best": [comparisons[n].verdict for n in board["architecture"]],
+        }
+    )
+    position = board.columns.get_loc(f"oof_{selection}") + 1
+    left, right = board.iloc[:, :position], board.iloc[:, position:]
+    return pd.concat([left, extra, right], axis=1)
+
+
 def score_board(scores: pd.DataFrame, names: list[str], scoring: Scoring) -> pd.DataFrame:
     """Leaderboard of prediction columns `names` of `scores` against its `target` column
     (cross-dataset evaluation: every labelled row of another dataset)."""
@@ -159,16 +194,26 @@ def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
     meaning, unit and direction."""
     from dlgenomics.evaluation.metrics import metric_notes
 
+    selection = scoring.selection
+    interval = (f"oof_{selection}_ci_low", f"oof_{selection}_ci_high", "vs_best")
     metrics = [
         re.sub(r"^(oof|test|test\[[^]]*\])_|^fold_(.*)_sd$", r"\2", column)
         for column in board.columns
-        if column != "architecture"
+        if column not in ("architecture", *interval)
     ]
     sources = [
         "`oof_*`: out of fold, every training row predicted by the fold model that did not "
         "train on it, pooled",
-        f"`fold_{scoring.selection}_sd`: standard deviation of the selection metric over folds",
+        f"`fold_{selection}_sd`: standard deviation of the selection metric over folds",
     ]
+    if interval[0] in board.columns:
+        sources += [
+            f"`oof_{selection}_ci_low`, `_ci_high`: 95% bootstrap interval of the out-of-fold "
+            f"{selection} ({BOOTSTRAP_SAMPLES} resamples of the folds' groups, e.g. whole genes)",
+            f"`vs_best`: the paired bootstrap of each row's {selection} minus the first row's "
+            "on the same resamples; `tied` when its 95% interval holds 0 (not distinguishable "
+            "from the best), `worse` when it does not",
+        ]
     if any(c.startswith("test_") for c in board.columns):
         sources.append("`test_*`: held-out test rows, the mean of the fold models")
     if any(c.startswith("test[") for c in board.columns):

@@ -115,6 +115,23 @@ def data_tables(summary: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def task_settings(config: dict[str, Any], task: str) -> dict[str, Any]:
+    """What one task ran with, out of the run's config: its entry, its dataset, the entries of
+    the architectures it trains, and the run-wide training and ensemble settings."""
+    entry = config["tasks"][task]
+    own: dict[str, Any] = {"tasks": {task: entry}}
+    if entry.get("dataset"):
+        own["datasets"] = {entry["dataset"]: config["datasets"][entry["dataset"]]}
+    architectures = config.get("architectures", {})
+    own["architectures"] = {
+        a: architectures[a] for a in entry["architectures"] if a in architectures
+    }
+    for key in ("training", "ensemble"):
+        if key in config:
+            own[key] = config[key]
+    return own
+
+
 def write_task_provenance(
     task: str,
     config: dict[str, Any],
@@ -141,6 +158,14 @@ def write_task_provenance(
             *data_tables(data),
             ("Trained models", table(runs)),
             ("Package versions", table(versions)),
-            ("Configuration", preformatted(yaml.safe_dump(config, sort_keys=False))),
+            (
+                "This task's configuration",
+                note(
+                    "The task's entry, its dataset, its architectures and the run-wide training "
+                    "settings; the whole run's configuration is on the benchmarks page and in "
+                    f"{out_json.name} (config)."
+                )
+                + preformatted(yaml.safe_dump(task_settings(config, task), sort_keys=False)),
+            ),
         ],
     )

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from dlgenomics import InputError
 from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
@@ -236,11 +235,7 @@ def train_fold(
     fingerprint = _run_fingerprint(meta, settings, train_columns, pretrained)
     state = _resumed(resume, fingerprint, device, network, optimizer, scheduler, generator)
     targets, metric = train_columns[TARGET], scoring.selection
-    epochs = tqdm(
-        range(state.first_epoch, settings.max_epochs + 1), desc=f"{arch} fold {fold}",
-        disable=not progress, initial=state.first_epoch - 1, total=settings.max_epochs,
-    )  # fmt: skip
-    for epoch in epochs:
+    for epoch in range(state.first_epoch, settings.max_epochs + 1):
         if state.stale >= settings.patience:
             break  # a resumed run that had already stopped early
         started = time.perf_counter()
@@ -257,8 +252,8 @@ def train_fold(
             "seconds": time.perf_counter() - started,
         })  # fmt: skip
         state.record(epoch, metrics, network, metric)
-        epochs.set_postfix(loss=f"{state.history[-1]['train_loss']:.4f}",
-                           **{metric: f"{metrics[metric]:.4f}"})  # fmt: skip
+        if progress:
+            log.info(epoch_line(f"{arch} fold {fold}", state.history, settings.max_epochs, metric))
         if resume is not None:
             _save_progress(resume, fingerprint, epoch, network, optimizer, scheduler, generator,
                            state)  # fmt: skip
@@ -270,6 +265,20 @@ def train_fold(
         resume.unlink(missing_ok=True)  # done: a rerun must start afresh
     return {"fold": fold, "best_epoch": state.best_epoch, "epochs_run": len(state.history),
             **state.best_metrics}  # fmt: skip
+
+
+def epoch_line(name: str, history: list[dict[str, Any]], max_epochs: int, metric: str) -> str:
+    """One plain log line per epoch (a log file is read after the fact, so no progress bar):
+    loss, the selection metric, seconds, and the time left if every epoch runs (an upper
+    bound: early stopping may end sooner)."""
+    last = history[-1]
+    mean_seconds = sum(row["seconds"] for row in history) / len(history)
+    left = (max_epochs - last["epoch"]) * mean_seconds
+    return (
+        f"{name}: epoch {last['epoch']}/{max_epochs}, loss {last['train_loss']:.4f}, "
+        f"valid {metric} {last['valid_' + metric]:.4f}, {last['seconds']:.1f} s, "
+        f"at most {left:.0f} s left"
+    )
 
 
 def _build_network(

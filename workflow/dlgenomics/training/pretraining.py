@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from dlgenomics.data.schema import InputLayout
 from dlgenomics.data.tokens import PAD_ID, UNK_ID
@@ -76,7 +75,7 @@ def pretrain(
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     autocast = mixed_precision(device)
     history = []
-    for epoch in tqdm(range(1, config.pretrain_epochs + 1), desc="pretrain", disable=not progress):
+    for epoch in range(1, config.pretrain_epochs + 1):
         started = time.perf_counter()
         network.train()
         running = torch.zeros((), device=device)
@@ -105,6 +104,13 @@ def pretrain(
                 "seconds": time.perf_counter() - started,
             }
         )
+        if progress:  # one plain line per epoch: a log file is read after the fact
+            row = history[-1]
+            log.info(
+                "pretrain epoch %d/%d: reconstruction loss %.4f, corrupted accuracy %.3f, %.1f s",
+                epoch, config.pretrain_epochs, row["reconstruction_loss"],
+                row["corrupted_accuracy"], row["seconds"],
+            )  # fmt: skip
     _save_encoder(out_encoder, model, network, n_rows, list(data))
     write_history(history, out_history)
     log.info("pretrained on the sequences of %d rows: %s", n_rows, history[-1])
