@@ -121,10 +121,10 @@ def test_longer_sequences_are_refused_and_shorter_ones_padded(tmp_path, tiny_run
 
 
 def test_variant_effects_on_the_example_vcf(tiny_run, mirror):
-    """The example VCF (config/examples/variants: SNVs on a generated genome carrying SRF's
+    """The example VCF (resources/examples/variants: SNVs on a generated genome carrying SRF's
     CArG box) scored by the tiny run's SRF task (`chip`) end to end."""
     folder = tiny_run / "variants_example"
-    shutil.copytree(REPO / "config/examples/variants", folder, dirs_exist_ok=True)
+    shutil.copytree(REPO / "resources/examples/variants", folder, dirs_exist_ok=True)
     job = {"task": "chip", "vcf": str(folder / "variants.vcf"),
            "genome": str(folder / "genome.fa"), "top": 5}  # fmt: skip
     result = run_target(tiny_run, mirror, "variant_effects", {"variants": {"carg": job}})
@@ -167,7 +167,7 @@ def test_every_task_exports_its_best_network_with_a_model_card(tiny_run):
 
 def test_a_vcf_ref_mismatch_stops_the_job_naming_the_line(tiny_run, mirror):
     folder = tiny_run / "variants_bad"
-    shutil.copytree(REPO / "config/examples/variants", folder, dirs_exist_ok=True)
+    shutil.copytree(REPO / "resources/examples/variants", folder, dirs_exist_ok=True)
     vcf = folder / "variants.vcf"
     lines = vcf.read_text().splitlines()
     chrom, pos, name, ref, *rest = lines[5].split("\t")  # the second record, line 6

@@ -51,7 +51,8 @@ except (InputError, DownloadError) as error:
 # --directory: made absolute before any job (which runs in the working directory) reads it.
 if os.environ.get(MIRROR_ENV_VAR):
     os.environ[MIRROR_ENV_VAR] = str(
-        Path(os.environ.get("PWD", os.getcwd())) / Path(os.environ[MIRROR_ENV_VAR]).expanduser()
+        Path(os.environ.get("PWD", os.getcwd()))
+        / Path(os.environ[MIRROR_ENV_VAR]).expanduser()
     )
 
 TASKS = list(config["tasks"])

@@ -11,12 +11,14 @@ at the next epoch and ends exactly where an uninterrupted run would.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
 import logging
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,7 @@ class TrainSettings:
     device: str = "auto"
     threads: int = 2
     compile: bool = False  # torch.compile the model (pays off on CUDA for the larger models)
+    sync_debug: bool = False  # CUDA: a host sync inside the step loop is an error
     auxiliary_weight: float = 1.0  # weight of the auxiliary head's loss in multi-task models
     loss: str = "mse"  # regression: mse | huber | threshold_weighted (losses.py)
     target_clip: list[float] | None = None  # clip training targets to [low, high]
@@ -83,6 +86,20 @@ def prepare_device(settings: TrainSettings) -> torch.device:
         torch.set_num_threads(settings.threads)
     seed_everything(settings.seed, device)
     return device
+
+
+@contextlib.contextmanager
+def no_host_sync(enabled: bool, device: torch.device) -> Iterator[None]:
+    """With `sync_debug` on CUDA, any host synchronisation inside the block raises: the step
+    loop must queue work without waiting on the GPU (the loss is read once, after it)."""
+    if not (enabled and device.type == "cuda"):
+        yield
+        return
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        yield
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
 
 
 def mixed_precision(device: torch.device) -> torch.autocast:
@@ -239,10 +256,11 @@ def train_fold(
         if state.stale >= settings.patience:
             break  # a resumed run that had already stopped early
         started = time.perf_counter()
-        running = _train_epoch(
-            step_model, network, tensors, scoring, settings, optimizer, scheduler, generator,
-            meta["n_outputs"], both_strands(vocab),
-        )  # fmt: skip
+        with no_host_sync(settings.sync_debug, device):
+            running = _train_epoch(
+                step_model, network, tensors, scoring, settings, optimizer, scheduler,
+                generator, meta["n_outputs"], both_strands(vocab),
+            )  # fmt: skip
         metrics = scoring.metrics(targets[valid_rows], predict(network, meta, tensors.valid))
         state.history.append({
             "epoch": epoch,

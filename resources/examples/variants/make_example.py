@@ -6,7 +6,7 @@ places. The VCF holds SNVs that break a box (a C of its CC or a G of its GG chan
 elsewhere, and, to show the stated rules, one multi-allelic record (split into one row per
 allele) and one indel (skipped and counted). Deterministic: rerunning rewrites the same files.
 
-    python config/examples/variants/make_example.py
+    python resources/examples/variants/make_example.py
 """
 
 from __future__ import annotations
