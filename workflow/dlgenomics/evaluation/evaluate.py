@@ -151,10 +151,11 @@ def with_uncertainty(
         table = pd.read_parquet(path)
         frames[name] = table[table["role"] == "oof"].set_index("row_id")
     best = str(board["architecture"].iloc[0])
-    rows = frames[best].index
+    # Rows in a fixed order, so each row's interval is the same whichever row is best.
+    rows = frames[best].index.sort_values()
     group_of = pd.read_parquet(groups_path).set_index("row_id")["group"]
     groups = group_of.reindex(rows).fillna(pd.Series(rows, index=rows)).astype(str).to_numpy()
-    target = column_values(frames[best]["target"])
+    target = column_values(frames[best].loc[rows, "target"])
     predictions = {n: column_values(f.loc[rows, "prediction"]) for n, f in frames.items()}
     comparisons = compare_to_best(
         scoring.selection_value, target, predictions, best, groups, scoring.higher_is_better
