@@ -66,6 +66,22 @@ def test_variants_name_their_registry_model_and_keep_their_own_hyperparameters()
     assert "multitask" not in model_settings(config, "sirna_gene", "cnn_multitask")
 
 
+def test_a_task_may_train_one_architecture_its_own_way():
+    config = default_config()
+    config["tasks"]["motifs"]["model_params"]["tutorial_cnn"] = {"training": {"patience": 3}}
+    validate_config(config, "config.yaml")
+    # Most specific wins: this task's entry for the architecture over the architecture's own
+    # training (tutorial_cnn: 50 epochs, patience 50) and the task's and global settings.
+    assert training_settings(config, "motifs", "tutorial_cnn")["patience"] == 3
+    assert training_settings(config, "motifs", "tutorial_cnn")["max_epochs"] == 50
+    assert training_settings(config, "primer", "tutorial_cnn")["patience"] == 50
+    assert training_settings(config, "motifs", "cnn")["patience"] == 8
+    assert "training" not in model_settings(config, "motifs", "tutorial_cnn")
+    config["tasks"]["motifs"]["model_params"]["tutorial_cnn"] = {"training": {"patiense": 3}}
+    with pytest.raises(InputError, match=r"model_params\.tutorial_cnn\.training\.patiense"):
+        validate_config(config, "config.yaml")
+
+
 def test_generated_tasks_need_no_dataset():
     config = default_config()
     config["tasks"] = {"xor": {"kind": "xor", "architectures": ["mlp"]}}

@@ -259,3 +259,26 @@ def test_selectable_metrics_table():
     assert "rmse" in selectable_metrics("sirna") and "score" in selectable_metrics("sirna_table")
     with pytest.raises(ValueError, match="unknown metric family"):
         selectable_metrics("ranking")
+
+
+def test_fast_selection_metrics_equal_the_full_family_ones():
+    # The bootstrap's shortcuts: AUROC from ranks (ties included), log loss alone.
+    from sklearn.metrics import roc_auc_score
+
+    from dlgenomics.evaluation.metrics import rank_auroc, selection_value, task_metrics
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, (400, 3))
+    scores = np.round(rng.random((400, 3)) + 0.3 * labels, 1)  # rounded: many ties
+    assert rank_auroc(labels[:, 0], scores[:, 0]) == pytest.approx(
+        roc_auc_score(labels[:, 0], scores[:, 0]), abs=1e-12
+    )
+    assert np.isnan(rank_auroc(np.ones(5), np.arange(5.0)))
+    options = {"labels": ["a", "b", "c"]}
+    full = task_metrics("multilabel", labels, scores, **options)["auroc"]
+    assert selection_value("multilabel", "auroc", labels, scores, **options) == pytest.approx(full)
+    probability = np.clip(scores[:, 1] / 1.3, 0, 1)
+    for metric in ("auroc", "log_loss"):
+        assert selection_value("binary", metric, labels[:, 1], probability) == pytest.approx(
+            task_metrics("binary", labels[:, 1], probability)[metric]
+        )

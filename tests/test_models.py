@@ -7,7 +7,7 @@ import torch
 from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.schema import InputLayout
-from dlgenomics.models.common import masked_mean_max
+from dlgenomics.models.common import masked_mean_max, pooled_patches
 from dlgenomics.models.gcn import backbone_adjacency, pairing_adjacency
 from dlgenomics.models.registry import ARCHITECTURES, build_model
 from dlgenomics.models.transformer import sinusoidal_positions
@@ -152,6 +152,31 @@ def test_transformer_rejects_bad_settings():
         build_model("transformer", {"positions": "rotary"}, LAYOUT)
     with pytest.raises(InputError, match="divisible"):
         build_model("transformer", {"dim": 30, "heads": 4}, LAYOUT)
+
+
+def test_patches_pool_runs_of_positions_and_keep_padding_out():
+    states = torch.arange(1.0, 11.0).reshape(1, 5, 2)  # 5 positions of 2 features
+    mask = torch.tensor([[True, True, True, False, False]])  # the last two are padding
+    pooled, pooled_mask = pooled_patches(states, mask, 2, torch.nn.Identity())
+    # Runs (1, 2), (3, 4), (5, pad): the padding's values never reach a patch.
+    assert pooled.tolist() == [[[1, 2, 3, 4], [5, 6, 0, 0], [0, 0, 0, 0]]]
+    assert pooled_mask.tolist() == [[True, True, False]]
+
+
+@pytest.mark.parametrize("arch", ["transformer", "lstm"])
+def test_patched_sequence_models_still_read_the_last_position(arch):
+    torch.manual_seed(0)
+    model = build_model(arch, {"patch": 4}, LAYOUT).eval()
+    inputs = batch()
+    changed = {**inputs, "seq_antisense": inputs["seq_antisense"].clone()}
+    # Position 22 of 23 sits alone with padding in the sixth patch of 4.
+    changed["seq_antisense"][0, 22] = 2 if int(inputs["seq_antisense"][0, 22]) != 2 else 3
+    with torch.no_grad():
+        before, after = model(inputs), model(changed)
+    assert before.shape == (5, 1)
+    assert not torch.allclose(before[0], after[0]) and torch.allclose(before[1:], after[1:])
+    with pytest.raises(InputError, match="patch"):
+        build_model(arch, {"patch": 0}, LAYOUT)
 
 
 def test_tutorial_cnn_has_the_tutorial_keras_layers():

@@ -113,6 +113,11 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
             raise InputError(f"{where}.training.{key}: unknown training key")
         for arch in task["model_params"]:
             check_arch(arch, f"{where}.model_params.{arch}")
+            own_training = task["model_params"][arch].get("training", {})
+            for key in set(own_training) - training_keys:
+                raise InputError(
+                    f"{where}.model_params.{arch}.training.{key}: unknown training key"
+                )
             make_config(
                 model_name(config, arch),
                 model_settings(config, task_name, arch),
@@ -319,9 +324,13 @@ def training_gpus(device: str, gpu_nodes: bool) -> int:
 def training_settings(
     config: Mapping[str, Any], task: str, arch: str | None = None
 ) -> dict[str, Any]:
-    """Global training settings with the task's, then the architecture entry's, overrides."""
+    """Global training settings with the task's, the architecture entry's, then the task's own
+    entry for that architecture's (`tasks.<task>.model_params.<arch>.training`) overrides: the
+    most specific wins."""
+    entry = config["tasks"][task]
     own = config["architectures"].get(arch, {}).get("training", {}) if arch else {}
-    return {**config["training"], **config["tasks"][task]["training"], **own}
+    here = entry["model_params"].get(arch, {}).get("training", {}) if arch else {}
+    return {**config["training"], **entry["training"], **own, **here}
 
 
 def _hyperparameters(entry: Mapping[str, Any]) -> dict[str, Any]:

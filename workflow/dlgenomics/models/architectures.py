@@ -47,6 +47,7 @@ class LSTMConfig:
     embed_dim: int = 64
     hidden: int = 128
     layers: int = 2
+    patch: int = 1  # positions pooled into one recurrent step (as transformer.patch)
     head_hidden: int = 128
     dropout: float = 0.2
     inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
@@ -60,6 +61,9 @@ class TransformerConfig:
     heads: int = 4
     layers: int = 2
     ff_mult: int = 4
+    # Positions pooled into one attention token (a strided convolution of that width): long
+    # DNA inputs (200 nt) cost patch² less attention and patch× less feed-forward.
+    patch: int = 1
     positions: str = "learned"  # or "sinusoidal"
     head_hidden: int = 128
     dropout: float = 0.1

@@ -146,6 +146,18 @@ class SequenceEmbedding(nn.Module):
         return out
 
 
+def pooled_patches(
+    states: torch.Tensor, mask: torch.Tensor, patch: int, project: nn.Module
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, L, D) states -> (B, ceil(L / patch), D): each run of `patch` positions concatenated
+    and projected; a patch is real where any of its positions is."""
+    batch, length, dim = states.shape
+    pad = -length % patch
+    states = F.pad(states * mask.unsqueeze(-1), (0, 0, 0, pad))  # padding adds nothing
+    mask = F.pad(mask, (0, pad), value=False)
+    return project(states.reshape(batch, -1, patch * dim)), mask.reshape(batch, -1, patch).any(-1)
+
+
 def masked_mean_max(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """(B, L, D) states over real positions -> (B, 2D): mean and max pooling."""
     weights = mask.unsqueeze(-1).to(states.dtype)

@@ -1,5 +1,6 @@
 """Bidirectional LSTM: per nucleotide input (optionally fused with its modifications), a
-stacked BiLSTM whose states are mean- and max-pooled over the real positions (rather than
+stacked BiLSTM (over runs of `patch` positions pooled into one step, for long DNA inputs)
+whose states are mean- and max-pooled over the real positions (rather than
 the published GRU baseline's last step, which lands in padding), then conditions and a dense
 head. Sequences are not packed: packing needs the lengths on the host, a sync per batch."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dlgenomics import InputError
 from dlgenomics.data.schema import SEQ, InputLayout
 from dlgenomics.models.architectures import LSTMConfig
 from dlgenomics.models.common import (
@@ -17,6 +19,7 @@ from dlgenomics.models.common import (
     SequenceEmbedding,
     condition_encoder,
     masked_mean_max,
+    pooled_patches,
 )
 
 
@@ -25,8 +28,16 @@ class LSTM(GenomicsModel):
 
     def __init__(self, config: LSTMConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
+        if config.patch < 1:
+            raise InputError(f"lstm.patch: {config.patch} is not a positive integer")
         self.inputs = layout.select(config.inputs, (SEQ,))
         self.embed = SequenceEmbedding(layout, self.inputs, config.embed_dim, config.modifications)
+        self.patch = config.patch
+        self.pools = nn.ModuleDict(
+            {c: nn.Linear(config.patch * config.embed_dim, config.embed_dim) for c in self.inputs}
+            if config.patch > 1
+            else {}
+        )
         self.lstms = nn.ModuleDict(
             {
                 c: nn.LSTM(
@@ -51,6 +62,8 @@ class LSTM(GenomicsModel):
     def forward(self, batch: Batch) -> torch.Tensor:
         pooled = []
         for column, (states, mask) in self.embed(batch).items():
+            if column in self.pools:
+                states, mask = pooled_patches(states, mask, self.patch, self.pools[column])
             outputs, _ = self.lstms[column](states)
             pooled.append(masked_mean_max(outputs, mask))
         return self.head(pooled, batch)

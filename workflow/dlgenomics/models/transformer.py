@@ -1,6 +1,7 @@
 """Transformer encoder: the nucleotide inputs (optionally fused with their modifications) are
 concatenated into one token sequence with a learned segment embedding per input, so that
-attention can relate the two strands of a duplex; positions are learned or sinusoidal;
+attention can relate the two strands of a duplex; runs of `patch` positions optionally pooled
+into one token (long DNA inputs); positions are learned or sinusoidal;
 pre-norm blocks; masked mean + max pooling; conditions; a dense head."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dlgenomics.models.common import (
     SequenceEmbedding,
     condition_encoder,
     masked_mean_max,
+    pooled_patches,
 )
 
 
@@ -69,10 +71,14 @@ class Transformer(GenomicsModel):
             )
         if config.dim % config.heads:
             raise InputError(f"transformer: dim {config.dim} is not divisible by heads")
+        if config.patch < 1:
+            raise InputError(f"transformer.patch: {config.patch} is not a positive integer")
         self.inputs = layout.select(config.inputs, (SEQ,))
         self.embed = SequenceEmbedding(layout, self.inputs, config.dim, config.modifications)
         self.segments = nn.Parameter(torch.zeros(len(self.inputs), config.dim))
-        longest = max(layout.token_lengths[c] for c in self.inputs)
+        self.patch = config.patch
+        self.pool = nn.Linear(config.patch * config.dim, config.dim) if config.patch > 1 else None
+        longest = -(-max(layout.token_lengths[c] for c in self.inputs) // config.patch)
         if config.positions == "learned":
             self.positions = nn.Parameter(torch.randn(longest, config.dim) * 0.02)
         else:
@@ -91,6 +97,8 @@ class Transformer(GenomicsModel):
     def forward(self, batch: Batch) -> torch.Tensor:
         tokens, masks = [], []
         for i, (states, mask) in enumerate(self.embed(batch).values()):
+            if self.pool is not None:
+                states, mask = pooled_patches(states, mask, self.patch, self.pool)
             tokens.append(states + self.positions[: states.shape[1]] + self.segments[i])
             masks.append(mask)
         x, mask = self.dropout(torch.cat(tokens, dim=1)), torch.cat(masks, dim=1)
