@@ -5,6 +5,8 @@ from snakemake.utils import update_config
 
 from dlgenomics import InputError
 from dlgenomics.config import (
+    ensemble_members_of,
+    ensemble_settings,
     is_multitask,
     load_config,
     model_name,
@@ -79,6 +81,24 @@ def test_a_task_may_train_one_architecture_its_own_way():
     assert "training" not in model_settings(config, "motifs", "tutorial_cnn")
     config["tasks"]["motifs"]["model_params"]["tutorial_cnn"] = {"training": {"patiense": 3}}
     with pytest.raises(InputError, match=r"model_params\.tutorial_cnn\.training\.patiense"):
+        validate_config(config, "config.yaml")
+
+
+def test_an_ensemble_mapping_names_its_members_and_how_it_is_fitted():
+    config = default_config()
+    primer = config["tasks"]["primer"]
+    primer["ensemble"] = {"members": ["mlp", "cnn", "gcn"], "weights": "equal", "top": 2}
+    validate_config(config, "config.yaml")
+    assert ensemble_members_of(primer) == ["mlp", "cnn", "gcn"]
+    assert ensemble_settings(primer) == {"weights": "equal", "top": 2}
+    primer["ensemble"] = {"top": 3}  # members default to every architecture of the task
+    assert ensemble_members_of(primer) == primer["architectures"]
+    assert ensemble_settings(config["tasks"]["sirna_gene"]) == {}  # no mapping: the defaults
+    primer["ensemble"] = {"members": ["mlp", "gbm"]}
+    with pytest.raises(InputError, match=r"ensemble: 'gbm' is not one of the task's"):
+        validate_config(config, "config.yaml")
+    primer["ensemble"] = {"weights": "median"}
+    with pytest.raises(InputError, match=r"ensemble\.weights: 'median' is not one of"):
         validate_config(config, "config.yaml")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,17 @@ import pytest
 
 from dlgenomics.evaluation.ensemble import (
     CROSS_FIT_PARTS,
+    Combination,
+    EnsembleSettings,
+    best_members,
     build_ensemble,
+    called_at,
     cross_fit_groups,
     fit_calibration,
+    fit_combination,
     fit_weights,
+    read_combination,
+    write_combination,
 )
 from dlgenomics.evaluation.metrics import official_score
 from dlgenomics.tasks.objectives import Scoring
@@ -153,3 +161,66 @@ def test_no_calibration_on_a_scale_free_metric(tmp_path):
     assert all((g["offset"], g["slope"]) == (0.0, 1.0) for g in fit["cross_fitted"].values())
     pooled = np.corrcoef(oof["prediction"], target)[0, 1]
     assert pooled > max(np.corrcoef(a, target)[0, 1], np.corrcoef(b, target)[0, 1])
+
+
+SIRNA = Scoring("regression", "sirna", "score")
+
+
+def test_a_cut_decides_the_calls_the_official_score_counts():
+    # Noisy members shrunk towards the mean: an affine map must trade every value's error
+    # against where rows fall, and the MAE half wants fewer rows below 30% than the F1 half.
+    # The cut makes the calls on its own, and a call is exactly "below 30%" in the values.
+    rng = np.random.default_rng(5)
+    target = np.clip(rng.normal(55, 30, 3000), 0, 120)
+    mean = 50 + 0.5 * (target - 50) + rng.normal(0, 20, 3000)
+    predictions = pd.DataFrame({"a": mean, "b": mean})
+    fitted = fit_combination(predictions, target, SIRNA)
+    assert fitted.cut is not None and fitted.threshold == 30.0
+    values = fitted.apply(predictions)
+    np.testing.assert_array_equal(values < 30.0, mean < fitted.cut)
+
+    def score(y, p):
+        return official_score(y, p)["score"]
+
+    offset, slope = fit_calibration(mean, target, score)
+    assert score(target, values) > score(target, offset + slope * mean) + 0.01
+
+
+def test_called_at_moves_only_the_rows_on_the_wrong_side():
+    value = np.array([10.0, 45.0, 20.0, 50.0])
+    called = called_at(value, np.array([True, True, False, False]), 30.0)
+    assert called[0] == 10.0 and called[3] == 50.0  # already on their side
+    assert called[1] < 30.0 and called[1] == pytest.approx(30.0)  # just below the threshold
+    assert called[2] == 30.0  # not effective: at the threshold, which `< 30` does not count
+
+
+def test_top_members_with_equal_weights(tmp_path):
+    # Three members of falling quality and one useless: `top: 2` keeps the best two (ranked on
+    # each cross-fitting's own rows), weighted equally, and the fit records its settings.
+    rng = np.random.default_rng(6)
+    target = rng.uniform(0, 100, 600)
+    folds = np.repeat([0, 1, 2], 200)
+    quality = {"best": 3, "good": 8, "fair": 20, "noise": None}
+    members = {
+        name: _write_member(
+            tmp_path / f"{name}.parquet",
+            rng.uniform(0, 100, 600) if sd is None else target + rng.normal(0, sd, 600),
+            np.ones(3), target, folds,
+        )
+        for name, sd in quality.items()
+    }  # fmt: skip
+    _, _, fit = build_ensemble(members, SIRNA, EnsembleSettings(weights="equal", top=2))
+    assert fit["weights"] == {"best": 0.5, "good": 0.5}
+    assert all(set(g["weights"]) == {"best", "good"} for g in fit["cross_fitted"].values())
+    assert fit["settings"] == {"weights": "equal", "top": 2}
+    assert best_members(
+        pd.DataFrame({"noise": target[::-1], "best": target}), target, SIRNA, 1
+    ) == ["best"]
+
+
+def test_a_cut_survives_the_weights_file(tmp_path):
+    combination = Combination({"a": 0.5, "b": 0.5}, offset=-5.0, slope=1.2, cut=40.0,
+                              threshold=30.0)  # fmt: skip
+    path = tmp_path / "weights.json"
+    write_combination({"members": ["a", "b"], **asdict(combination)}, path)
+    assert read_combination(path) == combination

@@ -71,8 +71,13 @@ def _fit(tables, folder, params=None, settings=None):
     )  # fmt: skip
 
 
-def test_gradient_boosting_beats_the_mean_and_saves_what_it_evaluated(tables, tmp_path):
-    result = _fit(tables, tmp_path)
+@pytest.mark.parametrize("max_features", [1.0, 0.5])
+def test_gradient_boosting_beats_the_mean_and_saves_what_it_evaluated(
+    tables, tmp_path, max_features
+):
+    # With max_features < 1 each split draws its features: the refit must draw the same.
+    result = _fit(tables, tmp_path, {"max_iter": 200, "n_iter_no_change": 30,
+                                     "max_features": max_features})  # fmt: skip
     train = tables["train"]
     valid = train["fold"] == 0
     mean = np.full(valid.sum(), train["target"][~valid].mean())
@@ -92,6 +97,10 @@ def test_gradient_boosting_beats_the_mean_and_saves_what_it_evaluated(tables, tm
     np.testing.assert_allclose(
         predict_tabular(saved["model"], matrix[valid], "regression"), valid_predictions
     )
+    assert saved["model"].max_features == max_features
+    # ...and they score what the probe's round scored when it was kept.
+    kept = history.loc[history["epoch"] == result["best_epoch"], "valid_score"].item()
+    assert sirna_metrics(train["target"][valid], valid_predictions)["score"] == pytest.approx(kept)
     assert (predictions["role"] == "test").sum() == 40
 
 

@@ -150,7 +150,7 @@ def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -
         check_selection_metric(scoring(task).family, task["selection_metric"],
                                f"{where}.selection_metric")  # fmt: skip
     if not objective_of_task(task).one_prediction_per_row and isinstance(
-        task.get("ensemble"), list
+        task.get("ensemble"), (list, Mapping)
     ):
         raise InputError(
             f"{where}.ensemble: ensembles combine one prediction per row and this task has "
@@ -350,14 +350,26 @@ def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def ensemble_members_of(task: Mapping[str, Any]) -> list[str]:
-    """The architectures a task's ensemble combines: `ensemble` (a list), all of the task's
-    architectures when it is absent or true, none when false or fewer than two."""
+    """The architectures a task's ensemble combines: `ensemble` (a list, or a mapping's
+    `members`), all of the task's architectures when it is absent or true, none when false or
+    fewer than two."""
     setting = task.get("ensemble", True)
+    if isinstance(setting, Mapping):
+        setting = setting.get("members", True)
     # Ensembles combine one prediction (or one per class) per row; not one per label.
     if setting is False or not objective_of_task(task).one_prediction_per_row:
         return []
     members = task["architectures"] if setting is True else setting
     return list(members) if len(members) >= 2 else []
+
+
+def ensemble_settings(task: Mapping[str, Any]) -> dict[str, Any]:
+    """How the task's ensemble is fitted (`ensemble.weights`, `ensemble.top`), as the fields
+    of `evaluation.ensemble.EnsembleSettings`; its defaults when `ensemble` is no mapping."""
+    setting = task.get("ensemble", True)
+    if not isinstance(setting, Mapping):
+        return {}
+    return {k: setting[k] for k in ("weights", "top") if k in setting}
 
 
 def model_name(config: Mapping[str, Any], arch: str) -> str:

@@ -8,6 +8,7 @@ from dlgenomics.models.architectures import TABULAR, needs_pretraining
 from dlgenomics.config import (
     data_settings,
     ensemble_members_of,
+    ensemble_settings,
     is_multitask,
     model_name,
     model_settings,
@@ -232,6 +233,11 @@ def fold_outputs(name):
 def ensemble_members(wildcards):
     """Architectures the task's ensemble combines ([] when it has none)."""
     return ensemble_members_of(config["tasks"][wildcards.task])
+
+
+def ensemble_fit(wildcards):
+    """How the task's ensemble is fitted (weights, top): `ensemble` as a mapping."""
+    return ensemble_settings(config["tasks"][wildcards.task])
 
 
 def ensemble_inputs(wildcards):

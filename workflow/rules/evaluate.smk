@@ -58,6 +58,7 @@ rule ensemble:
     params:
         scoring=task_scoring,
         members=ensemble_members,
+        fit=ensemble_fit,
     script:
         "../scripts/ensemble.py"
 

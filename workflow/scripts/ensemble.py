@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.evaluation.ensemble import build_ensemble, write_combination
+from dlgenomics.evaluation.ensemble import EnsembleSettings, build_ensemble, write_combination
 from dlgenomics.evaluation.evaluate import prediction_figure, test_sets_of, write_evaluation
 from dlgenomics.files import column_values
 from dlgenomics.steps import run_step
@@ -13,15 +13,15 @@ from dlgenomics.tasks.objectives import Scoring
 def main() -> None:
     scoring = Scoring.from_params(snakemake.params.scoring)
     members = dict(zip(snakemake.params.members, map(Path, snakemake.input.members), strict=True))
-    oof, test, fit = build_ensemble(members, scoring)
+    oof, test, fit = build_ensemble(members, scoring, EnsembleSettings(**snakemake.params.fit))
     write_combination(fit, Path(snakemake.output.weights))
     result = write_evaluation(
         scoring, oof, test, Path(snakemake.output.metrics), Path(snakemake.output.predictions),
         test_sets_of(Path(snakemake.input.encode_summary)),
     )  # fmt: skip
     logging.info(
-        "weights %s, calibration %.4f + %.4f x; out of fold (cross-fitted) %s",
-        fit["weights"], fit["offset"], fit["slope"], result["oof"],
+        "weights %s, calibration %.4f + %.4f x, cut %s; out of fold (cross-fitted) %s",
+        fit["weights"], fit["offset"], fit["slope"], fit["cut"], result["oof"],
     )  # fmt: skip
     prediction_figure(
         scoring,

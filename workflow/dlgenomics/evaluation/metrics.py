@@ -63,6 +63,11 @@ def metric_notes(family: str, metrics: Sequence[str]) -> list[str]:
 # ensemble on one of them can only pick an arbitrary scale (and, fitted per fold, break the
 # pooled out-of-fold figure), so it is not done.
 SCALE_FREE = frozenset({"pearson", "spearman", "auroc", "auprc"})
+# Metrics that call a row effective when its prediction is below a threshold (the official
+# score's F1 and range MAE: strictly below 30% remaining); an ensemble decides those calls.
+DECISION_THRESHOLDS = {
+    metric: SIRNA_THRESHOLD for metric in ("score", "f1", "precision", "recall", "range_mae")
+}
 PROBABILITY_FLOOR = 1e-7  # log loss of a confident mistake: large, never infinite
 
 

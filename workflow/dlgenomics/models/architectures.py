@@ -127,6 +127,9 @@ class GBMConfig:
     max_leaf_nodes: int = 31
     min_samples_leaf: int = 20
     l2_regularization: float = 0.0
+    # Share of the features each split may choose from (a different draw per split). Half
+    # left the siRNA gbm tied on the gene folds (0.5369 against 0.5419): not the default.
+    max_features: float = 1.0
     n_iter_no_change: int = 100  # early stopping on the validation fold, in boosting rounds
 
     def __post_init__(self) -> None:
