@@ -222,9 +222,8 @@ def train_tabular_fold(
     best_round, best_metrics, history = _best_round(
         probe, matrix, (train_rows, valid_rows), targets, fitted, scoring, config, started
     )
-    # Refit with the kept number of rounds: the same seed draws the same features per split
-    # (no internal validation split: the fold is given), so these are the probe's first
-    # `best_round` trees, and the saved model is the one evaluated.
+    # Refit with the kept number of rounds: the same seed draws the same features per split, so
+    # these are the probe's first `best_round` trees, and the saved model is the one evaluated.
     model = _estimator(objective, config, categorical, best_round, stop=False)
     model.fit(matrix[train_rows], fitted[train_rows], weight(train_rows))
     with atomic_path(out_model) as tmp:
