@@ -54,6 +54,10 @@ def test_feature_groups_make_the_matrix(tables):
     kinds = dict(zip(names, categorical, strict=True))
     assert kinds["cat_cell_line"] and kinds["seq_target_1"] and not kinds["feat_duplex_dg"]
     assert not kinds["mod_antisense_count_VP"]
+    # Without `context` (the default config's gbm) no per-position target base is read.
+    _, names, _ = feature_matrix(train, features, ["bases", "design", "site"], vocab)
+    assert not any(name.startswith("seq_target") for name in names)
+    assert "feat_site_found" in names
     with pytest.raises(InputError, match="give no feature"):
         feature_matrix(train, None, ["design"], vocab)
 
