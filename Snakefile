@@ -34,10 +34,11 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 
 
+# Every file the run makes (common.smk, `all_outputs`): a plain rerun remakes any one deleted.
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        all_outputs,
 
 
 include: "workflow/rules/download.smk"
@@ -51,3 +52,16 @@ include: "workflow/rules/interpret.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/generate.smk"
 include: "workflow/rules/report.smk"
+
+
+# Rows encode dropped, said where a user reads (one warning line per task), not only in a log.
+onsuccess:
+    from dlgenomics.data.encode import print_dropped_rows
+
+    print_dropped_rows(TASKS, f"{ENCODED}/summary.json")
+
+
+onerror:
+    from dlgenomics.data.encode import print_dropped_rows
+
+    print_dropped_rows(TASKS, f"{ENCODED}/summary.json")

@@ -46,9 +46,12 @@ def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
     return config
 
 
-def snakemake(*args: str, workdir: Path, mirror: Path) -> subprocess.CompletedProcess:
-    """The real CLI on this checkout's workflow, in `workdir`, data through `mirror`."""
-    env = {**os.environ, "DLGENOMICS_MIRROR": str(mirror)}
+def snakemake(*args: str, workdir: Path, mirror: Path | None) -> subprocess.CompletedProcess:
+    """The real CLI on this checkout's workflow, in `workdir`, data through `mirror` (none:
+    only the config's own sources)."""
+    env = {k: v for k, v in os.environ.items() if k != "DLGENOMICS_MIRROR"}
+    if mirror is not None:
+        env["DLGENOMICS_MIRROR"] = str(mirror)
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
          "--directory", str(workdir), *args],
@@ -74,6 +77,34 @@ def mirror() -> Path:
     if not (MIRROR / "sirna_competition").is_dir():
         pytest.fail(f"data mirror not found at {MIRROR} (set DLGENOMICS_TEST_MIRROR)")
     return MIRROR
+
+
+# tests/data/example_sirna_table.csv as a `sirna_table` task reads it (the mapping in
+# make_example_sirna_table.py's docstring).
+EXAMPLE_SIRNA_TABLE: dict = {
+    "file": "example_sirna_table.csv",
+    "guide": "guide_5to3",
+    "passenger": "passenger_5to3",
+    "target": "mrna",
+    "id": "oligo_id",
+    "group": "gene",
+    "conditions": {
+        "concentration_nm": "conc_nM",
+        "duration_h": "hours",
+        "cell_line": "cells",
+        "transfection_method": "method",
+    },
+    "label": {"column": "knockdown", "scale": "efficacy_fraction", "effective_at": 0.7},
+}
+# The columns of tests/data/published_sirna_*.csv (make_published_sirna_tables.py's docstring):
+# a `table:` mapping adds its `file` and `test_files`.
+PUBLISHED_SIRNA_COLUMNS: dict = {
+    "guide": "antisense",
+    "passenger": "sense",
+    "target": "target_context",
+    "id": "siRNA",
+    "label": {"column": "inhibition", "scale": "efficacy_percent", "effective_at": 70},
+}
 
 
 def random_rna(rng: np.random.Generator, length: int) -> str:
@@ -158,7 +189,7 @@ def encode_settings(method: str, folds: int) -> dict:
     """A task's config as `encode_task` receives it (schema defaults filled in)."""
     return {
         "split": {"method": method, "folds": folds, "seed": 42, "valid_fraction": 0.1,
-                  "test_fraction": 0.25},
+                  "test_fraction": 0.25, "test_method": "method"},
         "max_rows": None,
         "kmer": {"k": 3, "stride": 3},
     }  # fmt: skip

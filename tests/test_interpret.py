@@ -261,7 +261,8 @@ def test_interpretation_reports_the_best_jaspar_matches_of_every_head(tmp_path):
     summary = interpret_task(
         scoring=Scoring("binary", "binary", "auroc"),
         candidates=[("tutorial_cnn", [tmp_path / "model.pt"])],
-        test=tmp_path / "test.parquet",
+        test=(tmp_path / "test.parquet", None),
+        train=(tmp_path / "test.parquet", None),
         vocab=vocab,
         settings=InterpretationSettings(ism_rows=2, examples=1, jaspar_top=3),
         known={},

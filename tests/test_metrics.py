@@ -63,6 +63,12 @@ def test_binary_metrics_hand_computed():
     assert (m["tn"], m["fp"], m["fn"], m["tp"]) == (1, 1, 1, 1)
     assert m["auroc"] == pytest.approx(0.75)  # 3 of 4 positive/negative pairs ordered right
     assert m["auprc"] == pytest.approx((1 + 2 / 3) / 2)
+    # At 0.5: one of two positives and one of two negatives called right, MCC (1 - 1) / 4.
+    assert (m["sensitivity"], m["specificity"], m["mcc"]) == (0.5, 0.5, 0.0)
+    strong = binary_metrics(np.array([0, 0, 0, 1, 1]), np.array([0.1, 0.2, 0.7, 0.8, 0.9]))
+    assert strong["sensitivity"] == 1.0 and strong["specificity"] == pytest.approx(2 / 3)
+    assert strong["mcc"] == pytest.approx(4 / 6)  # (tp tn - fp fn) / sqrt(3 x 2 x 3 x 2)
+    assert np.isnan(binary_metrics(np.zeros(3), np.full(3, 0.2))["sensitivity"])
 
 
 def test_is_better_respects_direction():
@@ -210,6 +216,7 @@ def test_multiclass_family_columns_and_direction():
     m = multiclass_metrics(MULTICLASS_Y, MULTICLASS_P, labels=["a", "b", "c"])
     assert metric_columns("multiclass", m) == [
         "accuracy", "macro_f1", "mcc", "auroc", "log_loss", "auroc_a", "auroc_b", "auroc_c",
+        "f1_a", "f1_b", "f1_c",
     ]  # fmt: skip
     assert classifies("multiclass")
     assert is_better("mcc", 0.3, 0.2) and is_better("macro_f1", 0.6, 0.5)
@@ -278,7 +285,16 @@ def test_fast_selection_metrics_equal_the_full_family_ones():
     full = task_metrics("multilabel", labels, scores, **options)["auroc"]
     assert selection_value("multilabel", "auroc", labels, scores, **options) == pytest.approx(full)
     probability = np.clip(scores[:, 1] / 1.3, 0, 1)
-    for metric in ("auroc", "log_loss"):
+    for metric in ("auroc", "log_loss", "mcc"):
         assert selection_value("binary", metric, labels[:, 1], probability) == pytest.approx(
             task_metrics("binary", labels[:, 1], probability)[metric]
         )
+    classes, softmax = labels[:, 0] + labels[:, 1], scores / scores.sum(axis=1, keepdims=True)
+    assert selection_value("multiclass", "log_loss", classes, softmax) == pytest.approx(
+        task_metrics("multiclass", classes, softmax)["log_loss"]
+    )
+    for family in ("regression", "sirna_table"):
+        for metric in ("pearson", "spearman"):
+            assert selection_value(family, metric, scores[:, 0], scores[:, 1]) == pytest.approx(
+                task_metrics(family, scores[:, 0], scores[:, 1])[metric]
+            )

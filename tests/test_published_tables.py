@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, encode_outputs
+from conftest import PUBLISHED_SIRNA_COLUMNS, REPO, encode_outputs
 
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
@@ -25,16 +25,7 @@ from dlgenomics.tasks.kinds import from_remaining_percent, scoring, to_remaining
 
 DATA = REPO / "tests" / "data"
 TRAIN, TEST_A, TEST_B = (f"published_sirna_{role}.csv" for role in ("train", "test_a", "test_b"))
-# The mapping in make_published_sirna_tables.py's docstring.
-MAPPING: dict[str, Any] = {
-    "file": TRAIN,
-    "test_files": [TEST_A, TEST_B],
-    "guide": "antisense",
-    "passenger": "sense",
-    "target": "target_context",
-    "id": "siRNA",
-    "label": {"column": "inhibition", "scale": "efficacy_percent", "effective_at": 70},
-}
+MAPPING: dict[str, Any] = {"file": TRAIN, "test_files": [TEST_A, TEST_B], **PUBLISHED_SIRNA_COLUMNS}
 
 
 def task_config(**table: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, encode_outputs
+from conftest import EXAMPLE_SIRNA_TABLE, REPO, encode_outputs
 
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
@@ -28,22 +28,7 @@ from dlgenomics.tasks.kinds import (
 DATA = REPO / "tests" / "data"
 EXAMPLE = DATA / "example_sirna_table.csv"
 NAME = EXAMPLE.name
-# The mapping in make_example_sirna_table.py's docstring.
-MAPPING: dict[str, Any] = {
-    "file": NAME,
-    "guide": "guide_5to3",
-    "passenger": "passenger_5to3",
-    "target": "mrna",
-    "id": "oligo_id",
-    "group": "gene",
-    "conditions": {
-        "concentration_nm": "conc_nM",
-        "duration_h": "hours",
-        "cell_line": "cells",
-        "transfection_method": "method",
-    },
-    "label": {"column": "knockdown", "scale": "efficacy_fraction", "effective_at": 0.7},
-}
+MAPPING: dict[str, Any] = {**EXAMPLE_SIRNA_TABLE, "file": NAME}
 UNLABELLED = 4  # rows of the example without a knockdown
 
 
@@ -202,7 +187,8 @@ def test_bad_cells_name_file_column_and_row(tmp_path, edit, message):
 
 def test_bad_sequence_letters_are_left_to_the_encoder(tmp_path):
     path = edited_example(tmp_path, _set("guide_5to3", 5, "ACGUXACGU"))
-    task = task_config(split={"method": "gene", "folds": 3})
+    # Three genes: one is the test share (whole genes), two remain for the folds.
+    task = task_config(split={"method": "gene", "folds": 2})
     oligo = pd.read_csv(path)["oligo_id"].iloc[4]  # data row 5, named by its own id
     with pytest.raises(InputError, match=rf"{path}: column guide_5to3: id {oligo}: character 'X'"):
         encode_task("sirna_table", {NAME: path}, task, encode_outputs(tmp_path / "enc"))
@@ -268,12 +254,11 @@ def test_modification_columns_and_row_numbers_as_ids(tmp_path):
 
 
 def test_encode_task_end_to_end(tmp_path):
-    task = task_config(split={"method": "gene", "folds": 3}, kmer={"k": 3})
+    task = task_config(split={"method": "gene", "folds": 2}, kmer={"k": 3})
     out = encode_outputs(tmp_path / "enc")
     summary = encode_task("sirna_table", {NAME: EXAMPLE}, task, out)
     labelled = 400 - UNLABELLED
     assert summary["rows"]["train"] + summary["rows"]["test"] == labelled
-    assert summary["rows"]["test"] == round(0.25 * labelled)  # carved by split.test_fraction
     assert summary["dropped"] == {f"{NAME}: missing knockdown": UNLABELLED}
     train, test = read_tensors(out["train"]), read_tensors(out["test"])
     vocab = read_vocab(out["vocab"])
@@ -290,8 +275,12 @@ def test_encode_task_end_to_end(tmp_path):
     assert decode_nucleotides(train["seq_antisense"]) == list(raw.loc[ids, "guide_5to3"])
     expected = 100 * (1 - raw.loc[ids, "knockdown"].to_numpy())
     np.testing.assert_allclose(train[TARGET], expected, atol=1e-4)
-    assert set(np.unique(train[FOLD])) == {0, 1, 2} and (test[FOLD] == -1).all()
+    assert set(np.unique(train[FOLD])) == {0, 1} and (test[FOLD] == -1).all()
     genes = raw.loc[ids, "gene"].to_numpy()
+    # The test share (split.test_fraction) is carved as the folds are: whole genes, a quarter
+    # of the three rounded up, so no tested gene is trained on.
+    assert len(set(raw.loc[list(test[ROW_ID]), "gene"])) == 1
+    assert not set(raw.loc[list(test[ROW_ID]), "gene"]) & set(genes)
     assert (pd.Series(train[FOLD]).groupby(genes).nunique() == 1).all()  # one gene, one fold
     assert vocab["categories"]["cat_cell_line"][1:] == ["HeLa", "HepG2"]
 

@@ -224,8 +224,8 @@ def test_multiallelic_records_are_split_and_indels_skipped_and_counted(genome, t
     ]
     assert windows.skipped == frame.attrs["skipped"]
     only_indels = write_vcf(tmp_path / "indels.vcf", records[1:3])
-    with pytest.raises(InputError, match=r"no SNV to score .*2 indels"):
-        variants_from_vcf(only_indels, genome_path, LENGTH)
+    none = variants_from_vcf(only_indels, genome_path, LENGTH)  # zero variants, not an error
+    assert none.sequences == [] and none.variants.empty and none.skipped == {"indel": 2}
 
 
 def first_line(error: pytest.ExceptionInfo) -> str:
@@ -323,3 +323,17 @@ def test_tasks_with_several_nucleotide_inputs_are_refused(genome, tmp_path, mode
     with pytest.raises(InputError, match="one nucleotide input; this one has 2"):
         score_variants(windows, [model], two)
     assert variant_scoring.nucleotide_column(VOCAB) == COLUMN
+
+
+def test_a_table_without_snvs_scores_zero_variants(model, tmp_path):
+    """As a VCF without SNVs: no windows, an empty effects table (columns kept), empty maps."""
+    table = pd.DataFrame({"seq": ["A" * LENGTH] * 2, "position": [3, 7], "ref": ["A", "A"],
+                          "alt": ["AT", "<DEL>"]})  # fmt: skip
+    table.to_csv(tmp_path / "t.csv", index=False)
+    windows = variants_from_table(tmp_path / "t.csv", LENGTH, sequence="seq")
+    assert windows.sequences == [] and windows.skipped == {"indel": 1, "symbolic": 1}
+    effects, ism = score_variants(windows, [model], VOCAB)
+    assert effects.empty and {"pred_ref", "pred_alt", "diff", "effect", "rank"} <= set(effects)
+    assert ism.delta.shape[0] == 0
+    paths = write_variant_effects(effects, ism, tmp_path / "out", "none")
+    assert pd.read_csv(paths["csv"]).empty and paths["figure"].stat().st_size > 0

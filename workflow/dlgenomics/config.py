@@ -68,7 +68,12 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
     errors = sorted(_Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         error = errors[0]
-        raise InputError(f"{source}: {_key_path(error.absolute_path)}: {error.message}")
+        message = error.message
+        if "propertyNames" in error.absolute_schema_path:
+            # A name that becomes a folder or file of results: `../x` or `/x` would leave them.
+            message = (f"the name {error.instance!r} does not match {error.validator_value!r} "
+                       "(it is used in file paths)")  # fmt: skip
+        raise InputError(f"{source}: {_key_path(error.absolute_path)}: {message}")
     # Every key `training` may hold; task and architecture overrides may hold no other.
     training_keys = set(schema["properties"]["training"]["properties"])
     _check_cross_references(config, source, training_keys)
@@ -269,6 +274,8 @@ def _check_predictions(config: dict[str, Any], source: str) -> None:
             raise InputError(f"{where}.input: a bed input needs `genome` and `length`")
         if not job["input"].get("file"):
             raise InputError(f"{where}.input.file: the file of sequences to predict is missing")
+        for key in ("file", "genome"):
+            _check_exists(job["input"].get(key), f"{where}.input.{key}")
     for name, job in config.get("variants", {}).items():
         _check_variant_job(config, job, f"{source}: variants.{name}")
 
@@ -290,6 +297,18 @@ def _check_variant_job(config: dict[str, Any], job: dict[str, Any], where: str) 
         raise InputError(f"{where}.table: give exactly one of sequence or sequence_id (+ fasta)")
     if table.get("sequence_id") and not table.get("fasta"):
         raise InputError(f"{where}.table.fasta: sequence_id names records of a FASTA file")
+    for key in ("vcf", "genome"):
+        _check_exists(job.get(key), f"{where}.{key}")
+    for key in ("file", "fasta"):
+        _check_exists(table.get(key), f"{where}.table.{key}")
+
+
+def _check_exists(path: str | None, where: str) -> None:
+    """A user's file that no rule makes: missing, it is named here rather than in Snakemake's
+    MissingInputException. Relative paths are read from the working directory."""
+    if path and not Path(path).exists():
+        relative = "" if Path(path).is_absolute() else f" (relative to {Path.cwd()})"
+        raise InputError(f"{where}: {path} does not exist{relative}")
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -21,6 +22,33 @@ _IO_ERRORS = {
 }
 
 
+def check_log_folders(logs: str | Path = "logs") -> None:
+    """Before any job runs: every existing folder under `logs` takes a new file. Snakemake
+    itself writes a failed job's log after the step, and there a folder it cannot write to
+    ends in its own traceback; this names the folder in one line instead."""
+    root = Path(logs)
+    if not root.is_dir():
+        return
+    for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
+        try:
+            # A real file, not os.access: root passes access checks that a read-only file
+            # system or an immutable folder still refuse.
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            why = error.strerror or _IO_ERRORS.get(error.errno or 0, "not writable")
+            raise InputError(
+                f"{folder}: {why}: each step writes its log under {root}/; make it writable"
+            ) from None
+
+
+def warn_console(message: str) -> None:
+    """A result the user may not expect (empty outputs, say): a warning in the step's log and
+    one `warning:` line on the terminal, which `run_step` keeps out of the log otherwise."""
+    logging.getLogger("dlgenomics").warning(message)
+    print(f"warning: {message}", file=sys.__stderr__)
+
+
 def _fail(message: str, log: TextIO, console: TextIO) -> NoReturn:
     print(message, file=log)
     print(message, file=console)
@@ -34,9 +62,16 @@ def run_step(step: Callable[[], object], log_path: str | Path) -> None:
     on the console, and the process exits with status 1; Snakemake then removes the step's
     outputs. Anything else is a bug and keeps its traceback in the log.
     """
-    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     console = sys.stderr
-    with open(log_path, "w") as log:
+    try:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "w")  # noqa: SIM115 (closed by the `with` below)
+    except OSError as error:
+        # Nowhere to log to: the console alone says so, in the step's one line.
+        why = error.strerror or _IO_ERRORS.get(error.errno or 0, "cannot be written")
+        print(f"error: {log_path}: {why}: this step's log cannot be written", file=console)
+        raise SystemExit(1) from None
+    with log:
         sys.stderr = log  # tqdm and warnings write here
         logging.basicConfig(
             stream=log,

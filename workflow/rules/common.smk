@@ -17,8 +17,16 @@ from dlgenomics.config import (
     validate_config,
 )
 from dlgenomics.evaluation.metrics import classifies
-from dlgenomics.data.download import MIRROR_ENV_VAR, DownloadError, check_verified
+from dlgenomics.data.download import (
+    MIRROR_ENV_VAR,
+    DownloadError,
+    check_verified,
+    local_origin,
+    origin_stamp,
+    resolve_mirrors,
+)
 from dlgenomics.data.schema import TARGET_CONTEXT
+from dlgenomics.steps import check_log_folders
 from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, label_scale, scoring
 from snakemake.exceptions import WorkflowError
 
@@ -43,6 +51,8 @@ try:
     validate_config(config, CONFIG_SOURCE)
     # Before Snakemake plans anything: a changed checksum must not delete a verified file.
     check_verified(pinned_files(config, CONFIG_SOURCE))
+    # Before any job: a log folder no job can write to ends in Snakemake's own traceback.
+    check_log_folders()
 except (InputError, DownloadError) as error:
     # First, the line naming the user's file and key; Snakemake's own report follows it.
     print(f"error: {error}", file=sys.stderr)
@@ -140,6 +150,27 @@ def simulate_settings(wildcards):
 
 def download_spec(wildcards):
     return config["datasets"][wildcards.dataset]["files"][wildcards.file]
+
+
+def _download_origin(wildcards):
+    """The local file an unpinned dataset file is copied from (None for a pinned file)."""
+    return local_origin(
+        Path(RAW_DIR, wildcards.dataset, wildcards.file),
+        wildcards.dataset,
+        download_spec(wildcards),
+        resolve_mirrors(config["mirror"]),
+    )
+
+
+def download_origin(wildcards):
+    """An input of the download, so Snakemake names it when it reruns the download."""
+    origin = _download_origin(wildcards)
+    return [] if origin is None else [str(origin)]
+
+
+def download_origin_stamp(wildcards):
+    """A parameter of the download: any change of the origin's size or mtime reruns it."""
+    return origin_stamp(_download_origin(wildcards))
 
 
 def train_settings(wildcards):
@@ -300,9 +331,12 @@ def submission_inputs(wildcards):
 
 
 def figure_inputs(wildcards):
+    """Leaderboard (which is best), every ranked name's predictions, and encode's summary
+    (which test rows came from which test file)."""
     return {
         "leaderboard": f"results/{wildcards.task}/leaderboard.csv",
         "predictions": _evaluated(wildcards, "predictions.parquet"),
+        "encode_summary": f"{ENCODED}/summary.json".format(task=wildcards.task),
     }
 
 
@@ -320,12 +354,14 @@ def network_architectures(wildcards):
 
 
 def interpret_inputs(wildcards):
-    """Leaderboard (which network is best), held-out tensors, every network's fold models;
+    """Leaderboard (which network is best), held-out tensors (and the training tensors, whose
+    out-of-fold rows are explained when there are no test rows), every network's fold models;
     the simulated motifs, and siRNA features for networks reading the target site."""
     task = wildcards.task
     inputs = {
         "leaderboard": f"results/{task}/leaderboard.csv",
         "test": f"{ENCODED}/test.parquet".format(task=task),
+        "train": f"{ENCODED}/train.parquet".format(task=task),
         "vocab": f"{ENCODED}/vocab.json".format(task=task),
         "models": [
             model_file(task, a, f)
@@ -337,6 +373,7 @@ def interpret_inputs(wildcards):
         inputs["motifs"] = f"{SIMULATED_DIR}/motifs.json".format(task=task)
     if has_features(task):
         inputs["features"] = f"{FEATURES}/test.parquet".format(task=task)
+        inputs["features_train"] = f"{FEATURES}/train.parquet".format(task=task)
     return inputs
 
 
@@ -359,17 +396,47 @@ def interpretation_settings(wildcards):
     return task_config(wildcards).get("interpretation", {})
 
 
+def outputs_of(rule, **wildcards):
+    """Every output of a rule (`rules.<name>`) with these wildcards filled in."""
+    return expand(list(rule.output), **wildcards)
+
+
+def trained_outputs(task, arch):
+    """Every file training `arch` on `task` makes: its pretraining, its fold models, their
+    histories, predictions and run records, and its evaluation."""
+    model_rule = (
+        rules.train_tabular if model_name(config, arch) in TABULAR else rules.train
+    )
+    outputs = outputs_of(model_rule, task=task, arch=arch, fold=range(fold_count(task)))
+    if needs_pretraining(model_name(config, arch), model_settings(config, task, arch)):
+        outputs += outputs_of(rules.pretrain, task=task, arch=arch)
+    return outputs + outputs_of(rules.evaluate, task=task, arch=arch)
+
+
 def task_outputs(task):
-    """What `all` asks of a task beyond its leaderboard and submission."""
-    kind = TASK_KINDS[config["tasks"][task]["kind"]]
-    outputs = []
-    if classifies(scoring(config["tasks"][task]).family):
-        outputs.append(f"{FIGURES_DIR}/roc.png".format(task=task))
+    """Every file the run makes for a task (all but its downloads): `all` asks for each, so a
+    plain rerun makes again any that is missing, however far down the DAG."""
+    settings = config["tasks"][task]
+    kind = TASK_KINDS[settings["kind"]]
+    outputs = outputs_of(rules.encode, task=task)
+    if kind.simulated:
+        outputs += outputs_of(rules.simulate, task=task)
+    if has_features(task):
+        outputs += outputs_of(rules.features, task=task)
+    for arch in settings["architectures"]:
+        outputs += trained_outputs(task, arch)
+    if ensemble_members_of(settings):
+        outputs += outputs_of(rules.ensemble, task=task)
+    for step in (rules.leaderboard, rules.submission, rules.provenance):
+        outputs += outputs_of(step, task=task)
+    if classifies(scoring(settings).family):
+        outputs += outputs_of(rules.classification_figures, task=task)
     if kind.has_sequences and networks_of(task):
-        outputs.append(f"{INTERPRET_DIR}/summary.json".format(task=task))
-        outputs.append(EXPORT_DIR.format(task=task))
-    if "design" in config["tasks"][task]:
-        outputs.append(f"{GENERATED_DIR}/judged.html".format(task=task))
+        outputs += outputs_of(rules.interpret, task=task)
+        outputs += outputs_of(rules.export, task=task)
+    if "design" in settings:
+        outputs += outputs_of(rules.train_gan, task=task)
+        outputs += outputs_of(rules.generate, task=task)
     return outputs
 
 
@@ -587,21 +654,18 @@ def trained_runs(wildcards):
     )
 
 
-def analysis_outputs():
-    """Everything a run makes except the benchmark summary, which reads what these cost."""
-    outputs = []
-    for task in TASKS:
-        outputs += [
-            f"results/{task}/leaderboard.html",
-            f"results/{task}/submission.csv",
-            f"results/{task}/provenance.html",
-            *task_outputs(task),
-        ]
-    outputs += expand(
-        f"{CROSS_DIR}/leaderboard.html", pair=list(config["cross_evaluation"])
-    )
-    return outputs + all_screens()
+def analysis_outputs(wildcards=None):
+    """Everything a run makes except the benchmark summary, which reads what these cost.
+    An input function (of no wildcards): the rules it names are all defined by then."""
+    outputs = [path for task in TASKS for path in task_outputs(task)]
+    for pair in config["cross_evaluation"]:
+        outputs += outputs_of(rules.cross_evaluate, pair=pair)
+    for screen in config["screen"]:
+        outputs += outputs_of(rules.screen_transcript, screen=screen)
+    return outputs
 
 
-def all_outputs():
-    return analysis_outputs() + [f"{BENCHMARK_DIR}/summary.html"]
+def all_outputs(wildcards=None):
+    """What `all` asks for: every file the run makes but its downloads (fetched again when
+    a step needs them), so a plain `snakemake` makes again any that is missing."""
+    return analysis_outputs() + outputs_of(rules.benchmarks)

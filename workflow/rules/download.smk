@@ -1,4 +1,8 @@
+# A local file the config does not pin is followed: an input, so Snakemake names it when it
+# reruns the download, and its size and mtime a parameter, so any change of either reruns it.
 rule download:
+    input:
+        download_origin,
     output:
         f"{RAW_DIR}/{{dataset}}/{{file}}",
     log:
@@ -10,6 +14,7 @@ rule download:
         "../../envs/data.yaml"
     params:
         spec=download_spec,
+        origin=download_origin_stamp,
     script:
         "../scripts/download.py"
 

@@ -20,6 +20,15 @@ rule evaluate:
             caption="../report/predictions.rst",
             labels={"figure": "predictions: {arch}"},
         ),
+        # One figure per test file (or `held-out.png`); empty without labelled test rows.
+        test_plots=report(
+            directory(f"{EVAL_DIR}/test"),
+            patterns=["{test_set}.png"],
+            category="{task}",
+            subcategory="predictions",
+            caption="../report/predictions.rst",
+            labels={"figure": "predictions: {arch}, test: {test_set}"},
+        ),
     log:
         "logs/evaluate/{task}/{arch}.log",
     benchmark:
@@ -46,6 +55,14 @@ rule ensemble:
             subcategory="predictions",
             caption="../report/predictions.rst",
             labels={"figure": "predictions: ensemble"},
+        ),
+        test_plots=report(
+            directory(f"{ENSEMBLE_DIR}/test"),
+            patterns=["{test_set}.png"],
+            category="{task}",
+            subcategory="predictions",
+            caption="../report/predictions.rst",
+            labels={"figure": "predictions: ensemble, test: {test_set}"},
         ),
     log:
         "logs/ensemble/{task}.log",
@@ -117,6 +134,23 @@ rule classification_figures:
             subcategory="curves",
             caption="../report/curves.rst",
             labels={"figure": "confusion matrix"},
+        ),
+        # One figure per test file (or `held-out.png`); empty without labelled test rows.
+        test_roc=report(
+            directory(f"{FIGURES_DIR}/test_roc"),
+            patterns=["{test_set}.png"],
+            category="{task}",
+            subcategory="curves",
+            caption="../report/curves.rst",
+            labels={"figure": "ROC curves, test: {test_set}"},
+        ),
+        test_pr=report(
+            directory(f"{FIGURES_DIR}/test_pr"),
+            patterns=["{test_set}.png"],
+            category="{task}",
+            subcategory="curves",
+            caption="../report/curves.rst",
+            labels={"figure": "precision-recall curves, test: {test_set}"},
         ),
     log:
         "logs/classification_figures/{task}.log",

@@ -29,7 +29,7 @@ rule provenance:
 
 rule benchmarks:
     input:
-        analysis_outputs(),
+        analysis_outputs,
     output:
         csv=f"{BENCHMARK_DIR}/jobs.csv",
         html=report(

@@ -1,8 +1,9 @@
-"""ROC, precision-recall and confusion-matrix figures of one task's ranked architectures."""
+"""ROC, precision-recall and confusion-matrix figures of one task's ranked architectures, out
+of fold and on each test file."""
 
 from pathlib import Path
 
-from dlgenomics.evaluation.evaluate import classification_figures
+from dlgenomics.evaluation.evaluate import classification_figures, test_sets_of
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring
 
@@ -13,8 +14,9 @@ def main() -> None:
         list(snakemake.params.names),
         [Path(p) for p in snakemake.input.predictions],
         Path(snakemake.input.leaderboard),
-        f"{snakemake.wildcards.task} (out of fold)",
-        {name: Path(snakemake.output[name]) for name in ("roc", "pr", "confusion")},
+        snakemake.wildcards.task,
+        {name: Path(path) for name, path in snakemake.output.items()},
+        test_sets_of(Path(snakemake.input.encode_summary)),
     )
 
 

@@ -1,7 +1,5 @@
 """Encode one task's raw tables into Parquet tensors and vocab.json."""
 
-import json
-import logging
 from pathlib import Path
 
 from dlgenomics.data.encode import encode_task
@@ -14,7 +12,6 @@ def main() -> None:
     out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab", "groups")}
     task = snakemake.wildcards.task
     summary = encode_task(snakemake.params.kind, files, snakemake.params.task, out, task)
-    logging.info("encoded %s: %s", task, json.dumps(summary))
     write_json(snakemake.output.summary, summary)
 
 

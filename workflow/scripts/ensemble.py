@@ -4,7 +4,13 @@ import logging
 from pathlib import Path
 
 from dlgenomics.evaluation.ensemble import EnsembleSettings, build_ensemble, write_combination
-from dlgenomics.evaluation.evaluate import prediction_figure, test_sets_of, write_evaluation
+from dlgenomics.evaluation.evaluate import (
+    leak_of_test_rows,
+    prediction_figure,
+    test_prediction_figures,
+    test_sets_of,
+    write_evaluation,
+)
 from dlgenomics.files import column_values
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring
@@ -18,6 +24,7 @@ def main() -> None:
     result = write_evaluation(
         scoring, oof, test, Path(snakemake.output.metrics), Path(snakemake.output.predictions),
         test_sets_of(Path(snakemake.input.encode_summary)),
+        leak_of_test_rows(Path(snakemake.input.encode_summary)),
     )  # fmt: skip
     logging.info(
         "weights %s, calibration %.4f + %.4f x, cut %s; out of fold (cross-fitted) %s",
@@ -30,6 +37,11 @@ def main() -> None:
         f"{snakemake.wildcards.task}: ensemble (out of fold, cross-fitted)",
         Path(snakemake.output.plot),
     )
+    test_prediction_figures(
+        scoring, Path(snakemake.output.predictions),
+        test_sets_of(Path(snakemake.input.encode_summary)),
+        f"{snakemake.wildcards.task}: ensemble", Path(snakemake.output.test_plots),
+    )  # fmt: skip
 
 
 run_step(main, snakemake.log[0])

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dlgenomics.evaluation.evaluate import evaluate_architecture, prediction_figure, test_sets_of
+from dlgenomics.evaluation.evaluate import (
+    evaluate_architecture,
+    leak_of_test_rows,
+    prediction_figure,
+    test_prediction_figures,
+    test_sets_of,
+)
 from dlgenomics.files import column_values
 from dlgenomics.report import plots
 from dlgenomics.steps import run_step
@@ -20,6 +26,7 @@ def main() -> None:
         Path(snakemake.output.metrics),
         Path(snakemake.output.predictions),
         test_sets_of(Path(snakemake.input.encode_summary)),
+        leak_of_test_rows(Path(snakemake.input.encode_summary)),
     )
     histories = {i: pd.read_csv(p) for i, p in enumerate(snakemake.input.histories)}
     plots.learning_curves(
@@ -29,6 +36,11 @@ def main() -> None:
     target, prediction = column_values(oof["target"]), column_values(oof["prediction"])
     title = f"{task}: {arch} (out of fold)"
     prediction_figure(scoring, target, prediction, title, Path(snakemake.output.plot))
+    test_prediction_figures(
+        scoring, Path(snakemake.output.predictions),
+        test_sets_of(Path(snakemake.input.encode_summary)), f"{task}: {arch}",
+        Path(snakemake.output.test_plots),
+    )  # fmt: skip
 
 
 run_step(main, snakemake.log[0])

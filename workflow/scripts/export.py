@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from dlgenomics.evaluation.evaluate import ranked_candidates
-from dlgenomics.models.export import export_best_network
+from dlgenomics.models.export import data_facts, export_best_network
 from dlgenomics.report.provenance import git_commit, package_versions
 from dlgenomics.steps import run_step
 
@@ -18,9 +18,7 @@ def main() -> None:
     facts = {
         "task": task,
         "config": snakemake.params.task,
-        "training_data": [
-            {"file": name, "sha256": sha} for name, sha in summary.get("inputs", {}).items()
-        ],
+        **data_facts(summary, snakemake.params.task),
         "commit": git_commit(Path(__file__).parent),
         "versions": package_versions(),
         "metrics_source": "the task's leaderboard: out of fold, and the held-out test rows",

@@ -27,12 +27,12 @@ def main() -> None:
         candidates=ranked_candidates(
             Path(snakemake.input.leaderboard), snakemake.params.networks, snakemake.input.models
         ),
-        test=Path(snakemake.input.test),
+        test=(Path(snakemake.input.test), optional_path("features")),
+        train=(Path(snakemake.input.train), optional_path("features_train")),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         settings=settings,
         known=known_motifs(settings.known_motif, optional_path("motifs")),
         out={k: Path(v) for k, v in snakemake.output.items()},
-        features=optional_path("features"),
     )
     logging.info("interpretation: %s", json.dumps(summary))
 

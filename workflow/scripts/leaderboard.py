@@ -29,6 +29,7 @@ def main() -> None:
         Path(snakemake.output.md),
         Path(snakemake.output.html),
         leaderboard_notes(scoring, board),
+        selection=scoring.selection,
     )
     logging.info("\n%s", board.to_string(index=False))
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import gzip
 import hashlib
 import http.client
+import json
+import logging
 import os
 import sys
 import tempfile
@@ -26,14 +29,18 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tqdm import tqdm
+
+from dlgenomics.files import write_json
 
 MIRROR_ENV_VAR = "DLGENOMICS_MIRROR"
 USER_AGENT = "dlgenomics-download/0.1 (python-urllib)"
 _CHUNK = 1 << 20
 _MAX_LISTED_MEMBERS = 10
+
+log = logging.getLogger(__name__)
 
 
 class DownloadError(RuntimeError):
@@ -174,6 +181,114 @@ def _write_record(dest: Path, sha256: str) -> None:
     record = record_path(dest)
     if not record.is_file() or record.read_text().strip() != sha256:
         record.write_text(sha256 + "\n")
+
+
+def local_origin(
+    dest: Path, dataset: str, spec: Mapping[str, Any], mirrors: Sequence[Path]
+) -> Path | None:
+    """The local file ``dest`` is copied from when the config does not pin its sha256: the
+    first place `fetch_file` tries (mirrors, then sources) that holds a file, the zip archive
+    for a ``#member``. None for a pinned file (its checksum already says whether it changed),
+    or when no local place holds the file."""
+    if spec.get("sha256") is not None:
+        return None
+    for _, path in _local_places(Path(dest), dataset, mirrors, spec["sources"]):
+        return path
+    return None
+
+
+def origin_stamp(origin: Path | None) -> str | None:
+    """Path, size and modification time of a local origin (None without one): a parameter of
+    the download, so that any change of them reruns it, an older file put back (`cp -p`, an
+    unzipped release) included, which Snakemake's trigger (input newer than output) misses."""
+    if origin is None:
+        return None
+    stat = origin.stat()
+    modified = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC)
+    return f"{origin}: {stat.st_size} bytes, modified {modified.isoformat()}"
+
+
+def _local_places(
+    dest: Path, dataset: str, mirrors: Sequence[Path], sources: Sequence[str]
+) -> Iterator[tuple[str, Path]]:
+    """(label, path) of each local place that holds a file, in the order they are tried;
+    never ``dest`` itself (a source naming the copy would make it its own input)."""
+    for label, place in _places(dest.name, dataset, mirrors, sources):
+        if isinstance(place, _Place) and not place.remote:
+            path = Path(place.location)
+            if path.is_file() and path.resolve() != dest.resolve():
+                yield label, path
+
+
+def origin_path(dest: Path) -> Path:
+    """Where the local origin of an unpinned file is described (path, size, modification
+    time, sha256 at the last copy), beside it: not an output, so Snakemake never removes it."""
+    return dest.parent / f".{dest.name}.origin.json"
+
+
+def fetch_dataset_file(
+    dest: Path, spec: Mapping[str, Any], *, dataset: str, mirror: str | None
+) -> str:
+    """The download rule's job: `fetch_file` from the config's mirrors and the file's
+    sources; return the place that gave it. A file the config does not pin comes from a
+    local place: what it was is recorded beside the copy (`origin_path`), and the log says
+    what changed since the last copy, so a rerun an edited source caused names it."""
+    dest = Path(dest)
+    mirrors = resolve_mirrors(mirror)
+    places = dict(_local_places(dest, dataset, mirrors, spec["sources"]))
+    place = fetch_file(
+        dest, sha256=spec.get("sha256"), sources=spec["sources"], dataset=dataset, mirrors=mirrors
+    )
+    log.info("%s: from %s", dest, place)
+    if spec.get("sha256") is None:
+        if place in places:
+            _record_origin(dest, places[place])
+        log.warning(
+            "%s: no sha256 in the config, so the local file was taken as it is: sha256 %s "
+            "(recorded in encode's summary.json; add it to the config to pin the file)",
+            dest, sha256_of(dest),
+        )  # fmt: skip
+    return place
+
+
+def _describe_origin(source: Path, copy: Path) -> dict[str, Any]:
+    stat = source.stat()
+    modified = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC)
+    return {
+        "source": str(source),
+        "size": stat.st_size,
+        "modified": modified.isoformat(timespec="seconds"),
+        "sha256": sha256_of(copy),
+    }
+
+
+def _record_origin(dest: Path, source: Path) -> None:
+    """Log how ``source`` differs from the last copy's, then record it as the new one."""
+    record = origin_path(dest)
+    now = _describe_origin(source, dest)
+    try:
+        before = json.loads(record.read_text())
+    except (OSError, ValueError):
+        before = None
+    log.info(
+        "%s: copied from %s (%s bytes, modified %s, sha256 %s)",
+        dest, source, now["size"], now["modified"], now["sha256"],
+    )  # fmt: skip
+    if isinstance(before, dict) and before != now:
+        changed = "; ".join(
+            f"{key} {before.get(key)} -> {value}"
+            for key, value in now.items()
+            if before.get(key) != value
+        )
+        consequence = (
+            "its content changed, so every step after it runs again"
+            if before.get("sha256") != now["sha256"]
+            else "its content is the same"
+        )
+        log.warning(
+            "%s: %s changed since the last copy (%s): %s", dest, source, changed, consequence
+        )
+    write_json(record, now)
 
 
 def check_verified(expected: dict[Path, tuple[str, str]]) -> None:

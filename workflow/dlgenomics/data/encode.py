@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from dlgenomics.data.splits import (
     holdout_test,
     leak_share,
     shared_context_groups,
+    shares_with_training,
 )
 from dlgenomics.files import atomic_path
 from dlgenomics.tasks.kinds import (
@@ -195,17 +197,42 @@ def check_lengths(
             )
 
 
+def split_inputs(
+    kind_name: str, frame: pd.DataFrame, task: dict[str, Any]
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(groups, class labels) of a table's rows, as the task's split keeps them together and
+    balances them; None where the table has none."""
+    kind, split = TASK_KINDS[kind_name], task["split"]
+    objective = objective_of({**task, "kind": kind_name})
+    # Several labels per row (label_* columns): no single class to stratify by.
+    labels = objective.stratify_by(frame[TARGET].to_numpy()) if TARGET in frame else None
+    groups = frame["group"].to_numpy() if "group" in frame else None
+    if groups is None and split["method"] in GROUPED and kind.context_text is not None:
+        # No gene column: rows on overlapping stretches of one mRNA stay together.
+        shared = split.get("shared_context") or DEFAULT_SHARED_CONTEXT
+        groups = shared_context_groups(kind.context_text(frame), shared)
+    return groups, labels
+
+
 def split_roles(
-    tables: TaskTables, split: dict[str, Any], max_rows: int | None
+    kind_name: str, tables: TaskTables, task: dict[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """Carve the test role from the labelled rows where the dataset has no test table (none at
-    all with `test_fraction: 0`), then subsample training rows if asked."""
-    frames = dict(tables.frames)
+    all with `test_fraction: 0`) by the task's split method, then subsample training rows if
+    asked."""
+    frames, split, max_rows = dict(tables.frames), task["split"], task["max_rows"]
     if "labelled" in frames and "test" in frames:  # external test files
         frames = {"train": frames.pop("labelled"), **frames}  # train first: checked first
     elif "labelled" in frames:
         labelled = frames.pop("labelled")
-        is_test = holdout_test(len(labelled), split["test_fraction"], split["seed"])
+        groups, labels = (
+            split_inputs(kind_name, labelled, task) if split["test_fraction"] else (None, None)
+        )
+        # `test_method: random` keeps a published protocol's unstratified, ungrouped test rows.
+        method = split["method"] if split["test_method"] == "method" else "random"
+        is_test = holdout_test(
+            len(labelled), split["test_fraction"], split["seed"], method, groups, labels
+        )
         frames = {
             "train": labelled[~is_test].reset_index(drop=True),
             "test": labelled[is_test].reset_index(drop=True),
@@ -223,7 +250,7 @@ def standard_tables(
 ) -> tuple[TaskTables, dict[str, pd.DataFrame]]:
     """The task's standard tables by role (train, test), as encoded: loaded, split, sampled."""
     tables = TASK_KINDS[kind_name].load(files, task)
-    return tables, split_roles(tables, task["split"], task["max_rows"])
+    return tables, split_roles(kind_name, tables, task)
 
 
 def train_folds(
@@ -234,15 +261,9 @@ def train_folds(
     rows that share a stretch with another fold: under these folds and under plain random ones
     (the leak a random split would let in)."""
     kind, split = TASK_KINDS[kind_name], task["split"]
-    objective = objective_of({**task, "kind": kind_name})
-    # Several labels per row (label_* columns): no single class to stratify by.
-    labels = objective.stratify_by(train[TARGET].to_numpy()) if TARGET in train else None
-    groups = train["group"].to_numpy() if "group" in train else None
+    groups, labels = split_inputs(kind_name, train, task)
     shared = split.get("shared_context") or DEFAULT_SHARED_CONTEXT
     text = kind.context_text(train) if kind.context_text else None
-    if groups is None and split["method"] in GROUPED and text is not None:
-        # No gene column: rows on overlapping stretches of one mRNA stay in one fold.
-        groups = shared_context_groups(text, shared)
     try:
         folds = assign_folds(
             len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
@@ -268,6 +289,32 @@ def train_folds(
         "%.1f%% with random folds", shared, 100 * leak["these_folds"], 100 * leak["random_folds"],
     )  # fmt: skip
     return folds, groups, leak
+
+
+def held_out_leak(
+    kind_name: str, frames: dict[str, pd.DataFrame], test_sets: dict[str, list[str]], shared: int
+) -> dict[str, Any]:
+    """Share of the test rows (`test`), and of each external test file's rows (`test_sets`),
+    that share a `shared`-nt stretch with a training row: a test figure on such rows is
+    closer to a random split's. Empty without test rows."""
+    test = frames.get("test")
+    if test is None or test.empty:
+        return {}
+    text_of = TASK_KINDS[kind_name].context_text
+    leaks = shares_with_training(text_of(frames["train"]), text_of(test), shared)
+    leak: dict[str, Any] = {"test": float(leaks.mean())}
+    if test_sets:
+        row_ids = test[ROW_ID].astype(str)
+        leak["test_sets"] = {
+            name: float(leaks[row_ids.isin(ids).to_numpy()].mean()) if ids else float("nan")
+            for name, ids in test_sets.items()
+        }
+    shares = {"all test rows": leak["test"], **leak.get("test_sets", {})}
+    log.info(
+        "test rows sharing a %d-nt stretch with a training row: %s", shared,
+        ", ".join(f"{100 * share:.1f}% of {name}" for name, share in shares.items()),
+    )  # fmt: skip
+    return leak
 
 
 def write_groups(row_ids: np.ndarray, groups: np.ndarray | None, path: Path) -> None:
@@ -297,24 +344,26 @@ def encode_task(
         if str(error).startswith("split."):  # the test share: name the task's key
             raise InputError(f"tasks.{name}.{error}") from None
         raise
+    rows_read = check_dropped_share(tables, task.get("max_dropped_fraction"), name)
+    sources = {role: role_source(tables, role, kind_name) for role in frames}
+    check_max_length(frames, task.get("max_length"), sources, name)
     vocab = build_vocab(
         frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
     )
     folds, groups, leak = train_folds(kind_name, frames["train"], task, name)
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
+    summary["rows_read"] = rows_read  # kept and dropped, before any max_rows sample
+    if tables.dropped_ids:
+        summary["dropped_rows"] = tables.dropped_ids  # reason -> ids, for the user to look up
     if leak:
+        leak.update(held_out_leak(kind_name, frames, tables.test_sets, leak["shared_nt"]))
         summary["leak"] = leak
     if tables.test_sets:
         summary["test_sets"] = tables.test_sets
     # The data as read, whatever the config pinned (a local file may come without a sha256).
     summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
     for role, frame in frames.items():
-        # The file the rows came from (a carved test role: the labelled table's).
-        where = (
-            tables.sources.get(role)
-            or tables.sources.get("labelled")
-            or (f"{role} table of {kind_name}")
-        )
+        where = sources[role]
         columns, unknown = encode_frame(frame, vocab, where, kind.allow_n, tables.columns)
         check_lengths(frame, kind.min_lengths, where, tables.columns)
         if kind.check_frame is not None:
@@ -334,8 +383,112 @@ def encode_task(
     if options:  # only kinds with settings of their own record them (older files stay valid)
         vocab["metric_options"] = options
     write_vocab(vocab, out["vocab"])
-    for reason, count in tables.dropped.items():
-        log.warning("dropped %d rows: %s", count, reason)
+    for why in dropped_why(tables):
+        log.warning("dropped %s", why)
     for role, unknown in summary["unknown"].items():
         log.warning("%s: values mapped to the unknown id: %s", role, json.dumps(unknown))
+    log.info("encoded %s: %s", name, json.dumps(summary_for_log(summary), ensure_ascii=False))
     return summary
+
+
+def role_source(tables: TaskTables, role: str, kind_name: str) -> str:
+    """The file a role's rows came from, as errors name it (a carved test role: the labelled
+    table's)."""
+    sources = tables.sources
+    return sources.get(role) or sources.get("labelled") or f"{role} table of {kind_name}"
+
+
+# --- What encode refuses or reports before anything is padded or trained ------------------
+
+SHOWN_IDS = 5  # ids a log line or error shows of a longer list (the rest are counted)
+
+
+def shown_ids(ids: list[str]) -> str:
+    """A list of row ids for a log line or an error: the count, then the first few."""
+    more = ", …" if len(ids) > SHOWN_IDS else ""
+    return f"{len(ids)} ids: {', '.join(map(str, ids[:SHOWN_IDS]))}{more}"
+
+
+def summary_for_log(summary: Any) -> Any:
+    """The summary as the encode log shows it: each list of more than a few ids counted and
+    cut to its first few (summary.json keeps them all)."""
+    if isinstance(summary, dict):
+        return {key: summary_for_log(value) for key, value in summary.items()}
+    if isinstance(summary, list) and len(summary) > SHOWN_IDS:
+        return shown_ids(summary)
+    return summary
+
+
+def check_max_length(
+    frames: dict[str, pd.DataFrame], max_length: int | None, sources: dict[str, str], name: str
+) -> None:
+    """A record longer than `tasks.<name>.max_length` stops encode, naming it and its length,
+    before anything is padded: one outlier would pad every row to its length (a 1 Mb record
+    among 200-nt rows runs out of memory)."""
+    if max_length is None:
+        return
+    for role, frame in frames.items():
+        for column in _columns(frame, SEQ):
+            lengths = frame[column].fillna("").astype(str).str.len().to_numpy()
+            if len(lengths) and lengths.max() > max_length:
+                row = int(lengths.argmax())
+                raise InputError(
+                    f"{sources.get(role, role)}: record {frame[ROW_ID].iloc[row]}: "
+                    f"{lengths[row]} nt, longer than tasks.{name}.max_length ({max_length} nt; "
+                    f"the median row has {int(np.median(lengths))} nt): remove the record, or "
+                    "raise max_length if every row should be padded to its length"
+                )
+
+
+def check_dropped_share(tables: TaskTables, limit: float | None, name: str) -> int:
+    """Rows read (kept and dropped); more dropped than `tasks.<name>.max_dropped_fraction`
+    of them stops encode, saying how many, why and which (the first few ids)."""
+    dropped = sum(tables.dropped.values())
+    read = dropped + sum(len(frame) for frame in tables.frames.values())
+    if limit is not None and dropped > limit * read:
+        raise InputError(
+            f"tasks.{name}.max_dropped_fraction: {dropped} of {read} rows dropped "
+            f"({dropped / read:.0%}), more than {limit:g} of them: {'; '.join(dropped_why(tables))}"
+        )
+    return read
+
+
+def dropped_why(tables: TaskTables) -> list[str]:
+    """Each reason rows were dropped, with how many and which (the first few ids)."""
+    reasons = []
+    for reason, count in tables.dropped.items():
+        ids = tables.dropped_ids.get(reason)
+        reasons.append(f"{count} rows: {reason}" + (f" ({shown_ids(ids)})" if ids else ""))
+    return reasons
+
+
+def dropped_rows_warnings(tasks: list[str], summary_pattern: str) -> list[str]:
+    """One warning line per task whose encode dropped rows (how many, why, where their ids
+    are), read from each task's encoded summary (`summary_pattern` with `{task}`): said at the
+    end of a run, where a user reads, not only in the encode log. Tasks not encoded yet, or
+    whose summary cannot be read, say nothing."""
+    lines = []
+    for task in tasks:
+        path = Path(summary_pattern.format(task=task))
+        try:
+            summary = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        dropped = summary.get("dropped") or {}
+        if not dropped:
+            continue
+        count = sum(dropped.values())
+        read = summary.get("rows_read") or count + sum(summary.get("rows", {}).values())
+        why = "; ".join(f"{reason}: {rows}" for reason, rows in dropped.items())
+        where = f"{path} (dropped_rows)" if summary.get("dropped_rows") else str(path)
+        lines.append(
+            f"warning: task {task}: {count} of {read} rows dropped ({why}); their ids: {where}"
+        )
+    return lines
+
+
+def print_dropped_rows(tasks: list[str], summary_pattern: str) -> None:
+    """The end-of-run warnings (dropped_rows_warnings) on standard error: the Snakefile's
+    onsuccess and onerror handlers call this."""
+    for line in dropped_rows_warnings(tasks, summary_pattern):
+        print(line, file=sys.stderr)

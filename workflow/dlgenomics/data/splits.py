@@ -17,25 +17,74 @@ GROUPED = ("gene", "group", "chromosome")
 MIN_ROWS_PER_FOLD = 2
 
 
-def holdout_test(n_rows: int, fraction: float, seed: int) -> np.ndarray:
-    """Boolean mask of test rows, exactly as `train_test_split(X, y, test_size, random_state)`
-    picks them (the primer tutorial's split), whatever X holds."""
+def holdout_test(
+    n_rows: int,
+    fraction: float,
+    seed: int,
+    method: str = "random",
+    groups: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """Boolean mask of test rows, carved the way `method` makes folds: `random` exactly as
+    `train_test_split(X, y, test_size, random_state)` picks them (the primer tutorial's
+    split), `stratified` the same keeping each class's share, grouped methods whole groups (a
+    `fraction` of them), so no group is both trained and tested on."""
     # Imported here, as in assign_folds: every training job imports this module for
     # `fold_rows`, and scikit-learn costs it ~2 s of start-up.
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     if fraction == 0:  # pure cross-validation: no test rows
         return np.zeros(n_rows, dtype=bool)
-    n_test = int(np.ceil(fraction * n_rows))  # train_test_split's rounding
-    if n_test < 1 or n_rows - n_test < 1:
-        raise InputError(
-            f"split.test_fraction: {fraction} of {n_rows} rows leaves {n_test} test and "
-            f"{n_rows - n_test} training rows; both need at least one"
+    _check_split_inputs(method, groups, labels)
+    index = np.arange(n_rows)
+    if method in GROUPED:
+        n_groups = len(pd.unique(pd.Series(groups)))
+        _check_test_share(fraction, n_groups, "groups" if method == "group" else f"{method} groups")
+        splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+        _, test_index = next(splitter.split(index, groups=groups))
+    else:
+        _check_test_share(fraction, n_rows, "rows")
+        stratify = labels if method == "stratified" else None
+        if stratify is not None:
+            _check_test_classes(fraction, stratify)
+        _, test_index = train_test_split(
+            index, test_size=fraction, random_state=seed, stratify=stratify
         )
-    _, test_index = train_test_split(np.arange(n_rows), test_size=fraction, random_state=seed)
     mask = np.zeros(n_rows, dtype=bool)
     mask[test_index] = True
     return mask
+
+
+def _check_test_share(fraction: float, n_units: int, units: str) -> None:
+    """A test share must leave a row (or group) on each side; the rounding is sklearn's."""
+    n_test = int(np.ceil(fraction * n_units))
+    if n_test < 1 or n_units - n_test < 1:
+        raise InputError(
+            f"split.test_fraction: {fraction} of {n_units} {units} leaves {n_test} test and "
+            f"{n_units - n_test} training {units}; both need at least one"
+        )
+
+
+def _check_test_classes(fraction: float, labels: np.ndarray) -> None:
+    """A stratified test share needs each class on both sides: 2 rows of it at least, and
+    room for every class among the test and the training rows."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64))
+    present = counts[counts > 0]
+    n_test = int(np.ceil(fraction * len(labels)))
+    if present.min() < 2 or min(n_test, len(labels) - n_test) < len(present):
+        raise InputError(
+            f"split.test_fraction: {fraction} of {len(labels)} rows cannot keep each of "
+            f"{len(present)} classes (the rarest has {present.min()} rows) in both the test "
+            "and the training rows of a stratified split"
+        )
+
+
+def _check_split_inputs(method: str, groups: np.ndarray | None, labels: np.ndarray | None) -> None:
+    """A grouped method needs groups, a stratified one class labels."""
+    if method in GROUPED and groups is None:
+        raise InputError(f"split.method {method!r} needs a group column in this task")
+    if method == "stratified" and labels is None:
+        raise InputError("split.method 'stratified' needs class labels (a classification task)")
 
 
 def assign_folds(
@@ -64,10 +113,7 @@ def assign_folds(
 
     index = np.arange(n_rows)
     fold = np.full(n_rows, NEVER_VALIDATED, dtype=np.int16)
-    if method in GROUPED and groups is None:
-        raise InputError(f"split.method {method!r} needs a group column in this task")
-    if method == "stratified" and labels is None:
-        raise InputError("split.method 'stratified' needs class labels (a classification task)")
+    _check_split_inputs(method, groups, labels)
     if folds == 1:
         if method in GROUPED:
             splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
@@ -193,3 +239,17 @@ def leak_share(texts: pd.Series, fold: np.ndarray, shared: int = DEFAULT_SHARED_
         return float("nan")
     leaking = sum(bool(reach[which[row]] - {int(fold[row])}) for row in validated)
     return leaking / len(validated)
+
+
+def shares_with_training(
+    train_texts: pd.Series, test_texts: pd.Series, shared: int = DEFAULT_SHARED_CONTEXT
+) -> np.ndarray:
+    """Whether each test row shares a `shared`-nt stretch with a training row (the leak of
+    `leak_share`, for test rows against every training row): what a test figure may owe to
+    memory. Test rows sharing one among themselves do not count."""
+    trained: set[str] = set()
+    for text in pd.unique(train_texts.fillna("").astype(str)):
+        trained |= _kmers(text, shared)
+    which, distinct = pd.factorize(test_texts.fillna("").astype(str))
+    leaks = np.array([not _kmers(text, shared).isdisjoint(trained) for text in distinct], bool)
+    return leaks[which] if len(which) else np.zeros(0, dtype=bool)

@@ -30,8 +30,13 @@ NOT_TEXT = {
     b"\xfd7zXZ\x00": "an xz file (decompress it, or gzip it instead)",
     b"\x28\xb5\x2f\xfd": "a zstd file (decompress it, or gzip it instead)",
 }
-# Cells read as missing; everything else stays the string in the file (ids like '007' survive).
-MISSING_VALUES = ["", "NA"]
+# The spellings of "no value" in a cell (config/README.md lists them): read as missing, a
+# label or sequence so spelled drops its row (counted). Everything else stays the string in
+# the file (ids like '007' survive).
+MISSING_VALUES = (
+    "", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "<NA>", "#N/A",
+    "null", "NULL", "Null", "None",
+)  # fmt: skip
 SEPARATOR_NAMES = {"\t": "tab-separated", ",": "comma-separated"}
 
 
@@ -98,6 +103,11 @@ def read_csv(path: Path, required: Iterable[str], numeric: Iterable[str] = ()) -
             )
         frame[column] = values.astype("float64")
     return frame
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Cells that hold no value: empty, NaN, or one of MISSING_VALUES (spaces around ignored)."""
+    return values.isna() | values.astype(str).str.strip().isin(MISSING_VALUES)
 
 
 def check_unique(values: pd.Series, path: Path, column: str) -> None:
@@ -205,7 +215,7 @@ def read_delimited(
     names the missing one and lists the ones the file has), `numeric` must hold numbers (error
     names column, the file's line number — header counted when there is one — and the value)
     and come back as float64. Values are read as strings (dtype=str, keep_default_na=False,
-    then '' and 'NA' become missing) so that ids like '007' survive. Errors: empty file, no
+    then MISSING_VALUES become missing) so that ids like '007' survive. Errors: empty file, no
     data rows, unreadable. Data row i is always line `line_of(i, header)` of the file: a blank
     line inside the table or a quoted field over several lines is an error, not skipped."""
     lines = _read_text(path).split("\n")
@@ -245,7 +255,7 @@ def _parse(path: Path, lines: list[str], sep: str, header: bool, kind: str) -> p
                 header=0 if header else None,
                 dtype=str,
                 keep_default_na=False,
-                na_values=MISSING_VALUES,
+                na_values=list(MISSING_VALUES),
                 index_col=False,
                 skip_blank_lines=False,
             )

@@ -10,7 +10,9 @@ The rule, stated once (variant tables in evaluation/variants.py follow it too):
   holds all of these, and a model of fixed-length windows has no single answer for them;
 - a line that is not a VCF record (fewer than 5 tab-separated fields, a POS that is not a
   positive integer, an empty REF or ALT, letters that are no bases) is an InputError naming
-  the file and its 1-based line.
+  the file and its 1-based line;
+- a VCF with header lines only, or with no SNV among its records, gives no rows (scored as
+  zero variants, never an error); a file without a single line is not a VCF (an error).
 
 Line numbers are the file's own: ``##`` meta lines and the ``#CHROM`` header are counted, so a
 user can open the file at the line an error names. Plain or gzip/bgzip (told by the bytes).
@@ -120,22 +122,25 @@ def read_vcf(path: Path) -> pd.DataFrame:
     and line (1-based, header lines counted), in file order. Alleles that are not SNVs are
     skipped and counted: ``frame.attrs["skipped"]`` maps SKIP_REASONS keys to counts (and the
     counts are logged). A malformed record line raises InputError naming file and line; so
-    does a file with no record line at all."""
+    does an empty file (no header either). Header lines alone give no rows."""
     path = Path(path)
     rows: list[tuple[str, int, str, str, str, int, int]] = []
     skipped = dict.fromkeys(SKIP_REASONS, 0)
-    records = 0
+    records = headers = 0
     # Split on \n only (open_text made every line end one): str.splitlines also breaks at
     # \v, \x85 ..., which would shift line numbers away from the ones an editor shows.
     for number, raw in enumerate(open_text(path).read().split("\n"), start=1):
+        headers += raw.startswith("#")
         if not raw.strip() or raw.startswith("#"):
             continue
         records += 1
         chrom, pos, name, ref, alts = _fields(path, number, raw)
         for allele, alt in snv_alleles(ref, alts, f"{path}: line {number}", skipped):
             rows.append((chrom, int(pos), name, ref.upper(), alt, allele, number))
+    if not records and not headers:
+        raise InputError(f"{path}: an empty file, not a VCF (not even its header lines)")
     if not records:
-        raise InputError(f"{path}: no VCF records (an empty file, or header lines only)")
+        log.warning("%s: header lines only, no VCF records", path)
     frame = pd.DataFrame(rows, columns=VCF_COLUMNS)
     frame = frame.astype({"pos": np.int64, "allele": np.int64, "line": np.int64})
     frame.attrs["skipped"] = {reason: n for reason, n in skipped.items() if n}

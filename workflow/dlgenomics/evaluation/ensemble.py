@@ -87,6 +87,8 @@ def called_at(value: np.ndarray, effective: np.ndarray, threshold: float) -> np.
 
 def member_array(predictions: pd.DataFrame, members: list[str]) -> np.ndarray:
     """Members' prediction columns -> (n, members, K): K = 1 for one value per row."""
+    if predictions.empty:  # no test rows (pure cross-validation): K cannot be read, nor matters
+        return np.empty((0, len(members), 1))
     columns = [column_values(predictions[m]).reshape(len(predictions), -1) for m in members]
     return np.stack(columns, axis=1).astype(np.float64)
 

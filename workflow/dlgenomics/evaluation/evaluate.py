@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.evaluation.metrics import metric_columns
+from dlgenomics.evaluation.metrics import SIRNA_FAMILIES, metric_columns
 from dlgenomics.evaluation.uncertainty import BOOTSTRAP_SAMPLES
 from dlgenomics.files import atomic_path, column_values, write_json
 from dlgenomics.report import plots
-from dlgenomics.report.html import UNDEFINED, table, write_page
+from dlgenomics.report.html import UNDEFINED, interval, key_table, number, table, write_page
 from dlgenomics.tasks.objectives import ClassesView, Scoring
 
 
@@ -29,6 +29,8 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
     if oof["row_id"].duplicated().any():
         raise InputError("a row is validated in more than one fold: the split is broken")
     test = folds[folds["role"] == "test"]
+    if test.empty:  # pure cross-validation (split.test_fraction 0, no test file)
+        return oof, pd.DataFrame({"row_id": [], "prediction": [], "target": []})
     # Mean of the fold models, in the test table's original row order (per label, when rows
     # have several).
     order = frames[0].loc[frames[0]["role"] == "test", "row_id"].to_numpy()
@@ -48,17 +50,27 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 def evaluate_architecture(
     scoring: Scoring, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path,
-    test_sets: dict[str, list[str]] | None = None,
+    test_sets: dict[str, list[str]] | None = None, test_leak: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled),
     and each external test set's."""
     oof, test = combine_folds(prediction_paths)
-    return write_evaluation(scoring, oof, test, out_metrics, out_predictions, test_sets)
+    return write_evaluation(scoring, oof, test, out_metrics, out_predictions, test_sets, test_leak)
 
 
 def test_sets_of(encode_summary: Path) -> dict[str, list[str]]:
     """External test set name -> its row ids, as encode recorded them (none: {})."""
     return json.loads(Path(encode_summary).read_text()).get("test_sets", {})
+
+
+def leak_of_test_rows(encode_summary: Path) -> dict[str, Any]:
+    """The share of test rows (`test`) and of each test file's (`test_sets`) sharing a
+    `shared_nt` stretch with a training row, as encode measured it (kinds without shared
+    context, or no test rows: {})."""
+    leak = json.loads(Path(encode_summary).read_text()).get("leak", {})
+    if "test" not in leak:
+        return {}
+    return {key: leak[key] for key in ("shared_nt", "test", "test_sets") if key in leak}
 
 
 def prediction_metrics(
@@ -69,7 +81,7 @@ def prediction_metrics(
     labelled rows of each external test set (None where a set has none)."""
 
     def metrics(rows: pd.DataFrame) -> dict[str, float] | None:
-        labelled = rows[[np.isfinite(t).all() for t in rows["target"]]]
+        labelled = labelled_rows(rows)
         if not len(labelled):
             return None
         return scoring.metrics(
@@ -100,9 +112,13 @@ def write_evaluation(
     out_metrics: Path,
     out_predictions: Path,
     test_sets: dict[str, list[str]] | None = None,
+    test_leak: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """metrics.json and predictions.parquet (roles oof and test) of one architecture."""
+    """metrics.json and predictions.parquet (roles oof and test) of one architecture; with the
+    test rows' leak (`leak_of_test_rows`) beside the test metrics."""
     result = prediction_metrics(scoring, oof, test, test_sets)
+    if test_leak:
+        result["test_leak"] = test_leak
     write_json(out_metrics, result)
     table = pd.concat(
         [oof.assign(role="oof"), test.assign(role="test", fold=-1)], ignore_index=True
@@ -126,11 +142,16 @@ def leaderboard(scoring: Scoring, metric_paths: dict[str, Path]) -> pd.DataFrame
         row[f"fold_{selection}_sd"] = (
             float(np.std(fold_values)) if len(fold_values) > 1 else float("nan")
         )
+        leak = result.get("test_leak") or {}
         if result["test"] is not None:
             row.update({f"test_{m}": result["test"][m] for m in columns})
+            if "test" in leak:  # what the test figure owes to rows like training rows
+                row["test_leak"] = leak["test"]
         for name, metrics in (result.get("test_sets") or {}).items():
             if metrics is not None:
                 row.update({f"test[{name}]_{m}": metrics[m] for m in columns})
+                if name in leak.get("test_sets", {}):
+                    row[f"test[{name}]_leak"] = leak["test_sets"][name]
         rows.append(row)
     board = pd.DataFrame(rows)
     return board.sort_values(
@@ -197,10 +218,11 @@ def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
 
     selection = scoring.selection
     interval = (f"oof_{selection}_ci_low", f"oof_{selection}_ci_high", "vs_best")
+    leaks = [column for column in board.columns if column.endswith("_leak")]
     metrics = [
         re.sub(r"^(oof|test|test\[[^]]*\])_|^fold_(.*)_sd$", r"\2", column)
         for column in board.columns
-        if column not in ("architecture", *interval)
+        if column not in ("architecture", *interval, *leaks)
     ]
     sources = [
         "`oof_*`: out of fold, every training row predicted by the fold model that did not "
@@ -219,17 +241,53 @@ def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
         sources.append("`test_*`: held-out test rows, the mean of the fold models")
     if any(c.startswith("test[") for c in board.columns):
         sources.append("`test[<file>]_*`: the rows of one external test file")
-    return sources + metric_notes(scoring.family, metrics) + [f"{UNDEFINED}: not defined here"]
+    if leaks:
+        sources.append(
+            f"`{'`, `'.join(leaks)}`: share of those test rows sharing an exact stretch of "
+            "`split.shared_context` nt (16 by default) with a training row (encoded/summary.json, "
+            "`leak`): the nearer 1, the more the test figure measures memory of training rows "
+            "rather than new sequences"
+        )
+    notes = metric_notes(scoring.family, metrics, scoring.options)
+    return sources + notes + [f"{UNDEFINED}: not defined here"]
+
+
+def leaderboard_key(board: pd.DataFrame, selection: str) -> pd.DataFrame:
+    """The columns a reader needs first, as text: architecture, the out-of-fold selection
+    metric with its 95% interval, `vs_best`, and the selection metric on the test rows (on
+    each test file, with its leak, where there are files)."""
+    key = pd.DataFrame({"architecture": board["architecture"].astype(str)})
+    oof, low, high = (f"oof_{selection}{end}" for end in ("", "_ci_low", "_ci_high"))
+    bounds = (board[low], board[high]) if low in board else (board[oof] * np.nan,) * 2
+    key[f"oof {selection} [95% interval]"] = list(map(interval, board[oof], *bounds))
+    if "vs_best" in board:
+        key["vs_best"] = board["vs_best"].astype(str)
+    files = [c for c in board.columns if re.fullmatch(rf"test\[.*\]_{re.escape(selection)}", c)]
+    for column in files or [c for c in board.columns if c == f"test_{selection}"]:
+        where = column.removesuffix(f"_{selection}")
+        values = board[column].map(number)
+        if f"{where}_leak" in board:  # beside the figure it qualifies
+            leaks = board[f"{where}_leak"].map(lambda share: number(100 * share, 1))
+            values = values + ", leak " + leaks + "%"
+        key[f"{where} {selection}"] = values
+    return key
 
 
 def write_leaderboard(
     board: pd.DataFrame, title: str, out_csv: Path, out_md: Path, out_html: Path,
-    notes: Sequence[str] = (),
+    notes: Sequence[str] = (), selection: str | None = None,
 ) -> None:  # fmt: skip
     """The same ranking as CSV (for code), Markdown (for reading in a terminal or on GitHub)
-    and HTML (for the Snakemake report), the last two with `notes` on the columns below."""
+    and HTML (for the Snakemake report), the last two with `notes` on the columns below. With
+    the `selection` metric, the HTML starts with the key columns (`leaderboard_key`), narrow
+    enough for a laptop screen, and every column follows."""
     listed = "".join(f"<li>{html.escape(note).replace('`', '')}</li>" for note in notes)
-    write_page(out_html, title, [("", table(board, ranked=True) + f"<ul>{listed}</ul>")])
+    every = table(board, ranked=True) + f"<ul>{listed}</ul>"
+    sections = [("", every)]
+    if selection is not None:
+        sections = [("", key_table(leaderboard_key(board, selection), ranked=True)),
+                    ("Every column", every)]  # fmt: skip
+    write_page(out_html, title, sections)
     with atomic_path(out_csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.4f")
     header = "| " + " | ".join(board.columns) + " |"
@@ -326,8 +384,14 @@ def predictions_table(
     labels = scoring.labels
     if labels:  # one prediction and target column per label
         wide = {"row_id": table["row_id"].to_numpy()}
-        predicted = column_values(table["prediction"]).reshape(len(table), -1)
-        target = scoring.objective.ensemble_target(column_values(table["target"]), len(labels))
+        shape = (len(table), len(labels))
+        predicted = column_values(table["prediction"]).reshape(shape)
+        # No test rows (pure cross-validation): the header only.
+        target = (
+            scoring.objective.ensemble_target(column_values(table["target"]), len(labels))
+            if len(table)
+            else np.empty(shape)
+        )
         for column, values in (("prediction", predicted), ("target", target)):
             wide.update({f"{column}_{label}": values[:, k] for k, label in enumerate(labels)})
         table = pd.DataFrame(wide)
@@ -347,6 +411,45 @@ def prediction_figure(
     )
 
 
+def labelled_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose every label is known (a test file may come without labels)."""
+    return rows[[np.isfinite(t).all() for t in rows["target"]]]
+
+
+HELD_OUT = "held-out"  # the test rows' name where a task has no test files of its own
+
+
+def test_rows_by_set(
+    predictions: pd.DataFrame, test_sets: dict[str, list[str]]
+) -> dict[str, pd.DataFrame]:
+    """An evaluation's labelled test rows per test file (`test_sets`), or all of them as
+    HELD_OUT where the task has no files; a set without labelled rows is left out."""
+    test = labelled_rows(predictions[predictions["role"] == "test"])
+    sets = (
+        {name: test[test["row_id"].isin(ids)] for name, ids in test_sets.items()}
+        if test_sets
+        else {HELD_OUT: test}
+    )
+    return {name: rows for name, rows in sets.items() if len(rows)}
+
+
+def test_prediction_figures(
+    scoring: Scoring, predictions: Path, test_sets: dict[str, list[str]], title: str,
+    out_dir: Path,
+) -> list[str]:  # fmt: skip
+    """The prediction figure of each test set (`test_rows_by_set`) of one evaluation's
+    predictions.parquet, out_dir/<set>.png (none without labelled test rows). Returns the
+    sets drawn."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sets = test_rows_by_set(pd.read_parquet(predictions), test_sets)
+    for name, rows in sets.items():
+        target, predicted = column_values(rows["target"]), column_values(rows["prediction"])
+        prediction_figure(
+            scoring, target, predicted, f"{title} (test: {name})", out_dir / f"{name}.png"
+        )
+    return list(sets)
+
+
 def classification_figures(
     scoring: Scoring,
     names: list[str],
@@ -354,15 +457,36 @@ def classification_figures(
     leaderboard_csv: Path,
     title: str,
     out: dict[str, Path],
+    test_sets: dict[str, list[str]] | None = None,
 ) -> None:
-    """ROC and precision-recall curves of every ranked architecture (out of fold; a task with
-    several classes or labels: each class of the best one), and the best one's confusion
-    matrices."""
-    frames = {}
-    for name, path in zip(names, prediction_paths, strict=True):
-        table = pd.read_parquet(path)
-        frames[name] = table[table["role"] == "oof"].set_index("row_id")
+    """ROC and precision-recall curves of every ranked architecture, out of fold (out["roc"],
+    out["pr"]) and on each test set (`test_rows_by_set`: out["test_roc"]/<set>.png,
+    out["test_pr"]/<set>.png); a task with several classes or labels: each class of the best
+    one. The best one's confusion matrices, out of fold."""
+    tables = {n: pd.read_parquet(p) for n, p in zip(names, prediction_paths, strict=True)}
     best = best_architecture(leaderboard_csv)
+    oof = {n: table[table["role"] == "oof"].set_index("row_id") for n, table in tables.items()}
+    rows_title = f"{title} (out of fold)"
+    best_view = _curves(scoring, oof, best, rows_title, out["roc"], out["pr"])
+    best_view.draw_confusion(f"{rows_title}: {best}", out["confusion"])
+    for folder in (out["test_roc"], out["test_pr"]):
+        folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in test_rows_by_set(tables[best], test_sets or {}).items():
+        test = {
+            n: table[table["role"] == "test"].set_index("row_id").loc[rows["row_id"]]
+            for n, table in tables.items()
+        }
+        paths = (out["test_roc"] / f"{name}.png", out["test_pr"] / f"{name}.png")
+        _curves(scoring, test, best, f"{title} (test: {name})", *paths)
+
+
+def _curves(
+    scoring: Scoring, frames: dict[str, pd.DataFrame], best: str, title: str, roc: Path,
+    pr: Path,
+) -> ClassesView:  # fmt: skip
+    """ROC and precision-recall curves of the rows of `frames` (name -> rows by row id, the
+    best's rows drawn); returns the best one's view. A regression scored as classes (siRNA
+    families) says in the title which rows are positive: the threshold its AUROC uses."""
     rows = frames[best].index
 
     def view(name: str) -> ClassesView:
@@ -375,10 +499,14 @@ def classification_figures(
     best_view = view(best)
     if len(best_view.labels) > 1:
         curve_truth, curve_score, curve_labels = best_view.truth, best_view.score, best_view.labels
-    else:  # one curve per architecture, the best first
+    else:  # one curve per architecture, in the leaderboard's order
+        names = list(frames)
         curve_truth = np.repeat(best_view.truth, len(names), axis=1)
         curve_score = np.column_stack([view(name).score[:, 0] for name in names])
         curve_labels = names
-    plots.roc_curves(curve_truth, curve_score, curve_labels, f"{title}: ROC", out["roc"])
-    plots.pr_curves(curve_truth, curve_score, curve_labels, f"{title}: precision-recall", out["pr"])
-    best_view.draw_confusion(f"{title}: {best}", out["confusion"])
+    positive = f"\n{best_view.labels[0]} vs the rest" if scoring.family in SIRNA_FAMILIES else ""
+    plots.roc_curves(curve_truth, curve_score, curve_labels, f"{title}: ROC{positive}", roc)
+    plots.pr_curves(
+        curve_truth, curve_score, curve_labels, f"{title}: precision-recall{positive}", pr
+    )
+    return best_view

@@ -9,7 +9,7 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,23 +23,53 @@ HIGHER_IS_BETTER = {
     "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
     "recall": True, "pearson": True, "spearman": True, "rmse": False,
     "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
-    "macro_f1": True, "mcc": True,
+    "macro_f1": True, "mcc": True, "sensitivity": True, "specificity": True,
+    # Confusion counts at probability 0.5: never selected, but their notes say a direction.
+    "tp": True, "tn": True, "fp": False, "fn": False,
 }  # fmt: skip
-# What each metric is, for the notes under every leaderboard (units: `metric_units`).
+# What each metric is, for the notes under every leaderboard (units: `metric_units`; the
+# positive class of siRNA families: `effective_rule`; per label or class: `PER_NAME`).
 METRIC_MEANINGS = {
     "score": "the competition's official score, 50% (1 - MAE/100) + 50% F1 x (1 - range MAE/100)",
-    "mae": "mean absolute error", "rmse": "root mean squared error",
+    "mae": "mean absolute error of the predictions", "rmse": "root mean squared error",
     "range_mae": "MAE over rows predicted in 0-30% remaining (100, the official value, when "
     "none is)",
-    "f1": "F1 of the effective class", "precision": "precision of the effective class",
-    "recall": "recall of the effective class", "pearson": "Pearson correlation",
-    "spearman": "Spearman rank correlation", "r2": "coefficient of determination",
-    "accuracy": "share of rows classed right", "auroc": "area under the ROC curve",
-    "auprc": "area under the precision-recall curve", "log_loss": "cross-entropy",
-    "macro_f1": "F1 averaged over classes", "mcc": "Matthews correlation coefficient",
+    "f1": "harmonic mean of precision and recall of the rows called positive",
+    "precision": "share of rows called positive that are positive",
+    "recall": "share of positive rows called positive",
+    "pearson": "Pearson correlation of prediction and label",
+    "spearman": "Spearman rank correlation of prediction and label",
+    "r2": "coefficient of determination, 1 - squared error / variance of the labels (0: the "
+    "mean label's error)",
+    "accuracy": "share of rows classed right",
+    "auroc": "area under the ROC curve: the chance that a positive row is scored above a "
+    "negative one, 0.5 when guessing",
+    "auprc": "area under the precision-recall curve (average precision), the share of "
+    "positives when guessing",
+    "log_loss": "cross-entropy of the predicted probabilities, nats per row",
+    "macro_f1": "F1 of each class against the others, averaged over the classes",
+    "mcc": "Matthews correlation of the calls and the labels, -1 to 1, 0 when guessing",
+    "sensitivity": "share of positive rows called positive (probability at least 0.5; true "
+    "positive rate)",
+    "specificity": "share of negative rows called negative (probability below 0.5; true "
+    "negative rate)",
+    "tp": "positive rows called positive (probability at least 0.5), a count",
+    "tn": "negative rows called negative, a count",
+    "fp": "negative rows called positive, a count",
+    "fn": "positive rows called negative, a count",
 }  # fmt: skip
 # Metrics in the target's units (the others are unitless).
 IN_TARGET_UNITS = frozenset({"mae", "rmse", "range_mae"})
+# Families scoring each label or class on its own (`<metric>_<name>` columns): which metrics,
+# their short names, what one name is, and what the plain metric is then (the mean over names).
+PER_NAME = {
+    "multilabel": (("accuracy", "auroc", "auprc"), "label {} alone", "the mean over the labels"),
+    "multiclass": (("auroc", "f1"), "class {} against the others", "the mean over the classes"),
+}
+SHORT_NAMES = {"accuracy": "accuracy", "auroc": "AUROC", "auprc": "AUPRC", "f1": "F1"}
+# Metrics of siRNA families that call rows effective (the positive class).
+EFFECTIVE_METRICS = frozenset({"f1", "precision", "recall", "auroc", "auprc"})
+RANKING_METRICS = frozenset({"auroc", "auprc"})  # of a score, not of calls
 
 
 def metric_units(family: str) -> str:
@@ -47,15 +77,48 @@ def metric_units(family: str) -> str:
     return "% mRNA remaining" if family in SIRNA_FAMILIES else "the label's units"
 
 
-def metric_notes(family: str, metrics: Sequence[str]) -> list[str]:
-    """One line per metric shown: what it is, its unit and which direction is better."""
+def effective_rule(options: Mapping[str, Any]) -> str:
+    """When a siRNA family calls a row effective, in words (a task's `threshold` and
+    `inclusive` metric options; the competition's strict < 30% by default)."""
+    threshold = float(options.get("threshold", SIRNA_THRESHOLD))
+    return f"{'≤' if options.get('inclusive') else '<'} {threshold:g}% mRNA remaining"
+
+
+def _metric_meaning(
+    family: str, metric: str, options: Mapping[str, Any], listed: Sequence[str] = ()
+) -> tuple[str, str]:
+    """(the metric's base name, its definition) for the family's column `metric`; one label's
+    or class's metric refers to its base metric's line where `listed` holds one."""
+    named, one_name, pooled = PER_NAME.get(family, ((), "", ""))
+    base = next((m for m in named if metric.startswith(f"{m}_")), metric)
+    if base not in METRIC_MEANINGS:
+        raise ValueError(f"metric {metric!r} has no definition in METRIC_MEANINGS")
+    meaning = METRIC_MEANINGS[base]
+    if base != metric:  # one label's or class's own
+        name = one_name.format(metric.removeprefix(f"{base}_"))
+        defined = f"see `{base}`" if base in listed else meaning
+        return base, f"{SHORT_NAMES[base]} of {name} ({defined})"
+    if base in named:
+        meaning += f", {pooled}"
+    if base in IN_TARGET_UNITS:
+        meaning += f", {metric_units(family)}"
+    if family in SIRNA_FAMILIES and base in EFFECTIVE_METRICS:
+        ranked = ", scored by a lower predicted % remaining" if base in RANKING_METRICS else ""
+        called = ranked or ", called so when predicted so"
+        meaning += f"; positive: effective, {effective_rule(options)}{called}"
+    return base, meaning
+
+
+def metric_notes(
+    family: str, metrics: Sequence[str], options: Mapping[str, Any] | None = None
+) -> list[str]:
+    """One line per metric shown: what it is, its unit and which direction is better.
+    `options`: the task's metric options (siRNA tables: the effective threshold)."""
     notes = []
     for metric in dict.fromkeys(metrics):
-        base = metric.removeprefix("auroc_")
-        meaning = METRIC_MEANINGS.get(base, metric)
-        unit = f", {metric_units(family)}" if base in IN_TARGET_UNITS else ""
+        base, meaning = _metric_meaning(family, metric, options or {}, metrics)
         better = "higher" if HIGHER_IS_BETTER.get(base, True) else "lower"
-        notes.append(f"`{metric}`: {meaning}{unit}; {better} is better")
+        notes.append(f"`{metric}`: {meaning}; {better} is better")
     return notes
 
 
@@ -157,20 +220,40 @@ def binary_log_loss(y_true: np.ndarray, probability: np.ndarray) -> float:
     return float(-np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped)))
 
 
-def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
-    """Accuracy at 0.5, AUROC, AUPRC, log loss (cross-entropy, nats per row) and the confusion
-    matrix counts."""
-    from sklearn.metrics import confusion_matrix
+def _confusion(y_true: np.ndarray, probability: np.ndarray) -> tuple[int, int, int, int]:
+    """(tn, fp, fn, tp) of 0/1 labels called positive at probability 0.5."""
+    truth = np.asarray(y_true).astype(int) == 1
+    called = np.asarray(probability, dtype=np.float64) >= 0.5
+    return (
+        int(np.sum(~truth & ~called)), int(np.sum(~truth & called)),
+        int(np.sum(truth & ~called)), int(np.sum(truth & called)),
+    )  # fmt: skip
 
+
+def binary_mcc(y_true: np.ndarray, probability: np.ndarray) -> float:
+    """Matthews correlation of the calls at probability 0.5 (0 where undefined: one class in
+    the truth or the calls, as sklearn's `matthews_corrcoef`)."""
+    tn, fp, fn, tp = (float(count) for count in _confusion(y_true, probability))
+    denominator = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return float((tp * tn - fp * fn) / denominator) if denominator else 0.0
+
+
+def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, float]:
+    """Accuracy at 0.5, AUROC, AUPRC, log loss (cross-entropy, nats per row), Matthews
+    correlation, sensitivity and specificity at 0.5 (NaN without positive, or negative, rows)
+    and the confusion matrix counts."""
     y_true = np.asarray(y_true).astype(int)
     probability = np.asarray(probability, dtype=np.float64)
     predicted = (probability >= 0.5).astype(int)
-    tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
+    tn, fp, fn, tp = _confusion(y_true, probability)
     return {
         "accuracy": float((predicted == y_true).mean()),
         **_ranking_metrics(y_true, probability),
         "log_loss": binary_log_loss(y_true, probability),
-        "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp),
+        "mcc": binary_mcc(y_true, probability),
+        "sensitivity": tp / (tp + fn) if tp + fn else float("nan"),
+        "specificity": tn / (tn + fp) if tn + fp else float("nan"),
+        "tn": tn, "fp": fp, "fn": fn, "tp": tp,
     }  # fmt: skip
 
 
@@ -242,6 +325,14 @@ def _mcc(y_true: np.ndarray, predicted: np.ndarray) -> float:
         return float(matthews_corrcoef(y_true, predicted))
 
 
+def multiclass_log_loss(y_true: np.ndarray, probability: np.ndarray) -> float:
+    """Cross-entropy of class indices (n,) under (n, K) probabilities, nats per row, the true
+    class's probability clipped away from 0 and 1."""
+    classes = np.asarray(y_true).astype(int)
+    picked = np.asarray(probability, dtype=np.float64)[np.arange(len(classes)), classes]
+    return float(-np.mean(np.log(np.clip(picked, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))))
+
+
 def multiclass_metrics(
     y_true: np.ndarray, probability: np.ndarray, labels: list[str] | None = None
 ) -> dict[str, float]:
@@ -267,15 +358,12 @@ def multiclass_metrics(
         else float("nan")
         for k in range(len(names))
     ]
-    picked = np.clip(
-        probability[np.arange(len(y_true)), y_true], PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR
-    )
     return {
         "accuracy": float((predicted == y_true).mean()),
         "macro_f1": float(np.nanmean(f1)),  # some class is always predicted: never all-NaN
         "mcc": _mcc(y_true, predicted),
         "auroc": float(np.nanmean(auroc)) if np.count_nonzero(present) > 1 else float("nan"),
-        "log_loss": float(-np.mean(np.log(picked))),
+        "log_loss": multiclass_log_loss(y_true, probability),
         **{f"auroc_{name}": value for name, value in zip(names, auroc, strict=True)},
         **{f"f1_{name}": float(value) for name, value in zip(names, f1, strict=True)},
     }
@@ -324,6 +412,8 @@ def sirna_table_metrics(
     return metrics
 
 
+# The binary family's numbers before its confusion counts, in `binary_metrics`' order.
+BINARY_SCALARS = ("accuracy", "auroc", "auprc", "log_loss", "mcc", "sensitivity", "specificity")
 # Metric family (TaskKind.metric_family) -> (metrics function, leaderboard columns in order;
 # None: every metric the function returns, in its order).
 METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
@@ -332,7 +422,7 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
         ["score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman"],
     ),
     "regression": (regression_metrics, ["rmse", "mae", "r2", "pearson", "spearman"]),
-    "binary": (binary_metrics, ["accuracy", "auroc", "auprc", "log_loss", "tn", "fp", "fn", "tp"]),
+    "binary": (binary_metrics, [*BINARY_SCALARS, "tn", "fp", "fn", "tp"]),
     # `score` is there only for tables on the competition's scale (`official`).
     "sirna_table": (
         sirna_table_metrics,
@@ -340,12 +430,12 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
     ),
     # Columns named after the task's labels: auroc_<label>, ...
     "multilabel": (multilabel_metrics, None),
-    # Then each class's auroc_<label> (PER_CLASS_COLUMNS).
+    # Then each class's auroc_<label> and f1_<label> (PER_CLASS_COLUMNS).
     "multiclass": (multiclass_metrics, ["accuracy", "macro_f1", "mcc", "auroc", "log_loss"]),
 }
-# Families whose leaderboard adds, after its fixed columns, every metric named with this prefix
-# (in the metrics function's order: one per class, named after the task's labels).
-PER_CLASS_COLUMNS = {"multiclass": "auroc_"}
+# Families whose leaderboard adds, after its fixed columns, every metric named with these
+# prefixes (in the metrics function's order: one per class, named after the task's labels).
+PER_CLASS_COLUMNS = {"multiclass": ("auroc_", "f1_")}
 
 # Family -> the metrics a task of it may select on (early stopping and ranking): the scalar
 # metrics its function returns (sirna_table's score: with `official`), each with a direction in
@@ -356,7 +446,8 @@ SELECTABLE_METRICS: dict[str, tuple[str, ...]] = {
     ),
     "sirna_table": ("spearman", "pearson", "auroc", "auprc", "mae", "rmse", "score"),
     "regression": ("rmse", "mae", "r2", "pearson", "spearman"),
-    "binary": ("accuracy", "auroc", "auprc", "log_loss"),
+    # Sensitivity and specificity alone reward calling every row one class: shown, not chosen.
+    "binary": ("accuracy", "auroc", "auprc", "log_loss", "mcc"),
     "multilabel": ("accuracy", "auroc", "auprc"),  # the means over the labels
     "multiclass": ("accuracy", "macro_f1", "mcc", "auroc", "log_loss"),
 }  # fmt: skip
@@ -426,6 +517,12 @@ def _fast_selection(family: str, metric: str, y_true: np.ndarray, y_pred: np.nda
         return rank_auroc(y_true, y_pred)
     if family == "binary" and metric == "log_loss":
         return binary_log_loss(y_true, y_pred)
+    if family == "binary" and metric == "mcc":
+        return binary_mcc(y_true, y_pred)
+    if family == "multiclass" and metric == "log_loss":
+        return multiclass_log_loss(y_true, y_pred)
+    if family in ("regression", *SIRNA_FAMILIES) and metric in ("pearson", "spearman"):
+        return _correlation(metric, np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64))
     if family == "multilabel" and metric == "auroc":
         truth = np.asarray(y_true).reshape(len(y_true), -1)
         score = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)

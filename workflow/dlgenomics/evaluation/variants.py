@@ -39,6 +39,7 @@ from dlgenomics.data.tables import column_name, line_of, read_delimited, read_fa
 from dlgenomics.data.vcf import read_vcf, skipped_text, snv_alleles
 from dlgenomics.evaluation.inference import complete_columns, predict_member
 from dlgenomics.files import atomic_path
+from dlgenomics.steps import warn_console
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective
 
 log = logging.getLogger(__name__)
@@ -145,15 +146,17 @@ def variants_from_vcf(vcf_path: Path, genome_path: Path, length: int) -> Variant
     """The VCF's SNVs (data.vcf rule) with windows of `length` bp of the genome centred on
     each (the variant at index length // 2, as interval windows centre theirs). Errors, each
     one line naming the VCF and line: REF not the genome's base, a chromosome the genome lacks
-    (a few of its names listed), a window past a chromosome end; and a VCF without SNVs."""
+    (a few of its names listed), a window past a chromosome end. A VCF without SNVs gives no
+    windows (`score_variants` then scores zero variants)."""
     vcf_path, genome_path = Path(vcf_path), Path(genome_path)
     if length <= 0:
         raise InputError(f"window length {length} is not a positive number of bases")
     records = read_vcf(vcf_path)
     skipped = dict(records.attrs.get("skipped", {}))
-    if records.empty:
-        raise InputError(f"{vcf_path}: no SNV to score (skipped: {skipped_text(skipped)})")
     records = records.assign(variant=_names(records["chrom"], records))
+    if records.empty:  # header lines only, or indels only: zero variants, not an error
+        return VariantWindows(records[["chrom", *KEYS]], [], np.empty(0, np.int64), vcf_path,
+                              skipped)  # fmt: skip
     genome = genome_index(genome_path)
     # Named by line (every VCF row has one); `name` is what the shared check expects.
     named = records.assign(name=records["variant"])
@@ -284,8 +287,6 @@ def variants_from_table(
     rows, skipped = _table_rows(frame, columns, path, keys)
     if skipped:
         log.warning("%s: not scored: %s", path, skipped_text(skipped))
-    if rows.empty:
-        raise InputError(f"{path}: no SNV to score (skipped: {skipped_text(skipped)})")
     windows, centre = _table_windows(rows, texts, length, path)
     found = [w[c] for w, c in zip(windows, centre, strict=True)]
     ids, pos = rows["sequence_id"], rows["pos"]
@@ -430,8 +431,15 @@ def score_variants(
     if ism_flank < 0 or ism_top < 0:
         raise InputError(f"ism_flank ({ism_flank}) and ism_top ({ism_top}) must be ≥ 0")
     column = nucleotide_column(vocab)
-    _check_inputs(windows, vocab, column)
     objective = model_objective(model_paths[0])
+    labels = vocab_metric_options(vocab).get("labels", [])
+    if not windows.sequences:  # no SNV in the file: the outputs hold headers only
+        heads = objective.head_names(labels)
+        none = np.empty((0, len(heads)))
+        table = effect_table(windows.variants, none, none, objective, heads)
+        ism = variant_ism(windows, np.empty(0, np.int64), ism_flank, model_paths, vocab, heads)
+        return table, ism
+    _check_inputs(windows, vocab, column)
     ref_windows, alt_windows = windows.sequences, windows.alternatives()
     parts = []
     for start in range(0, len(ref_windows), CHUNK_VARIANTS):
@@ -443,7 +451,6 @@ def score_variants(
         ]
         parts.append(_predict(pairs, column, model_paths, vocab, f"{windows.source}: variants"))
     prediction = np.concatenate(parts)
-    labels = vocab_metric_options(vocab).get("labels", [])
     heads = objective.head_names(labels)
     if len(heads) != prediction.shape[1]:
         heads = [f"output{h + 1}" for h in range(prediction.shape[1])]
@@ -482,6 +489,9 @@ def draw_top_variants(
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.6)
     ax.set(xlabel="effect (alternative − reference prediction)", title=title)
+    if shown.empty:
+        ax.text(0.5, 0.5, "no SNV to score in this file", ha="center", va="center",
+                transform=ax.transAxes, bbox={"fc": "white", "ec": "none"})  # fmt: skip
     finite = ism.delta[:maps, :, :, 0]
     limit = float(np.nanmax(np.abs(finite))) if np.isfinite(finite).any() else 0.0
     image = None
@@ -553,4 +563,8 @@ def variant_job(
             name=table.get("name"), separator=table.get("separator"),
         )  # fmt: skip
     effects, ism = score_variants(windows, members[arch], vocab, job["ism_flank"], job["top"])
+    if effects.empty:
+        skipped = skipped_text(windows.skipped) or "header lines only"
+        warn_console(f"{windows.source}: no SNV to score ({skipped}); the effects table and "
+                     "its figure are empty")  # fmt: skip
     return effects, ism, arch

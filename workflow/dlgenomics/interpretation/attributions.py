@@ -1,7 +1,9 @@
 """What a trained network learned: attributions per sequence, and motifs recovered from them.
 
 Two attributions of one model output (a head: the regression value, the logit of a binary
-label, or one label's logit of a multi-label task), each averaged over the fold models:
+label, or one label's logit of a multi-label task), each averaged over the fold models on
+held-out test rows; a task without test rows (pure cross-validation) is explained on
+out-of-fold rows instead, each by the one fold model that never trained on it:
 
 - saliency, gradient × input: the output's gradient with respect to each position's one-hot
   token, at the token present. Any architecture works: models embed tokens through
@@ -17,7 +19,7 @@ best matches).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ import torch
 
 from dlgenomics import InputError
 from dlgenomics.data.nucleotides import one_hot_ids
-from dlgenomics.data.schema import KMER, ROW_ID, SEQ, TARGET, read_tensors
+from dlgenomics.data.schema import FOLD, KMER, ROW_ID, SEQ, TARGET, read_tensors
 from dlgenomics.data.tokens import BASE_IDS, UNK, decode_nucleotides, nucleotide_vocab
 from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
 from dlgenomics.files import atomic_path, write_json
@@ -263,11 +265,12 @@ def _padded(matrix: np.ndarray, lead: int) -> np.ndarray:
 
 @dataclass
 class _Run:
-    """What interpret_task shares between heads: the network, the held-out rows, the motif
+    """What interpret_task shares between heads: the network, the explained rows, the motif
     column and database; and what the heads add to the figures and attributions.npz."""
 
     models: list[Model]
     columns: dict[str, np.ndarray]
+    rows_from: str  # "held-out" (test rows, every fold model) or "out-of-fold"
     source: str  # the nucleotide column motifs are read from
     sign: float  # -1: attributions toward lower outputs (siRNA knockdown)
     database: list[Motif]  # JASPAR CORE, for de novo matches
@@ -295,9 +298,10 @@ class _Attributions:
     ism: np.ndarray  # (len(ism_rows), L, 4): output change per substitution, signed
 
 
-def _held_out(test: Path, features: Path | None, rows: int) -> dict[str, np.ndarray]:
-    """The first `rows` held-out rows: encoded columns, plus the hand-made features if any."""
-    columns = read_tensors(test)
+def _first_rows(tensors: Path, features: Path | None, rows: int) -> dict[str, np.ndarray]:
+    """The first `rows` rows of an encoded file: its columns, plus the hand-made features if
+    any."""
+    columns = read_tensors(tensors)
     if features is not None:
         extra = read_tensors(features, required=(ROW_ID,))
         columns.update({k: v for k, v in extra.items() if k != ROW_ID})
@@ -305,19 +309,59 @@ def _held_out(test: Path, features: Path | None, rows: int) -> dict[str, np.ndar
     return {k: v[chosen] for k, v in columns.items()}
 
 
+def explained_rows(
+    test: tuple[Path, Path | None], train: tuple[Path, Path | None], rows: int
+) -> tuple[dict[str, np.ndarray], str]:
+    """(columns, where they come from): the first `rows` held-out test rows; with none (pure
+    cross-validation), the first `rows` training rows, explained out of fold. Each side is
+    (encoded file, its features file or None)."""
+    columns = _first_rows(*test, rows)
+    if len(columns[ROW_ID]):
+        return columns, "held-out"
+    return _first_rows(*train, rows), "out-of-fold"
+
+
+def _each_model(run: _Run, rows: np.ndarray, compute: Callable[..., Any]) -> Any:
+    """compute(models, tensors of `rows`) -> per-row arrays (or a dict of them): every fold
+    model's mean on held-out rows; on out-of-fold rows, each row by the fold model that
+    validated it (the models' checkpoints name their fold), stitched back in row order."""
+    tensors = {k: v[rows] for k, v in run.tensors.items()}
+    if run.rows_from == "held-out":
+        return compute(run.models, tensors)
+    parts = []
+    for model in run.models:
+        mine = np.flatnonzero(run.columns[FOLD][rows] == model[1]["fold"])
+        if len(mine):
+            parts.append((mine, compute([model], {k: v[mine] for k, v in tensors.items()})))
+    return _stitched(parts, len(rows))
+
+
+def _stitched(parts: list[tuple[np.ndarray, Any]], n_rows: int) -> Any:
+    """Per-row results of row subsets -> one result over all `n_rows` rows."""
+    first = parts[0][1]
+    if isinstance(first, dict):
+        return {key: _stitched([(p, r[key]) for p, r in parts], n_rows) for key in first}
+    out = np.empty((n_rows, *first.shape[1:]), dtype=first.dtype)
+    for picked, result in parts:
+        out[picked] = result
+    return out
+
+
 def _attribute(
     run: _Run, scoring: Scoring, settings: InterpretationSettings, head: int
 ) -> _Attributions | None:
     """Gradient × input on every row and ISM on the first rows sought; None when no row is."""
-    gradients = token_gradients(run.models, run.tensors, head)
+    every = np.arange(len(run.columns[ROW_ID]))
+    gradients = _each_model(run, every, lambda m, t: token_gradients(m, t, head))
     saliency = {c: run.sign * gradient_times_input(g, run.columns[c]) for c, g in gradients.items()}
-    logit = head_outputs(run.models, run.tensors, head)
+    logit = _each_model(run, every, lambda m, t: head_outputs(m, t, head))
     rows = scoring.objective.positive_rows(run.columns[TARGET], head, logit)
     if len(rows) == 0:  # a class the held-out rows lack (an independent test set's gap)
         return None
     ism_rows = rows[: settings.ism_rows]
-    subset = {k: v[ism_rows] for k, v in run.tensors.items()}
-    ism = run.sign * in_silico_mutagenesis(run.models, subset, run.source, head)
+    ism = run.sign * _each_model(
+        run, ism_rows, lambda m, t: in_silico_mutagenesis(m, t, run.source, head)
+    )
     return _Attributions(list(gradients), saliency, rows, ism_rows, ism)
 
 
@@ -389,21 +433,24 @@ def interpret_task(
     *,
     scoring: Scoring,
     candidates: Sequence[tuple[str, Sequence[Path]]],
-    test: Path,
+    test: tuple[Path, Path | None],
+    train: tuple[Path, Path | None],
     vocab: dict[str, Any],
     settings: InterpretationSettings,
     known: dict[str, Motif],
     out: dict[str, Path],
-    features: Path | None = None,
 ) -> dict[str, Any]:
     """Attributions of the best network's fold models (`choose_network` of `candidates`) on
-    the held-out rows, motifs per head compared with `known` (head name -> motif) and with
-    JASPAR CORE (`settings.jaspar_tax_group`), figures and a summary. `out` holds the paths
-    summary, attributions, logos, maps and heatmap. Returns the summary."""
+    `explained_rows` of `test` and `train` (each: encoded file, features file or None), motifs
+    per head compared with `known` (head name -> motif) and with JASPAR CORE
+    (`settings.jaspar_tax_group`), figures and a summary. `out` holds the paths summary,
+    attributions, logos, maps and heatmap. Returns the summary."""
     arch, models, source, skipped = choose_network(candidates, settings)
+    columns, rows_from = explained_rows(test, train, settings.rows)
     run = _Run(
         models=models,
-        columns=_held_out(test, features, settings.rows),
+        columns=columns,
+        rows_from=rows_from,
         source=source,
         # siRNA targets are % mRNA remaining: attributions are taken toward knockdown (lower).
         sign=-1.0 if scoring.family in SIRNA_FAMILIES else 1.0,
@@ -411,13 +458,13 @@ def interpret_task(
     )
     heads = scoring.objective.head_names(scoring.labels)
     summary: dict[str, Any] = {
-        "architecture": arch, "fold_models": len(models), "passed_over": skipped, "heads": {},
-        "skipped": [],
+        "architecture": arch, "fold_models": len(models), "rows_from": rows_from,
+        "passed_over": skipped, "heads": {}, "skipped": [],
     }  # fmt: skip
     for head, name in enumerate(heads):
         attributions = _attribute(run, scoring, settings, head)
         if attributions is None:
-            summary["skipped"].append(f"{name}: no held-out row is positive")
+            summary["skipped"].append(f"{name}: no {rows_from} row is positive")
             continue
         summary["heads"][name] = _head_motifs(run, settings, name, known.get(name), attributions)
         _add_examples(run, settings, name, attributions)
@@ -426,7 +473,7 @@ def interpret_task(
         run.arrays[f"ism_{name}"] = attributions.ism
         run.arrays[f"ism_rows_{name}"] = attributions.ism_rows
     if not summary["heads"]:
-        raise InputError("interpretation: no held-out row is positive for any output")
+        raise InputError(f"interpretation: no {rows_from} row is positive for any output")
     _write_outputs(run, arch, summary, out)
     return summary
 
@@ -438,7 +485,7 @@ def _add_examples(run: _Run, settings: InterpretationSettings, name: str, a: _At
         run.examples["sequences"].append(_dna(ids[row : row + 1])[0])
         run.examples["saliency"].append(base_saliency(a.saliency[run.source][row : row + 1])[0])
         run.examples["ism"].append(a.ism[i])
-        run.examples["titles"].append(f"{name}: held-out row {run.columns[ROW_ID][row]}")
+        run.examples["titles"].append(f"{name}: {run.rows_from} row {run.columns[ROW_ID][row]}")
 
 
 def _add_heatmaps(run: _Run, vocab: dict[str, Any], prefix: str, a: _Attributions) -> None:

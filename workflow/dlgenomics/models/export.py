@@ -20,11 +20,14 @@ file is written, and the folder appears whole or not at all.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +41,7 @@ from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
 from dlgenomics.data.schema import CAT, KMER, MOD, NMOD, NUM, SEQ, InputLayout
-from dlgenomics.files import umask
+from dlgenomics.files import atomic_path, umask
 from dlgenomics.models.checkpoint import checkpoint_objective, load_model
 from dlgenomics.models.common import Batch, GenomicsModel
 
@@ -291,6 +294,31 @@ def _metric_lines(facts: dict[str, Any], checkpoints: list[dict[str, Any]]) -> l
     return lines if metrics else ["Metrics: not recorded."]
 
 
+def external_test_files(task: dict[str, Any]) -> set[str]:
+    """The dataset files a task only scores: its `sirna_table`'s `table.test_files`, or the
+    files of a `sequences` task's `test` entries that its labelled input does not read."""
+    from dlgenomics.tasks.sequence_sets import inputs_of
+
+    if task.get("table"):
+        return set(task["table"].get("test_files") or ())
+    if not task.get("test"):
+        return set()
+    main, tests = inputs_of(task)
+    return {name for test in tests for name in test.files()} - set(main.files())
+
+
+def data_facts(summary: dict[str, Any], task: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The files the task read (the encode summary's `inputs`: name -> sha256 as read), as the
+    model card lists them: `training_data` (learnt from) and `test_data` (only scored)."""
+    tests = external_test_files(task)
+    listed: dict[str, list[dict[str, str]]] = {"training_data": [], "test_data": []}
+    for name, sha in summary.get("inputs", {}).items():
+        listed["test_data" if name in tests else "training_data"].append(
+            {"file": name, "sha256": sha}
+        )
+    return listed
+
+
 def model_card(
     document: dict[str, Any], checkpoints: list[dict[str, Any]], facts: dict[str, Any]
 ) -> str:
@@ -299,7 +327,7 @@ def model_card(
     reads = ", ".join(f"`{i['name']}` (up to {i['shape'][1]} nt)" for i in sequences)
     others = [i["name"] for i in document["inputs"] if not i["name"].startswith(SEQ)]
     output = document["output"]
-    data = facts.get("training_data") or []
+    data, tests = facts.get("training_data") or [], facts.get("test_data") or []
     lines = [
         f"# {facts.get('task', 'task')}: {facts.get('arch', checkpoints[0]['arch'])}", "",
         f"Objective: {document['objective']}; architecture `{checkpoints[0]['model']}`; "
@@ -312,6 +340,9 @@ def model_card(
         f"Output: {', '.join(output['names'])} — {output['units']}, shape {output['shape']}.",
         "", "## Training data", "",
         *([f"- {d.get('file')}: sha256 {d.get('sha256')}" for d in data] or ["Not recorded."]),
+        *(["", "## External test data", "", "Scored for the test figures, never learnt from:",
+           "", *[f"- {d.get('file')}: sha256 {d.get('sha256')}" for d in tests]]
+          if tests else []),
         "", "## How well it does", "", *_metric_lines(facts, checkpoints),
         "", "## Provenance", "",
         f"- commit: {facts.get('commit', 'not recorded')}",
@@ -358,6 +389,38 @@ def _call_snippet(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Archive members that differ between runs or machines and that loading does not need: the
+# debug records hold each traced line's stack, the exporting script's local path included.
+_DEBUG_SUFFIX = ".debug_pkl"
+_SERIALIZATION_ID = ".data/serialization_id"  # random per save: a hash of the content instead
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def save_reproducibly(traced: Any, path: Path) -> None:
+    """`torch.jit.save`, byte-identical for identical models wherever and whenever it runs:
+    the archive as torch writes it (to memory: its root folder is then always `archive/`)
+    without the debug records, its random serialization id replaced by a hash of the other
+    members, rewritten in torch's member order with a fixed date and mode."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # TorchScript's deprecation: the format is still read
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
+        torch.jit.save(traced, buffer)
+    with zipfile.ZipFile(buffer) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()
+                   if not info.filename.endswith(_DEBUG_SUFFIX)]  # fmt: skip
+    digest = hashlib.sha256()
+    for name, data in members:
+        if not name.endswith(_SERIALIZATION_ID):
+            digest.update(name.encode() + b"\0" + data)
+    with atomic_path(Path(path)) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, _ZIP_DATE)
+            info.create_system, info.external_attr = 3, 0o644 << 16  # unix, rw-r--r--
+            if name.endswith(_SERIALIZATION_ID):
+                data = f"{int(digest.hexdigest(), 16) % 10**40:040d}".encode()  # torch's form
+            archive.writestr(info, data)
+
+
 def write_folder(out_dir: Path, fill: Callable[[Path], None]) -> None:
     """`fill` writes into a temporary folder beside `out_dir`, which then replaces it whole:
     a failure leaves the previous export (or nothing), never half a folder."""
@@ -380,7 +443,8 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None]) -> None:
 def export_model(model_paths: list[Path], out_dir: Path, facts: dict[str, Any]) -> None:
     """Export one architecture's fold checkpoints (`model_paths`) to `out_dir` as a folder that
     predicts with torch alone. `facts`: task, arch (required), and optionally objective,
-    metrics ({name: {mean, std}} or value), training_data ([{file, sha256}]), config, commit,
+    metrics ({name: {mean, std}} or value), training_data and test_data ([{file, sha256}],
+    as `data_facts` gives them), config, commit,
     versions, labels, target, units. Refuses tabular models and networks that read no
     nucleotides (InputError naming the file)."""
     for key in ("task", "arch"):
@@ -397,7 +461,7 @@ def export_model(model_paths: list[Path], out_dir: Path, facts: dict[str, Any]) 
     document = inputs_document(checkpoints[0], columns, len(checkpoints), facts)
 
     def fill(folder: Path) -> None:
-        traced.save(str(folder / MODEL_FILE))
+        save_reproducibly(traced, folder / MODEL_FILE)
         vocab = json.dumps(checkpoints[0]["vocab"], indent=1, sort_keys=True)
         (folder / "vocab.json").write_text(vocab + "\n")
         (folder / "inputs.json").write_text(json.dumps(document, indent=1) + "\n")

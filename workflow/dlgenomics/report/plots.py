@@ -62,7 +62,7 @@ def prediction_plot(
             ax.axhline(SIRNA_THRESHOLD, color="red", lw=0.8, ls="--")
         # siRNA families: % mRNA remaining, lower is better (a user's efficacy table too).
         unit = " (% mRNA remaining, lower is better)" if metric_family in SIRNA_FAMILIES else ""
-        ax.set(xlabel=f"observed{unit}", ylabel=f"predicted, out of fold{unit}")
+        ax.set(xlabel=f"observed{unit}", ylabel=f"predicted{unit}")  # which rows: the title
     else:
         from sklearn.metrics import roc_curve  # here: ~2 s of start-up most jobs never need
 
@@ -125,7 +125,7 @@ def class_probabilities(
     ax.legend(handles=handles, fontsize="small", loc="upper right")
     ax.set_xticks(range(n_classes), names)
     ax.set(xlim=(-0.6, n_classes - 0.4), ylim=(-0.02, 1.02), xlabel="class",
-           ylabel="predicted probability of the class (out of fold)", title=title)  # fmt: skip
+           ylabel="predicted probability of the class", title=title)  # fmt: skip
     _rotate_long_ticks(ax, names)
     _save(fig, path)
 

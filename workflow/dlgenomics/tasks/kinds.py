@@ -36,6 +36,8 @@ class TaskTables:
     # linkages, conjugates): skipped when modifications are aligned to nucleotides.
     non_nucleotide_tokens: frozenset[str] = frozenset()
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
+    # reason -> the dropped rows' ids (line numbers where the file has no id column).
+    dropped_ids: dict[str, list[str]] = field(default_factory=dict)
     # role -> the file its rows came from, named in encoding errors ("labelled": both roles).
     sources: dict[str, str] = field(default_factory=dict)
     # standard column -> the user's own column it came from, named in encoding errors.
@@ -144,20 +146,23 @@ def _check_range(values: pd.Series, bounds: tuple[float, float], path: Path, col
         )
 
 
-def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The competition's table as a standard one, and the ids of rows dropped, by reason."""
     raw = read_csv(
         path,
         SIRNA_COLUMNS,
         numeric=("siRNA_concentration", "Duration_after_transfection_h", SIRNA_TARGET),
     )
     check_unique(raw["id"], path, "id")
-    dropped: dict[str, int] = {}
+    dropped: dict[str, list[str]] = {}
     if labelled:
         # Checked before rows are dropped, so the row named is the file's own.
         _check_range(raw[SIRNA_TARGET], SIRNA_TARGET_RANGE, path, SIRNA_TARGET)
         missing = raw[SIRNA_TARGET].isna()
         if missing.any():
-            dropped[f"{path.name}: missing {SIRNA_TARGET}"] = int(missing.sum())
+            dropped[f"{path.name}: missing {SIRNA_TARGET}"] = (
+                raw.loc[missing, "id"].astype(str).tolist()
+            )
             raw = raw[~missing].reset_index(drop=True)
     unit = raw["concentration_unit"].map(_NANOMOLAR)
     if unit.isna().any():
@@ -228,7 +233,8 @@ def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> Task
         frames={"train": train, "test": test},
         modification_tokens=vocab_table["Abbreviation"].astype(str).tolist(),
         non_nucleotide_tokens=SIRNA_NON_NUCLEOTIDE_TOKENS,
-        dropped=dropped,
+        dropped={reason: len(ids) for reason, ids in dropped.items()},
+        dropped_ids=dropped,
         sources={
             "train": str(files["train_data.csv"]),
             "test": str(files["sample_submission.csv"]),
@@ -431,10 +437,11 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
     check_sirna_table_config(table, "table")
     path = files[table["file"]]
     frame, names = _read_sirna_file(path, table)
-    dropped: dict[str, int] = {}
+    dropped: dict[str, list[str]] = {}
     missing = frame["target"].isna()
     if missing.any():
-        dropped[f"{path.name}: missing {table['label']['column']}"] = int(missing.sum())
+        reason = f"{path.name}: missing {table['label']['column']}"
+        dropped[reason] = frame.loc[missing, "row_id"].astype(str).tolist()
         frame = frame[~missing].reset_index(drop=True)
     if frame.empty:
         raise InputError(f"{path}: column {table['label']['column']}: no row has a label")
@@ -455,7 +462,8 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
         frames=frames,
         modification_tokens=list(tokens) if tokens else None,
         non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
-        dropped=dropped,
+        dropped={reason: len(ids) for reason, ids in dropped.items()},
+        dropped_ids=dropped,
         sources=sources,
         columns=names,
         test_sets=test_sets,

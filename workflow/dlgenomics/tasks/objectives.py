@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.data.tables import is_missing
 from dlgenomics.evaluation.metrics import (
     HIGHER_IS_BETTER,
     selectable_metrics,
@@ -170,17 +171,17 @@ class OneOfClasses(ClassesView):
 Where = Callable[[int], str]
 
 
-def _missing(values: pd.Series) -> pd.Series:
-    """Empty cells and the usual spellings of "no value" (they drop the row, counted)."""
-    return values.isna() | values.astype(str).str.strip().isin(["", "NA", "nan", "None"])
-
-
 def _numbers(values: pd.Series, where: Where, what: str) -> np.ndarray:
+    """Numbers of a label column; missing spellings (tables.MISSING_VALUES) are NaN and drop
+    their row, counted. Infinite ones (`inf`, `1e400`) are no label: training cannot fit them."""
     numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & ~_missing(values)
+    bad = (numbers.isna() & ~is_missing(values)) | np.isinf(numbers)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{where(row)}: label {values.iloc[row]!r} is not a number ({what})")
+        finite = "finite " if np.isinf(numbers.iloc[row]) else ""
+        raise InputError(
+            f"{where(row)}: label {values.iloc[row]!r} is not a {finite}number ({what})"
+        )
     return numbers.to_numpy(np.float64)
 
 
@@ -203,7 +204,7 @@ def label_text(value: Any) -> str:
 def _class_index(values: pd.Series, names: list[str], where: Where) -> np.ndarray:
     text = values.map(lambda v: None if pd.isna(v) else label_text(v))
     index = text.map({name: i for i, name in enumerate(names)})
-    bad = index.isna() & ~_missing(values)
+    bad = index.isna() & ~is_missing(values)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
@@ -272,14 +273,14 @@ class Regression(Objective):
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
         # siRNA families: "effective" is at most the threshold % remaining, scored by -value.
-        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, is_effective
+        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, effective_rule, is_effective
 
         threshold = float(options.get("threshold", SIRNA_THRESHOLD))
         inclusive = bool(options.get("inclusive", False))
         return ClassesView(
             is_effective(target, threshold, inclusive).astype(int)[:, None], -prediction[:, None],
             is_effective(prediction, threshold, inclusive).astype(int)[:, None],
-            [f"effective ({'≤' if inclusive else '<'} {threshold:g}% remaining)"],
+            [f"effective ({effective_rule(options)})"],
         )  # fmt: skip
 
 

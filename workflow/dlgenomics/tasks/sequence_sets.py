@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.data.tables import is_missing
 from dlgenomics.data.tokens import AMBIGUOUS
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective
 
 _NOT_SEQUENCE = re.compile(f"[^ACGTU{AMBIGUOUS}]", re.IGNORECASE)
 LINE, SOURCE, LABEL_RAW = "_line", "_source", "_label"  # internal columns, dropped at the end
+UNMATCHED = "_unmatched"  # internal: the table a FASTA record's id was not found in
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,8 @@ def _joined_labels(
     for k, reference in enumerate(spec["labels"]):
         values = dict(zip(ids, table[column_name(table, reference)], strict=True))
         frame[f"{LABEL_RAW}{k}"] = frame["row_id"].map(values).to_numpy()
+    # Why such a row has no label, for the count of dropped rows.
+    frame[UNMATCHED] = np.where(frame["row_id"].isin(set(ids)), "", path.name)
     return frame
 
 
@@ -327,10 +331,6 @@ def _where(frame: pd.DataFrame) -> Callable[[int], str]:
     return lambda row: f"{frame[SOURCE].iloc[row]}: line {frame[LINE].iloc[row]}"
 
 
-def _missing(values: pd.Series) -> pd.Series:
-    return values.isna() | values.astype(str).str.strip().isin(["", "NA", "nan", "None"])
-
-
 def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     """The raw label column(s) -> `target` (or `label_<name>` per label), as the task's
     objective reads them; a value that is no label stops the run naming file, line and value."""
@@ -346,18 +346,27 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
 # --- Cleaning, negatives, the loader -----------------------------------------------------------
 
 
-def _clean(frame: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
-    """Drop rows without a sequence or a label (counted by file); stop at a letter that is no
-    nucleotide, naming the file, line, position and letter."""
+def _clean(
+    frame: pd.DataFrame, dropped: dict[str, int], dropped_ids: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Drop rows without a sequence or a label (counted by file and reason, their ids kept);
+    stop at a letter that is no nucleotide, naming the file, line, position and letter."""
     labels = [c for c in frame.columns if c == "target" or c.startswith("label_")]
     sequence = frame["sequence"].astype("string").str.strip()
-    no_sequence = _missing(frame["sequence"]) | (sequence == "")
+    no_sequence = is_missing(frame["sequence"]) | (sequence == "")
     no_label = frame[labels].isna().any(axis=1)
-    for mask, what in ((no_sequence, "no sequence"), (no_label & ~no_sequence, "no label")):
-        for source, count in frame.loc[mask, SOURCE].value_counts().items():
-            dropped[f"{Path(source).name}: {what}"] = int(count)
-    frame = frame[~(no_sequence | no_label)].reset_index(drop=True)
-    frame["sequence"] = sequence[~(no_sequence | no_label)].to_numpy()
+    reason = pd.Series("no label", index=frame.index, dtype=object)
+    if UNMATCHED in frame:
+        unmatched = frame[UNMATCHED] != ""
+        reason[unmatched] = "id not in " + frame.loc[unmatched, UNMATCHED]
+    reason[no_sequence] = "no sequence"
+    gone = no_sequence | no_label
+    files = frame[SOURCE].map(lambda source: Path(source).name)
+    for key, ids in frame.loc[gone, "row_id"].groupby((files + ": " + reason)[gone], sort=False):
+        dropped[key] = dropped.get(key, 0) + len(ids)
+        dropped_ids[key] = [*dropped_ids.get(key, []), *ids.astype(str)]
+    frame = frame[~gone].drop(columns=[UNMATCHED], errors="ignore").reset_index(drop=True)
+    frame["sequence"] = sequence[~gone].to_numpy()
     check_letters(frame)
     return frame
 
@@ -442,7 +451,8 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
 
     main, tests = inputs_of(task)
     dropped: dict[str, int] = {}
-    labelled = _clean(targets(read_source(main, files), task), dropped)
+    dropped_ids: dict[str, list[str]] = {}
+    labelled = _clean(targets(read_source(main, files), task), dropped, dropped_ids)
     if labelled.empty:
         raise InputError(f"{files[main.files()[0]]}: no row with a sequence and a label")
     negatives = task.get("negatives")
@@ -455,16 +465,19 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     frames = {"labelled": _standard(labelled, task)}
     sources = {"labelled": str(files[main.files()[0]])}
     if tests:
-        test = [_clean(targets(read_source(t, files), task), dropped) for t in tests]
+        test = [_clean(targets(read_source(t, files), task), dropped, dropped_ids)
+                for t in tests]  # fmt: skip
         frames["test"] = _standard(pd.concat(test, ignore_index=True), task)
         frames["test"]["row_id"] = _unique(frames["test"]["row_id"].tolist())
         sources["test"] = ", ".join(str(files[t.files()[0]]) for t in tests)
-    return TaskTables(frames=frames, dropped=dropped, sources=sources)
+    return TaskTables(frames=frames, dropped=dropped, dropped_ids=dropped_ids, sources=sources)
 
 
 def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:
     """Every class of a classification task present, each with at least a row per fold."""
     objective = OBJECTIVES[task["objective"]]
+    if "target" not in frame:  # several label columns (multilabel): no one class per row
+        return
     counts = objective.class_counts(
         frame["target"].to_numpy(), class_names(task) or [], positive_class(task)
     )

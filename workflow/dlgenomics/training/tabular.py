@@ -233,20 +233,20 @@ def train_tabular_fold(
             tmp,
         )  # fmt: skip
     write_history(history, out_history)
-    write_fold_predictions(
-        out_predictions,
-        fold,
-        valid=(
+    roles = {
+        "valid": (
             train_columns[ROW_ID][valid_rows],
             predict_tabular(model, matrix[valid_rows], objective.name),
             targets[valid_rows],
-        ),
-        test=(
+        )
+    }
+    if len(test_matrix):  # none under pure cross-validation: scikit-learn refuses 0 rows
+        roles["test"] = (
             test_columns[ROW_ID],
             predict_tabular(model, test_matrix, objective.name),
             test_columns[TARGET],
-        ),
-    )
+        )
+    write_fold_predictions(out_predictions, fold, **roles)
     return {
         "fold": fold, "best_epoch": best_round, "epochs_run": probe.n_iter_,
         "features": len(names), **best_metrics,
