@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from dlgenomics.evaluation.evaluate import leaderboard, leaderboard_notes, with_uncertainty
-from dlgenomics.evaluation.uncertainty import compare_to_best, group_resamples
+from dlgenomics.evaluation.metrics import HIGHER_IS_BETTER, selection_value, summed_selection
+from dlgenomics.evaluation.uncertainty import (
+    CONFIDENCE,
+    compare_to_best,
+    group_counts,
+    resampled_values,
+)
 from dlgenomics.tasks.kinds import scoring
 
 
@@ -19,12 +26,14 @@ def mae(target: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def test_resamples_draw_whole_groups():
+    """A resample is a count per group (groups drawn whole, as many draws as groups), drawn as
+    the row-index resamples always were: the same seed gives the same resamples."""
     groups = np.array(["a", "a", "a", "b", "c", "c"])
-    for rows in group_resamples(groups, samples=50, seed=1):
-        drawn = pd.Series(groups[rows]).value_counts()
-        # A group is drawn whole (3 rows of a, 1 of b, 2 of c per draw), never in part.
-        assert all(drawn[g] % {"a": 3, "b": 1, "c": 2}[g] == 0 for g in drawn.index)
-        assert len(set(groups[rows])) <= 3
+    counts = np.vstack([chunk.copy() for chunk in group_counts(3, samples=50, seed=1)])
+    assert counts.shape == (50, 3) and (counts.sum(axis=1) == 3).all()
+    for drawn, rows in zip(counts, old_group_resamples(groups, samples=50, seed=1), strict=True):
+        assert list(drawn) == [np.sum(groups[rows] == g) / size for g, size in
+                               (("a", 3), ("b", 1), ("c", 2))]  # fmt: skip
 
 
 def noisy_copies(seed: int, groups: int, noises: tuple[float, float]):
@@ -105,3 +114,144 @@ def test_intervals_do_not_depend_on_the_order_of_names(samples):
         mae, target, dict(reversed(models.items())), "x", groups, False, samples
     )
     assert first == second
+
+
+# --- the bootstrap as group counts (issue 30): the same intervals as the row-index resamples --
+
+
+SAMPLES = 300  # resamples per comparison: enough for stable 95% bounds, quick on two cores
+
+
+def old_group_resamples(groups: np.ndarray, samples: int = SAMPLES, seed: int = 0):
+    """The resamples as they were built before issue 30: every resample's row indices."""
+    ids, group_of_row = np.unique(groups, return_inverse=True)
+    rows_of_group = np.split(np.argsort(group_of_row, kind="stable"),
+                             np.cumsum(np.bincount(group_of_row))[:-1])  # fmt: skip
+    rng = np.random.default_rng(seed)
+    return [
+        np.concatenate([rows_of_group[g] for g in rng.integers(0, len(ids), len(ids))])
+        for _ in range(samples)
+    ]
+
+
+def old_intervals(family, metric, target, predictions, best, groups, options):
+    """(interval, interval of the difference from `best`) per name, the metric recomputed on
+    each resample's rows: the reference the fast forms are held to."""
+    resamples = old_group_resamples(groups)
+    values = {
+        name: np.array([selection_value(family, metric, target[rows], predicted[rows], **options)
+                        for rows in resamples])
+        for name, predicted in predictions.items()
+    }  # fmt: skip
+    tail = (1 - CONFIDENCE) / 2 * 100
+    return {
+        name: np.concatenate([np.nanpercentile(spread, [tail, 100 - tail]),
+                              np.nanpercentile(spread - values[best], [tail, 100 - tail])])
+        for name, spread in values.items()
+    }, values  # fmt: skip
+
+
+def realistic(family: str, rows: int = 600, seed: int = 5):
+    """A target and two models' predictions of it, as a family scores them, 3 rows a group."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(rows // 3), 3).astype(str)
+    if family in ("regression", "sirna", "sirna_table"):
+        target = np.clip(rng.normal(45, 25, rows), 0, 120)
+        return target, groups, {"a": target + rng.normal(0, 12, rows),
+                                "b": target + rng.normal(3, 18, rows)}  # fmt: skip
+    if family == "multiclass":
+        target = rng.integers(0, 3, rows)
+        logits = {name: 1.5 * noise * np.eye(3)[target] + rng.normal(0, 1, (rows, 3))
+                  for name, noise in (("a", 1.0), ("b", 0.6))}  # fmt: skip
+        return target, groups, {n: np.exp(v) / np.exp(v).sum(1, keepdims=True)
+                                for n, v in logits.items()}  # fmt: skip
+    labels = 4 if family == "multilabel" else 1
+    target = (rng.random((rows, labels)) < 0.3).astype(int)
+    margins = {name: signal * (2 * target - 1) + rng.normal(0, 1.2, target.shape)
+               for name, signal in (("a", 1.2), ("b", 0.8))}  # fmt: skip
+    predictions = {name: 1 / (1 + np.exp(-margin)) for name, margin in margins.items()}
+    squeeze = (lambda v: v[:, 0]) if labels == 1 else (lambda v: v)
+    return squeeze(target), groups, {n: squeeze(v) for n, v in predictions.items()}
+
+
+CASES = [
+    ("regression", "rmse", {}), ("regression", "mae", {}), ("regression", "r2", {}),
+    ("regression", "pearson", {}), ("regression", "spearman", {}), ("sirna", "score", {}),
+    ("sirna_table", "auroc", {"threshold": 30.0, "inclusive": False}),
+    ("sirna_table", "spearman", {"threshold": 30.0}), ("binary", "auroc", {}),
+    ("binary", "log_loss", {}), ("binary", "accuracy", {}), ("binary", "mcc", {}),
+    ("multiclass", "log_loss", {}), ("multiclass", "accuracy", {}),
+    ("multilabel", "auroc", {"labels": ["p", "q", "r", "s"]}), ("multilabel", "accuracy", {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("family", "metric", "options"), CASES)
+def test_group_counts_give_the_row_resamples_intervals(family, metric, options):
+    """Each family's selection metric, resampled as weighted sums of group counts (AUROC and
+    Spearman by their first-order form, forced here on 3,000 rows), gives the intervals of
+    recomputing it on every resample's rows, within 0.005; the exact sums give the very values
+    of each resample."""
+    first_order = metric in ("auroc", "spearman")
+    target, groups, predictions = realistic(family, rows=3000 if first_order else 600)
+    old, old_values = old_intervals(family, metric, target, predictions, "a", groups, options)
+    summed = partial(summed_selection, family, metric, **options)
+    assert summed(target, predictions["a"], first_order=first_order) is not None
+
+    def refused(*_):  # the fast form is used: the metric is never called on a resample
+        raise AssertionError("the metric was recomputed on a resample's rows")
+
+    new = compare_to_best(refused, target, predictions, "a", groups, HIGHER_IS_BETTER[metric],
+                          SAMPLES, summed, first_order_rows=0)  # fmt: skip
+    for name, comparison in new.items():
+        bounds = [comparison.low, comparison.high,
+                  comparison.difference_low, comparison.difference_high]  # fmt: skip
+        assert np.allclose(bounds, old[name], atol=0.005, rtol=0), (name, bounds, old[name])
+    if not first_order:
+        exact = resampled_values(refused, target, predictions, groups, SAMPLES, summed)
+        for name, values in exact.items():
+            assert np.allclose(values, old_values[name], rtol=1e-9, atol=1e-12)
+
+
+def test_rank_metrics_are_exact_below_the_first_order_rows():
+    """On few rows AUROC and Spearman are still computed on each resample's rows: the very
+    values of the row-index resamples."""
+    for family, metric in (("binary", "auroc"), ("regression", "spearman")):
+        target, groups, predictions = realistic(family, rows=300)
+        _, old_values = old_intervals(family, metric, target, predictions, "a", groups, {})
+        values = resampled_values(partial(selection_value, family, metric), target,
+                                  predictions, groups, SAMPLES,
+                                  partial(summed_selection, family, metric))  # fmt: skip
+        for name in predictions:
+            assert np.allclose(values[name], old_values[name], rtol=1e-12)
+
+
+def test_first_order_forms_follow_the_exact_metric_on_many_rows():
+    """On 20,000 rows the first-order AUROC and Spearman of a reweighted set of rows match the
+    metric recomputed on the repeated rows to well under the interval's digits."""
+    rng = np.random.default_rng(8)
+    weights = rng.poisson(1.0, 20_000)
+    rows = np.repeat(np.arange(20_000), weights)
+    target = rng.normal(0, 1, 20_000)
+    score = target + rng.normal(0, 1.5, 20_000)
+    spearman = summed_selection("regression", "spearman", target, score, first_order=True)
+    exact = selection_value("regression", "spearman", target[rows], score[rows])
+    assert abs(spearman.finish((weights @ spearman.terms)[None])[0] - exact) < 2e-4
+    labels = (target > 0.5).astype(int)
+    auroc = summed_selection("binary", "auroc", labels, np.round(score, 1), first_order=True)
+    exact = selection_value("binary", "auroc", labels[rows], np.round(score, 1)[rows])
+    assert abs(auroc.finish((weights @ auroc.terms)[None])[0] - exact) < 2e-4
+
+
+def test_chunks_and_blocks_do_not_change_the_values(monkeypatch):
+    """Resamples weighed a few at a time, over a few groups at a time, give the same values
+    as all at once."""
+    from dlgenomics.evaluation import uncertainty
+
+    target, groups, predictions = realistic("sirna")
+    summed = partial(summed_selection, "sirna", "score")
+    whole = resampled_values(mae, target, predictions, groups, SAMPLES, summed)
+    monkeypatch.setattr(uncertainty, "CHUNK_BYTES", 7 * 200)  # 7 resamples of 200 groups
+    monkeypatch.setattr(uncertainty, "GROUP_BLOCK", 16)
+    pieces = resampled_values(mae, target, predictions, groups, SAMPLES, summed)
+    for name in predictions:
+        assert np.allclose(pieces[name], whole[name], rtol=1e-12, atol=0)

@@ -586,8 +586,10 @@ def predict_members(wildcards):
 def predict_inputs(wildcards):
     job = predict_config(wildcards)
     inputs = scoring_inputs(job["task"], predict_members(wildcards))
+    # chromosome_aliases is a file only when a string (else a mapping in the config).
+    named = ("file", "genome", "chromosome_aliases")
     inputs["sequences"] = sorted(
-        {job["input"][k] for k in ("file", "genome") if job["input"].get(k)}
+        {job["input"][k] for k in named if isinstance(job["input"].get(k), str)}
     )
     inputs["train"] = f"{ENCODED}/train.parquet".format(task=job["task"])
     if job["model"] == "best":

@@ -37,6 +37,7 @@ from dlgenomics.data.splits import (
     DEFAULT_SHARED_CONTEXT,
     GROUPED,
     assign_folds,
+    chromosome_test,
     holdout_test,
     leak_share,
     shared_context_groups,
@@ -218,21 +219,27 @@ def split_roles(
     kind_name: str, tables: TaskTables, task: dict[str, Any]
 ) -> dict[str, pd.DataFrame]:
     """Carve the test role from the labelled rows where the dataset has no test table (none at
-    all with `test_fraction: 0`) by the task's split method, then subsample training rows if
-    asked."""
+    all with `test_fraction: 0`): the rows on `test_chromosomes`, else by the task's split
+    method; then subsample training rows if asked."""
     frames, split, max_rows = dict(tables.frames), task["split"], task["max_rows"]
     if "labelled" in frames and "test" in frames:  # external test files
         frames = {"train": frames.pop("labelled"), **frames}  # train first: checked first
     elif "labelled" in frames:
         labelled = frames.pop("labelled")
-        groups, labels = (
-            split_inputs(kind_name, labelled, task) if split["test_fraction"] else (None, None)
-        )
-        # `test_method: random` keeps a published protocol's unstratified, ungrouped test rows.
-        method = split["method"] if split["test_method"] == "method" else "random"
-        is_test = holdout_test(
-            len(labelled), split["test_fraction"], split["seed"], method, groups, labels
-        )
+        if split.get("test_chromosomes"):  # their rows, whatever test_fraction says
+            # A BED task's `group` column holds each row's chromosome (sequence_sets.py).
+            is_test = chromosome_test(labelled["group"].to_numpy(), split["test_chromosomes"])
+            counts = labelled.loc[is_test, "group"].value_counts(sort=False).items()
+            log.info("test rows per chromosome: %s", ", ".join(f"{c} {n}" for c, n in counts))
+        else:
+            groups, labels = (
+                split_inputs(kind_name, labelled, task) if split["test_fraction"] else (None, None)
+            )
+            # `test_method: random` keeps a published protocol's unstratified, ungrouped rows.
+            method = split["method"] if split["test_method"] == "method" else "random"
+            is_test = holdout_test(
+                len(labelled), split["test_fraction"], split["seed"], method, groups, labels
+            )
         frames = {
             "train": labelled[~is_test].reset_index(drop=True),
             "test": labelled[is_test].reset_index(drop=True),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.data.chromosomes import ChromosomeNames, log_mapping, shown
 
 if TYPE_CHECKING:
     import pyfaidx
@@ -35,7 +36,6 @@ NARROWPEAK_COLUMNS = 10  # BED6+4; column 10 is the summit's offset from the sta
 GC_BIN = 0.05  # genome_background matches GC content within bins this wide
 _GC_BINS = round(1 / GC_BIN)
 _GZIP_MAGIC = b"\x1f\x8b"
-_SHOWN_CHROMOSOMES = 5  # how many of the genome's chromosomes an error lists
 
 
 def _byte_table(pairs: dict[str, str]) -> np.ndarray:
@@ -320,25 +320,43 @@ def _window_starts(intervals: pd.DataFrame, length: int, anchor: str) -> np.ndar
 def _chromosome_sizes(
     intervals: pd.DataFrame, genome: pyfaidx.Fasta, genome_path: Path, intervals_path: Path
 ) -> np.ndarray:
-    """Each interval's chromosome length; raises for the first chromosome the genome lacks."""
+    """Each interval's chromosome length; raises for the first chromosome the genome lacks
+    (names not reconciled: `reconcile_chromosomes` first maps the files' own styles)."""
     chroms = intervals["chrom"].astype(str)
     sizes = {name: len(genome[name]) for name in chroms.unique() if name in genome}
     missing = ~chroms.isin(list(sizes)).to_numpy()
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
-        chrom, names = chroms.iloc[row], list(genome.keys())
-        shown = ", ".join(names[:_SHOWN_CHROMOSOMES])
-        shown += ", ..." if len(names) > _SHOWN_CHROMOSOMES else ""
-        other = chrom.removeprefix("chr") if chrom.startswith("chr") else f"chr{chrom}"
+        chrom = chroms.iloc[row]
+        names = ChromosomeNames(genome.keys(), str(genome_path))
+        other = names.reconcile([chrom]).mapping.get(chrom)
         hint = ""
-        if other in genome:  # the commonest cause: chr1 (UCSC) against 1 (Ensembl)
+        if other is not None:  # the commonest cause: chr1 (UCSC) against 1 (Ensembl)
             hint = f"; it has {other!r}: UCSC and Ensembl name chromosomes differently"
         where = _where(intervals_path, intervals["line"].iloc[row], intervals["name"].iloc[row])
         raise InputError(
-            f"{where}: chromosome {chrom!r} is not in {genome_path} "
-            f"({len(names)} sequences: {shown}){hint}"
+            f"{where}: chromosome {chrom!r} is not in {genome_path} ({shown(names.names)}){hint}"
         )
     return chroms.map(sizes).to_numpy(np.int64)
+
+
+def reconcile_chromosomes(
+    intervals: pd.DataFrame, names: ChromosomeNames, intervals_path: Path
+) -> pd.DataFrame:
+    """The intervals with each chromosome renamed to the reference's (`chromosomes.py`: `1`,
+    `chr1` or `I` read as the genome's `chrI`), the renaming logged. A name matched by none,
+    or ambiguously, stops naming the file, the first line holding it, and the name."""
+    reconciled = names.reconcile(intervals["chrom"].astype(str))
+    if reconciled.problems:
+        first = intervals["chrom"].astype(str).isin(list(reconciled.problems)).to_numpy()
+        row = int(np.flatnonzero(first)[0])
+        chrom = str(intervals["chrom"].iloc[row])
+        where = _where(intervals_path, intervals["line"].iloc[row], intervals["name"].iloc[row])
+        raise InputError(
+            f"{where}: {reconciled.problems[chrom]}: map it in input.chromosome_aliases"
+        )
+    log_mapping(intervals_path, reconciled, names)
+    return intervals.assign(chrom=intervals["chrom"].astype(str).map(reconciled.mapping))
 
 
 def _check_bounds(
@@ -351,17 +369,19 @@ def _check_bounds(
 ) -> None:
     """Raise for the first window that does not fit on its chromosome: padding it, or moving
     it, would train on a sequence that is not the one around the peak."""
-    bad = (starts < 0) | (starts + length > sizes)
+    ends = intervals["end"].to_numpy(np.int64)
+    bad = (starts < 0) | (starts + length > sizes) | (ends > sizes)
     if not bad.any():
         return
     row = int(np.flatnonzero(bad)[0])
     chrom, start, size = intervals["chrom"].iloc[row], int(starts[row]), int(sizes[row])
-    interval = f"{chrom}:{intervals['start'].iloc[row]}-{intervals['end'].iloc[row]}"
-    if start < 0:
-        problem = "starts before 0"
-    else:
-        problem = f"ends past the end of {chrom} ({size} bp in {genome_path})"
+    interval = f"{chrom}:{intervals['start'].iloc[row]}-{ends[row]}"
     where = _where(intervals_path, intervals["line"].iloc[row], intervals["name"].iloc[row])
+    past_end = f"past the end of {chrom} ({size} bp in {genome_path})"
+    if ends[row] > size:  # another assembly's coordinates, most often: the window may still fit
+        raise InputError(f"{where}: interval {interval} ends {past_end}: is the file for "
+                         "another assembly of the genome?")  # fmt: skip
+    problem = "starts before 0" if start < 0 else f"ends {past_end}"
     raise InputError(
         f"{where}: the {length} bp window {chrom}:{start}-{start + length} of "
         f"interval {interval} {problem}"

@@ -55,6 +55,29 @@ def holdout_test(
     return mask
 
 
+def chromosome_test(chromosomes: np.ndarray, test_chromosomes: list[str | int]) -> np.ndarray:
+    """Boolean mask of test rows: every row on a named test chromosome, as DeepSEA and Basset
+    hold whole chromosomes out. Names are read as the data's in any style (`chr8`, `8` and
+    `VIII` are one chromosome; `chromosomes.py`); one the data lacks, or a set leaving no
+    training row, is an error naming `split.test_chromosomes`."""
+    from dlgenomics.data.chromosomes import ChromosomeNames
+
+    present = [str(name) for name in pd.unique(pd.Series(chromosomes).astype(str))]
+    wanted = [str(name) for name in test_chromosomes]  # YAML reads [8, 9] as numbers
+    reconciled = ChromosomeNames(present, "the task's rows").reconcile(wanted)
+    for name in wanted:
+        if name in reconciled.problems:
+            raise InputError(f"split.test_chromosomes: {reconciled.problems[name]}")
+    chosen = sorted(set(reconciled.mapping.values()))
+    mask = np.isin(np.asarray(chromosomes).astype(str), chosen)
+    if mask.all():
+        raise InputError(
+            f"split.test_chromosomes: {', '.join(chosen)} hold every row; leave a chromosome "
+            "to train on"
+        )
+    return mask
+
+
 def _check_test_share(fraction: float, n_units: int, units: str) -> None:
     """A test share must leave a row (or group) on each side; the rounding is sklearn's."""
     n_test = int(np.ceil(fraction * n_units))

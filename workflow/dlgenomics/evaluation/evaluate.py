@@ -6,6 +6,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,7 @@ def with_uncertainty(
     """The leaderboard with, per row, the 95% bootstrap interval of its out-of-fold selection
     metric and its paired comparison with the first row (`vs_best`: best, tied or worse),
     resampling rows by the groups the folds kept together (encode's groups.parquet)."""
+    from dlgenomics.evaluation.metrics import summed_selection
     from dlgenomics.evaluation.uncertainty import compare_to_best
 
     frames = {}
@@ -176,11 +178,21 @@ def with_uncertainty(
     rows = frames[best].index.sort_values()
     group_of = pd.read_parquet(groups_path).set_index("row_id")["group"]
     groups = group_of.reindex(rows).fillna(pd.Series(rows, index=rows)).astype(str).to_numpy()
-    target = column_values(frames[best].loc[rows, "target"])
-    predictions = {n: column_values(f.loc[rows, "prediction"]) for n, f in frames.items()}
+    # Looked up once for every model whose rows come in the best's order (the usual case):
+    # matching a million row ids costs a second a model.
+    order, same = frames[best].index.get_indexer(rows), frames[best].index
+    target = column_values(frames[best]["target"].iloc[order])
+    predictions = {
+        n: column_values(f["prediction"].iloc[order] if f.index.equals(same) else
+                         f.loc[rows, "prediction"])
+        for n, f in frames.items()
+    }  # fmt: skip
+    # The selection metric as weighted sums where it has that form: resamples as group counts.
+    summed = partial(summed_selection, scoring.family, scoring.selection, **scoring.options)
     comparisons = compare_to_best(
-        scoring.selection_value, target, predictions, best, groups, scoring.higher_is_better
-    )
+        scoring.selection_value, target, predictions, best, groups, scoring.higher_is_better,
+        summed=summed,
+    )  # fmt: skip
     selection = scoring.selection
     extra = pd.DataFrame(
         {

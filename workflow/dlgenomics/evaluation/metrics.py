@@ -9,7 +9,8 @@ with F1 on (y < 30) vs (ŷ < 30), and rangeMAE the MAE over rows whose *predicti
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -541,3 +542,234 @@ def selection_value(
     if fast is not None:
         return fast
     return task_metrics(family, y_true, y_pred, **options)[metric]
+
+
+# --- Selection metrics as weighted sums, for the bootstrap -----------------------------------
+# A bootstrap resample is a weight per row (how often its group was drawn). A metric that is a
+# function of weighted sums of per-row terms then costs one matrix product per batch of
+# resamples instead of a pass over each resample's rows: `finish(weights @ terms)`. Metrics of
+# ranks (AUROC, Spearman) are not such sums; on many rows their first-order form is (each
+# row's influence on the metric, weighted: the Hájek projection), whose error shrinks as
+# 1/rows while the bootstrap's spread shrinks as 1/sqrt(rows).
+
+
+@dataclass(frozen=True)
+class SummedMetric:
+    """A metric as `finish` of the weighted sums of `terms`: for (k, n) row weights `w`,
+    `finish(w @ terms)` holds the metric of each of the k weighted copies of the rows."""
+
+    terms: np.ndarray  # (n, m): each row's terms
+    finish: Callable[[np.ndarray], np.ndarray]  # (k, m) weighted sums -> (k,) metric values
+
+
+def _share(numerator: np.ndarray, denominator: np.ndarray, undefined: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / denominator, undefined)
+
+
+def _spread(squares: np.ndarray, sums: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted sum of squared deviations from the weighted mean, 0 where the values are one
+    (up to rounding: the terms are centred on the unweighted mean first)."""
+    deviation = squares - _share(sums**2, weight, 0.0)
+    return np.where(deviation > 1e-10 * squares, deviation, 0.0)
+
+
+def _summed_pearson(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    x, y = y_pred - y_pred.mean(), y_true - y_true.mean()
+    terms = np.column_stack([np.ones_like(x), x, y, x * x, y * y, x * y])
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        x_spread, y_spread = _spread(s[:, 3], s[:, 1], s[:, 0]), _spread(s[:, 4], s[:, 2], s[:, 0])
+        product = s[:, 5] - _share(s[:, 1] * s[:, 2], s[:, 0], 0.0)
+        # A constant side has no correlation: 0, as `_correlation` says.
+        return np.clip(_share(product, np.sqrt(x_spread * y_spread), 0.0), -1.0, 1.0)
+
+    return SummedMetric(terms, finish)
+
+
+def _summed_errors(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    """MAE, RMSE and R² of a regression (`regression_metrics`), and its Pearson correlation."""
+    if metric == "pearson":
+        return _summed_pearson(y_true, y_pred)
+    error = y_true - y_pred
+    ones = np.ones_like(error)
+    if metric == "mae":
+        return SummedMetric(np.column_stack([ones, np.abs(error)]), lambda s: s[:, 1] / s[:, 0])
+    if metric == "rmse":
+        return SummedMetric(np.column_stack([ones, error**2]), lambda s: np.sqrt(s[:, 1] / s[:, 0]))
+    centred = y_true - y_true.mean()
+
+    def r2(s: np.ndarray) -> np.ndarray:
+        spread = _spread(s[:, 3], s[:, 2], s[:, 0])
+        return np.where(spread > 0, 1.0 - _share(s[:, 1], spread, 0.0), 0.0)
+
+    return SummedMetric(np.column_stack([ones, error**2, centred, centred**2]), r2)
+
+
+def _summed_official_score(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    """`official_score`'s score: MAE, the F1 counts and the range MAE's rows are all sums."""
+    true_hit, pred_hit = y_true < SIRNA_THRESHOLD, y_pred < SIRNA_THRESHOLD
+    error = np.abs(y_true - y_pred)
+    in_range = (y_pred >= 0) & (y_pred <= SIRNA_THRESHOLD)
+    terms = np.column_stack([
+        np.ones_like(error), error, true_hit & pred_hit, ~true_hit & pred_hit,
+        true_hit & ~pred_hit, in_range, in_range * error,
+    ]).astype(np.float64)  # fmt: skip
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        f1 = _share(2 * s[:, 2], 2 * s[:, 2] + s[:, 3] + s[:, 4], 0.0)
+        range_error = _share(s[:, 6], s[:, 5], 100.0)
+        return 0.5 * (1 - s[:, 1] / s[:, 0] / 100) + 0.5 * f1 * (1 - range_error / 100)
+
+    return SummedMetric(terms, finish)
+
+
+def _mid_cdf(values: np.ndarray) -> np.ndarray:
+    """Each row's share of rows below it, ties counting a half: (mid-rank - 1/2) / n."""
+    from scipy.stats import rankdata
+
+    return (rankdata(values) - 0.5) / len(values)
+
+
+def _mean_above(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row i: mean over rows j of weights[j] where values[j] > values[i], ties a half."""
+    distinct, position = np.unique(values, return_inverse=True)
+    tied = np.bincount(position, weights=weights, minlength=len(distinct))
+    above = tied.sum() - np.cumsum(tied)
+    return (above[position] + tied[position] / 2) / len(values)
+
+
+def _first_order_spearman(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    """Spearman's correlation (Pearson's of mid-ranks) and each row's influence on it: the
+    derivative of the metric as the row's weight grows, ranks of every row moving with it."""
+    a, b = _mid_cdf(y_pred), _mid_cdf(y_true)
+    both, a_spread, b_spread = np.mean(a * b), np.mean(a * a) - 0.25, np.mean(b * b) - 0.25
+    if a_spread <= 0 or b_spread <= 0:  # a constant side: 0 on every resample
+        return SummedMetric(np.ones((len(a), 1)), lambda s: np.zeros(len(s)))
+    scale = np.sqrt(a_spread * b_spread)
+    rho = (both - 0.25) / scale
+    covariance = a * b - 3 * both + _mean_above(y_pred, b) + _mean_above(y_true, a)
+    a_variance = a * a - 3 * np.mean(a * a) + 2 * _mean_above(y_pred, a)
+    b_variance = b * b - 3 * np.mean(b * b) + 2 * _mean_above(y_true, b)
+    influence = covariance / scale - rho / 2 * (a_variance / a_spread + b_variance / b_spread)
+    influence -= influence.mean()
+    terms = np.column_stack([np.ones_like(a), influence])
+    return SummedMetric(terms, lambda s: np.clip(rho + s[:, 1] / s[:, 0], -1.0, 1.0))
+
+
+def _auroc_terms(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, float]:
+    """(n, 4) terms of AUROC's first-order form (positive, positive x share of negatives
+    below it, negative, negative x share of positives above it; ties a half), and the AUROC."""
+    n_positive = int(positive.sum())
+    n_negative = len(positive) - n_positive
+    if n_negative == 0 or n_positive == 0:
+        return np.zeros((len(score), 4)), float("nan")
+    distinct, position = np.unique(score, return_inverse=True)
+    positives_at = np.bincount(position, positive, len(distinct))
+    negatives_at = np.bincount(position, ~positive, len(distinct))
+    negatives_below = np.cumsum(negatives_at) - negatives_at / 2
+    positives_above = n_positive - np.cumsum(positives_at) + positives_at / 2
+    placement = np.where(positive, negatives_below[position] / n_negative,
+                         positives_above[position] / n_positive)  # fmt: skip
+    terms = np.column_stack([positive, positive * placement, ~positive, ~positive * placement])
+    return terms, float(placement[positive].mean())
+
+
+def _first_order_auroc(truth: np.ndarray, score: np.ndarray) -> SummedMetric:
+    """AUROC of each column of 0/1 `truth` ranked by `score` ((n, K) both), averaged over the
+    columns that have both classes in the resample (`rank_auroc`, `multilabel_metrics`)."""
+    parts = [_auroc_terms(truth[:, k].astype(bool), score[:, k]) for k in range(truth.shape[1])]
+    terms = np.hstack([part[0] for part in parts]).astype(np.float64)
+    aurocs = np.array([part[1] for part in parts])
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        s = s.reshape(len(s), -1, 4)
+        each = _share(s[..., 1], s[..., 0], np.nan) + _share(s[..., 3], s[..., 2], np.nan) - aurocs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample with one class: NaN
+            return np.nanmean(each, axis=1)
+
+    return SummedMetric(terms, finish)
+
+
+def _summed_calls(truth: np.ndarray, correct: np.ndarray) -> SummedMetric:
+    """Accuracy, averaged over columns: the share of rows each column calls right."""
+    terms = np.column_stack([np.ones(len(truth)), correct]).astype(np.float64)
+    return SummedMetric(terms, lambda s: (s[:, 1:] / s[:, :1]).mean(axis=1))
+
+
+def _summed_mcc(y_true: np.ndarray, probability: np.ndarray) -> SummedMetric:
+    truth, called = y_true.astype(int) == 1, probability >= 0.5
+    terms = np.column_stack([~truth & ~called, ~truth & called, truth & ~called, truth & called])
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        tn, fp, fn, tp = s.T
+        denominator = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+        return _share(tp * tn - fp * fn, denominator, 0.0)
+
+    return SummedMetric(terms.astype(np.float64), finish)
+
+
+def _summed_log_loss(picked: np.ndarray) -> SummedMetric:
+    """Log loss from each row's probability of its true class."""
+    loss = -np.log(np.clip(picked, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))
+    return SummedMetric(np.column_stack([np.ones_like(loss), loss]), lambda s: s[:, 1] / s[:, 0])
+
+
+def _summed_classes(
+    family: str, metric: str, y_true: np.ndarray, y_pred: np.ndarray, first_order: bool
+) -> SummedMetric | None:
+    """Binary, multi-label and multi-class selection metrics as sums (None: no such form)."""
+    if family == "multiclass":
+        classes = np.asarray(y_true).astype(int)
+        if metric == "log_loss":
+            return _summed_log_loss(y_pred[np.arange(len(classes)), classes])
+        return _summed_calls(classes, y_pred.argmax(axis=1) == classes)
+    truth = np.asarray(y_true).reshape(len(y_true), -1).astype(int)
+    probability = y_pred.reshape(len(y_pred), -1)
+    if metric == "accuracy":
+        return _summed_calls(truth, (probability >= 0.5).astype(int) == truth)
+    if metric == "auroc":
+        return _first_order_auroc(truth, probability) if first_order else None
+    if metric == "log_loss":
+        picked = np.where(truth[:, 0] == 1, probability[:, 0], 1 - probability[:, 0])
+        return _summed_log_loss(picked)
+    return _summed_mcc(truth[:, 0], probability[:, 0])
+
+
+# Per family, the selection metrics with a summed form (ranks: with `first_order` only).
+SUMMED_SELECTION = {
+    "regression": ("mae", "rmse", "r2", "pearson", "spearman"),
+    "sirna": ("score", "mae", "rmse", "pearson", "spearman"),
+    "sirna_table": ("score", "mae", "rmse", "pearson", "spearman", "auroc"),
+    "binary": ("accuracy", "auroc", "log_loss", "mcc"),
+    "multilabel": ("accuracy", "auroc"),
+    "multiclass": ("accuracy", "log_loss"),
+}
+
+
+def summed_selection(
+    family: str,
+    metric: str,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    first_order: bool = False,
+    **options: Any,
+) -> SummedMetric | None:
+    """`selection_value` as weighted sums of per-row terms (exact; with `first_order`, AUROC
+    and Spearman by their first-order form too), None where there is no such form."""
+    if metric not in SUMMED_SELECTION.get(family, ()):
+        return None
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if family in ("binary", "multilabel", "multiclass"):
+        return _summed_classes(family, metric, y_true, y_pred, first_order)
+    y_true = np.asarray(y_true, dtype=np.float64)
+    if metric == "score":
+        return _summed_official_score(y_true, y_pred)
+    if metric == "auroc":  # sirna_table: effective rows ranked by a lower prediction
+        effective = is_effective(y_true, options.get("threshold", SIRNA_THRESHOLD),
+                                 bool(options.get("inclusive", False)))  # fmt: skip
+        return _first_order_auroc(effective[:, None], -y_pred[:, None]) if first_order else None
+    if metric == "spearman":
+        return _first_order_spearman(y_true, y_pred) if first_order else None
+    return _summed_errors(metric, y_true, y_pred)

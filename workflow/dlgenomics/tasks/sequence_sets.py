@@ -56,6 +56,7 @@ class SequenceInput:
     genome: str | None = None
     length: int | None = None
     anchor: str = "summit"
+    chromosome_aliases: dict[str, str] | str | None = None
 
     @classmethod
     def from_config(cls, mapping: dict[str, Any]) -> SequenceInput:
@@ -66,6 +67,8 @@ class SequenceInput:
     def files(self) -> list[str]:
         """Every dataset file this mapping reads."""
         named = [self.file, self.genome, (self.label_table or {}).get("file")]
+        if isinstance(self.chromosome_aliases, str):  # a two-column file of the dataset
+            named.append(self.chromosome_aliases)
         return [f for f in [*named, *(self.classes or {}).values()] if f]
 
 
@@ -138,6 +141,9 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}.reverse_complement: not with `kmer` (k-mers are one strand)")
     if task["split"]["method"] == "chromosome" and main.format != "bed":
         raise InputError(f"{where}.split.method: 'chromosome' needs BED input")
+    if task["split"].get("test_chromosomes") and (main.format != "bed" or tests):
+        raise InputError(f"{where}.split.test_chromosomes: needs BED input, and no `test` files "
+                         "(the test rows are those chromosomes' windows)")  # fmt: skip
     if task["split"]["method"] == "group" and main.group is None:
         raise InputError(f"{where}.split.method: 'group' needs input.group (a column)")
 
@@ -286,11 +292,20 @@ def _joined_labels(
 
 
 def _read_bed(source: SequenceInput, files: dict[str, Path]) -> pd.DataFrame:
-    from dlgenomics.data.intervals import genome_index, interval_windows, read_intervals
+    from dlgenomics.data.chromosomes import ChromosomeNames, aliases_of
+    from dlgenomics.data.intervals import (
+        genome_index,
+        interval_windows,
+        read_intervals,
+        reconcile_chromosomes,
+    )
 
     bed, genome_path = files[source.file], files[source.genome]
     intervals = read_intervals(bed)
     genome = genome_index(genome_path)
+    aliases = aliases_of(source.chromosome_aliases, files, "input.chromosome_aliases")
+    names = ChromosomeNames(genome.keys(), str(genome_path), aliases)
+    intervals = reconcile_chromosomes(intervals, names, bed)
     windows = interval_windows(intervals, genome, genome_path, bed, source.length, source.anchor)
     frame = pd.DataFrame({
         "row_id": windows["row_id"].to_numpy(), "sequence": windows["sequence"].to_numpy(),
@@ -436,10 +451,10 @@ def _genome_negatives(
 
 def _standard(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     """Internal columns out, the sequence under its alphabet's column, chromosomes as groups
-    for `split.method: chromosome`."""
+    for `split.method: chromosome` and `split.test_chromosomes`."""
     frame = frame.rename(columns={"sequence": f"seq_{task.get('alphabet', 'dna')}"})
     if "chrom" in frame:
-        if task["split"]["method"] == "chromosome":
+        if task["split"]["method"] == "chromosome" or task["split"].get("test_chromosomes"):
             frame["group"] = frame["chrom"]
         frame = frame.drop(columns=["chrom"])
     return frame.drop(columns=[LINE, SOURCE]).reset_index(drop=True)
