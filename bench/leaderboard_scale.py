@@ -5,11 +5,11 @@ prediction files to the intervals and verdicts) over 6 models' out-of-fold predi
 grouped split); for a binary task (AUROC), a regression (RMSE; Spearman, a rank metric) and
 the siRNA competition's official score.
 
-The budget: at most 30 s and 2 GB of peak RSS for 1M rows and 6 models on
-a 2-core machine. Reference: the resamples as row-index lists with the metric recomputed on
-each (the previous implementation), on the smallest size, `--reference-samples` resamples scaled to 1,000
-(its peak RSS is at those resamples: the lists grow with rows x resamples, 8 GB at 1M rows
-and 1,000). Not a test: timings on a shared machine vary, so it is run by hand; CPU seconds
+The budget: at most 30 s and 2 GB of peak RSS for 1M rows and 6 models on a 2-core machine.
+Reference: the resamples as row-index lists with the metric recomputed on each (the previous
+implementation), on the smallest size, `--reference-samples` resamples scaled to 1,000 (its
+peak RSS is at those resamples: the lists grow with rows x resamples, 8 GB at 1M rows and
+1,000). Not a test: timings on a shared machine vary, so it is run by hand; CPU seconds
 are printed beside wall seconds. The prediction files are generated in a temporary folder
 (removed afterwards); each measurement runs in a fresh child process, so its peak RSS is the
 leaderboard's own.
