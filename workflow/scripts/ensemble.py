@@ -18,13 +18,15 @@ from dlgenomics.tasks.objectives import Scoring
 
 def main() -> None:
     scoring = Scoring.from_params(snakemake.params.scoring)
+    summary = Path(snakemake.input.encode_summary)
+    test_sets = test_sets_of(summary)
     members = dict(zip(snakemake.params.members, map(Path, snakemake.input.members), strict=True))
     oof, test, fit = build_ensemble(members, scoring, EnsembleSettings(**snakemake.params.fit))
     write_combination(fit, Path(snakemake.output.weights))
     result = write_evaluation(
         scoring, oof, test, Path(snakemake.output.metrics), Path(snakemake.output.predictions),
-        test_sets_of(Path(snakemake.input.encode_summary)),
-        leak_of_test_rows(Path(snakemake.input.encode_summary)),
+        test_sets,
+        leak_of_test_rows(summary),
     )  # fmt: skip
     logging.info(
         "weights %s, calibration %.4f + %.4f x, cut %s; out of fold (cross-fitted) %s",
@@ -39,7 +41,7 @@ def main() -> None:
     )
     test_prediction_figures(
         scoring, Path(snakemake.output.predictions),
-        test_sets_of(Path(snakemake.input.encode_summary)),
+        test_sets,
         f"{snakemake.wildcards.task}: ensemble", Path(snakemake.output.test_plots),
     )  # fmt: skip
 

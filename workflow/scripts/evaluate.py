@@ -19,14 +19,16 @@ from dlgenomics.tasks.objectives import Scoring
 
 def main() -> None:
     scoring = Scoring.from_params(snakemake.params.scoring)
+    summary = Path(snakemake.input.encode_summary)
+    test_sets = test_sets_of(summary)
     task, arch = snakemake.wildcards.task, snakemake.wildcards.arch
     evaluate_architecture(
         scoring,
         [Path(p) for p in snakemake.input.predictions],
         Path(snakemake.output.metrics),
         Path(snakemake.output.predictions),
-        test_sets_of(Path(snakemake.input.encode_summary)),
-        leak_of_test_rows(Path(snakemake.input.encode_summary)),
+        test_sets,
+        leak_of_test_rows(summary),
     )
     histories = {i: pd.read_csv(p) for i, p in enumerate(snakemake.input.histories)}
     plots.learning_curves(
@@ -38,7 +40,7 @@ def main() -> None:
     prediction_figure(scoring, target, prediction, title, Path(snakemake.output.plot))
     test_prediction_figures(
         scoring, Path(snakemake.output.predictions),
-        test_sets_of(Path(snakemake.input.encode_summary)), f"{task}: {arch}",
+        test_sets, f"{task}: {arch}",
         Path(snakemake.output.test_plots),
     )  # fmt: skip
 

@@ -203,9 +203,12 @@ def origin_stamp(origin: Path | None) -> str | None:
     unzipped release) included, which Snakemake's trigger (input newer than output) misses."""
     if origin is None:
         return None
-    stat = origin.stat()
-    modified = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC)
-    return f"{origin}: {stat.st_size} bytes, modified {modified.isoformat()}"
+    return f"{origin}: {origin.stat().st_size} bytes, modified {_modified(origin).isoformat()}"
+
+
+def _modified(path: Path) -> datetime.datetime:
+    """A file's modification time, in UTC."""
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
 
 
 def _local_places(
@@ -252,12 +255,10 @@ def fetch_dataset_file(
 
 
 def _describe_origin(source: Path, copy: Path) -> dict[str, Any]:
-    stat = source.stat()
-    modified = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC)
     return {
         "source": str(source),
-        "size": stat.st_size,
-        "modified": modified.isoformat(timespec="seconds"),
+        "size": source.stat().st_size,
+        "modified": _modified(source).isoformat(timespec="seconds"),
         "sha256": sha256_of(copy),
     }
 

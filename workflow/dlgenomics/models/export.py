@@ -319,6 +319,11 @@ def data_facts(summary: dict[str, Any], task: dict[str, Any]) -> dict[str, list[
     return listed
 
 
+def _file_lines(files: list[dict[str, str]]) -> list[str]:
+    """A model card's list of data files, each with the sha256 it was read with."""
+    return [f"- {f.get('file')}: sha256 {f.get('sha256')}" for f in files]
+
+
 def model_card(
     document: dict[str, Any], checkpoints: list[dict[str, Any]], facts: dict[str, Any]
 ) -> str:
@@ -339,10 +344,9 @@ def model_card(
         f"Other inputs: {', '.join(others) or 'none'} (inputs.json says what each holds).", "",
         f"Output: {', '.join(output['names'])} — {output['units']}, shape {output['shape']}.",
         "", "## Training data", "",
-        *([f"- {d.get('file')}: sha256 {d.get('sha256')}" for d in data] or ["Not recorded."]),
+        *(_file_lines(data) or ["Not recorded."]),
         *(["", "## External test data", "", "Scored for the test figures, never learnt from:",
-           "", *[f"- {d.get('file')}: sha256 {d.get('sha256')}" for d in tests]]
-          if tests else []),
+           "", *_file_lines(tests)] if tests else []),
         "", "## How well it does", "", *_metric_lines(facts, checkpoints),
         "", "## Provenance", "",
         f"- commit: {facts.get('commit', 'not recorded')}",

@@ -35,7 +35,6 @@ class TaskTables:
     # Modification tokens that sit between or beside nucleotides rather than on one (caps,
     # linkages, conjugates): skipped when modifications are aligned to nucleotides.
     non_nucleotide_tokens: frozenset[str] = frozenset()
-    dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
     # reason -> the dropped rows' ids (line numbers where the file has no id column).
     dropped_ids: dict[str, list[str]] = field(default_factory=dict)
     # role -> the file its rows came from, named in encoding errors ("labelled": both roles).
@@ -44,6 +43,11 @@ class TaskTables:
     columns: dict[str, str] = field(default_factory=dict)
     # External test file's name -> its rows' ids: each is scored on its own (evaluate).
     test_sets: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Reason -> how many rows were dropped for it."""
+        return {reason: len(ids) for reason, ids in self.dropped_ids.items()}
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,6 @@ def load_sirna_competition(files: dict[str, Path], task: dict[str, Any]) -> Task
         frames={"train": train, "test": test},
         modification_tokens=vocab_table["Abbreviation"].astype(str).tolist(),
         non_nucleotide_tokens=SIRNA_NON_NUCLEOTIDE_TOKENS,
-        dropped={reason: len(ids) for reason, ids in dropped.items()},
         dropped_ids=dropped,
         sources={
             "train": str(files["train_data.csv"]),
@@ -462,7 +465,6 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
         frames=frames,
         modification_tokens=list(tokens) if tokens else None,
         non_nucleotide_tokens=frozenset(table.get("non_nucleotide_tokens") or ()),
-        dropped={reason: len(ids) for reason, ids in dropped.items()},
         dropped_ids=dropped,
         sources=sources,
         columns=names,

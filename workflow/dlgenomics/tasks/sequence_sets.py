@@ -361,9 +361,7 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
 # --- Cleaning, negatives, the loader -----------------------------------------------------------
 
 
-def _clean(
-    frame: pd.DataFrame, dropped: dict[str, int], dropped_ids: dict[str, list[str]]
-) -> pd.DataFrame:
+def _clean(frame: pd.DataFrame, dropped_ids: dict[str, list[str]]) -> pd.DataFrame:
     """Drop rows without a sequence or a label (counted by file and reason, their ids kept);
     stop at a letter that is no nucleotide, naming the file, line, position and letter."""
     labels = [c for c in frame.columns if c == "target" or c.startswith("label_")]
@@ -378,7 +376,6 @@ def _clean(
     gone = no_sequence | no_label
     files = frame[SOURCE].map(lambda source: Path(source).name)
     for key, ids in frame.loc[gone, "row_id"].groupby((files + ": " + reason)[gone], sort=False):
-        dropped[key] = dropped.get(key, 0) + len(ids)
         dropped_ids[key] = [*dropped_ids.get(key, []), *ids.astype(str)]
     frame = frame[~gone].drop(columns=[UNMATCHED], errors="ignore").reset_index(drop=True)
     frame["sequence"] = sequence[~gone].to_numpy()
@@ -465,9 +462,8 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     from dlgenomics.tasks.kinds import TaskTables
 
     main, tests = inputs_of(task)
-    dropped: dict[str, int] = {}
     dropped_ids: dict[str, list[str]] = {}
-    labelled = _clean(targets(read_source(main, files), task), dropped, dropped_ids)
+    labelled = _clean(targets(read_source(main, files), task), dropped_ids)
     if labelled.empty:
         raise InputError(f"{files[main.files()[0]]}: no row with a sequence and a label")
     negatives = task.get("negatives")
@@ -480,12 +476,11 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     frames = {"labelled": _standard(labelled, task)}
     sources = {"labelled": str(files[main.files()[0]])}
     if tests:
-        test = [_clean(targets(read_source(t, files), task), dropped, dropped_ids)
-                for t in tests]  # fmt: skip
+        test = [_clean(targets(read_source(t, files), task), dropped_ids) for t in tests]
         frames["test"] = _standard(pd.concat(test, ignore_index=True), task)
         frames["test"]["row_id"] = _unique(frames["test"]["row_id"].tolist())
         sources["test"] = ", ".join(str(files[t.files()[0]]) for t in tests)
-    return TaskTables(frames=frames, dropped=dropped, dropped_ids=dropped_ids, sources=sources)
+    return TaskTables(frames=frames, dropped_ids=dropped_ids, sources=sources)
 
 
 def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:
