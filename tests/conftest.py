@@ -20,6 +20,16 @@ REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("DLGENOMICS_TEST_MIRROR", REPO.parent / "shared" / "data"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `pytest -n 2 --dist loadgroup` (README's test command) each module runs on one
+    worker, so a module's fixtures (a trained run) are built once; the modules that read the
+    session's tiny run share one worker, so that run is built once too."""
+    tiny_modules = {item.module.__name__ for item in items if "tiny_run" in item.fixturenames}
+    for item in items:
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("tiny_run" if module in tiny_modules else module))
+
+
 def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
     """tests/data/tiny.yaml, ready to run: its own example table found through the config's
     mirror (tests/data). With `architectures`, only those tasks, each with only those

@@ -30,7 +30,7 @@ def test_encoded_schema_and_values(sirna_files, tmp_path):
     raw = pd.read_csv(sirna_files["train_data.csv"])
     assert list(train[ROW_ID]) == [str(i) for i in raw["id"]]
     assert decode_nucleotides(train["seq_antisense"]) == list(raw["siRNA_antisense_seq"])
-    assert train["seq_sense"].shape == (120, 21) and train["seq_sense"].dtype == np.int16
+    assert train["seq_sense"].shape == (120, 21) and train["seq_sense"].dtype == np.uint8
     assert train["kmer_antisense"].shape == (120, 7)
     # Modification ids follow the *_list tokens one for one, caps included.
     mods = vocab["tokens"]["modification"]

@@ -38,6 +38,7 @@ IMPORT_NAMES = {
     "scikit-learn": "sklearn",
     "pyyaml": "yaml",
     "viennarna": "RNA",
+    "pybigwig": "pyBigWig",
 }
 # Listed in an env without a version: conda picks the pip matching the pinned python.
 UNPINNED_OK = {"pip"}

@@ -273,3 +273,14 @@ def test_interpretation_reports_the_best_jaspar_matches_of_every_head(tmp_path):
     assert {"matrix_id", "similarity", "strand", "offset"} <= set(head["jaspar_matches"][0])
     assert json.loads(out["summary"].read_text()) == summary
     assert all(path.stat().st_size > 0 for path in out.values())
+
+
+def test_only_the_named_heads_are_explained_and_an_unknown_name_is_refused():
+    """`interpretation.heads`: the outputs named, in the network's order; a name the task has
+    no output for is one line naming the outputs there are."""
+    settings = InterpretationSettings.from_config({"heads": ["Reb1", "Abf1"]})
+    assert settings.explained(["Abf1", "Sua7", "Reb1"]) == [(0, "Abf1"), (2, "Reb1")]
+    assert InterpretationSettings().explained(["a", "b"]) == [(0, "a"), (1, "b")]
+    refused = InterpretationSettings.from_config({"heads": ["Rap1"]})
+    with pytest.raises(InputError, match=r"Rap1 is not an output.*Abf1, Sua7"):
+        refused.explained(["Abf1", "Sua7"])

@@ -9,8 +9,10 @@ from dlgenomics.evaluation.metrics import (
     classifies,
     is_better,
     metric_columns,
+    metric_notes,
     multiclass_metrics,
     multilabel_metrics,
+    multiregression_metrics,
     regression_metrics,
     selectable_metrics,
     sirna_metrics,
@@ -244,6 +246,9 @@ def _family_example(family: str) -> dict[str, float]:
         "binary": lambda: binary_metrics(y, p),
         "multilabel": lambda: multilabel_metrics(np.column_stack([y, 1 - y]), np.eye(2)[y]),
         "multiclass": lambda: multiclass_metrics(MULTICLASS_Y, MULTICLASS_P),
+        "multiregression": lambda: multiregression_metrics(
+            np.column_stack([remaining, remaining[::-1]]), np.column_stack([predicted, remaining])
+        ),
     }
     return examples[family]()
 
@@ -262,7 +267,10 @@ def test_selectable_metrics_are_returned_and_have_a_direction(family):
 def test_selectable_metrics_table():
     assert set(SELECTABLE_METRICS) == set(METRIC_FAMILIES)
     assert selectable_metrics("multiclass") == ("accuracy", "macro_f1", "mcc", "auroc", "log_loss")
-    assert selectable_metrics("multilabel") == ("accuracy", "auroc", "auprc")
+    assert selectable_metrics("multilabel") == (
+        "accuracy", "auroc", "auprc", "median_auroc", "median_auprc",
+    )  # fmt: skip
+    assert selectable_metrics("multiregression")[0] == "median_pearson"
     assert "rmse" in selectable_metrics("sirna") and "score" in selectable_metrics("sirna_table")
     with pytest.raises(ValueError, match="unknown metric family"):
         selectable_metrics("ranking")
@@ -298,3 +306,80 @@ def test_fast_selection_metrics_equal_the_full_family_ones():
             assert selection_value(family, metric, scores[:, 0], scores[:, 1]) == pytest.approx(
                 task_metrics(family, scores[:, 0], scores[:, 1])[metric]
             )
+
+
+# --- Many labels or tracks at once (issue 30) -------------------------------------------------
+
+
+def test_multiregression_metrics_skip_unknown_values_per_track():
+    """Each track is scored on its known rows alone; a track never known has no figure (NaN)
+    and the medians skip it; the RMSE pools every known value."""
+    truth = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, np.nan], [3.0, 1.0, np.nan],
+                      [4.0, 5.0, np.nan]])  # fmt: skip
+    predicted = np.array([[1.0, 9.0, 0.0], [2.5, 9.0, 0.0], [2.5, 1.0, 0.0], [5.0, 4.0, 0.0]])
+    metrics = multiregression_metrics(truth, predicted, ["a", "b", "c"])
+    a = regression_metrics(truth[:, 0], predicted[:, 0])
+    b = regression_metrics(truth[[0, 2, 3], 1], predicted[[0, 2, 3], 1])
+    assert metrics["pearson_a"] == pytest.approx(a["pearson"])
+    assert metrics["pearson_b"] == pytest.approx(b["pearson"])  # row 1's 9.0 never scored
+    assert np.isnan(metrics["pearson_c"]) and np.isnan(metrics["r2_c"])
+    assert metrics["median_pearson"] == pytest.approx(np.median([a["pearson"], b["pearson"]]))
+    assert metrics["median_r2"] == pytest.approx(np.median([a["r2"], b["r2"]]))
+    errors = np.array([0, 0.5, 0.5, 1.0, 7.0, 0.0, 1.0])
+    assert metrics["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)))
+    assert list(metrics)[:5] == ["median_pearson", "mean_pearson", "median_spearman",
+                                 "median_r2", "rmse"]  # fmt: skip
+    notes = metric_notes("multiregression", list(metrics))
+    assert any(n.startswith("`pearson_a`: Pearson of track a alone") for n in notes)
+
+
+def test_multilabel_medians_over_labels_skip_one_class_labels():
+    truth = np.array([[1, 0, 1], [0, 0, 1], [1, 0, 0], [0, 0, 1]])
+    score = np.array([[0.9, 0.2, 0.4], [0.1, 0.3, 0.8], [0.6, 0.1, 0.5], [0.7, 0.4, 0.6]])
+    metrics = multilabel_metrics(truth, score)
+    aurocs = [metrics["auroc_label1"], metrics["auroc_label3"]]  # label2: one class, NaN
+    assert np.isnan(metrics["auroc_label2"])
+    assert metrics["median_auroc"] == pytest.approx(np.median(aurocs))
+    assert metrics["median_auprc"] == pytest.approx(
+        np.median([metrics["auprc_label1"], metrics["auprc_label3"]])
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fast_selection_paths_equal_the_family_functions(seed):
+    """AUPRC (binary, multi-label), macro F1, MCC and AUROC (multi-class), the multi-label
+    medians and the multi-output regression's metrics, the bootstrap's shortcuts, equal the
+    family function's value on random data with many ties (and unknown track values)."""
+    from dlgenomics.evaluation.metrics import average_precision, selection_value
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, (300, 4))
+    scores = np.round(rng.random((300, 4)) + 0.3 * labels, 1)  # rounded: many ties
+    from sklearn.metrics import average_precision_score
+
+    assert average_precision(labels[:, 0], scores[:, 0]) == pytest.approx(
+        average_precision_score(labels[:, 0], scores[:, 0]), abs=1e-12
+    )
+    cases = [("binary", m, labels[:, 1], scores[:, 1] / 1.3) for m in ("auprc",)]
+    cases += [("multilabel", m, labels, scores)
+              for m in ("auprc", "median_auroc", "median_auprc")]  # fmt: skip
+    classes = rng.integers(0, 4, 300)
+    softmax = np.round(rng.dirichlet(np.ones(4), 300) + 0.2 * np.eye(4)[classes], 1) + 0.01
+    softmax /= softmax.sum(axis=1, keepdims=True)  # ties in the arg max and the ranks
+    cases += [("multiclass", m, classes, softmax) for m in ("macro_f1", "mcc", "auroc")]
+    tracks = rng.normal(0, 1, (300, 5))
+    predicted = np.round(tracks + rng.normal(0, 1, tracks.shape), 1)
+    tracks[rng.random(tracks.shape) < 0.2] = np.nan
+    tracks[:, 4] = np.nan  # a track never known
+    cases += [("multiregression", m, tracks, predicted)
+              for m in ("median_pearson", "mean_pearson", "median_r2", "rmse")]  # fmt: skip
+    for family, metric, truth, prediction in cases:
+        full = task_metrics(family, truth, prediction)[metric]
+        fast = selection_value(family, metric, truth, prediction)
+        assert fast == pytest.approx(full, abs=1e-12), (family, metric)
+    # A single class in the truth: the family's own answers.
+    one = np.zeros(6, dtype=int)
+    even = np.full((6, 2), 0.5)
+    for metric in ("auroc", "mcc", "macro_f1"):
+        full = task_metrics("multiclass", one, even)[metric]
+        assert selection_value("multiclass", metric, one, even) == pytest.approx(full, nan_ok=True)

@@ -200,3 +200,19 @@ def test_tutorial_cnn_has_the_tutorial_keras_layers():
         unknown[0, 40:] = IDS["<unk>"]
         assert torch.equal(model({"seq_dna": padded}), model({"seq_dna": unknown}))
         assert not torch.equal(model({"seq_dna": padded}), model({"seq_dna": ids}))
+
+
+def test_a_deeper_cnn_pools_between_layers_and_every_weight_learns():
+    """`extra_layers`: kernel widths of both parities stack, each block pools `pool` wide (a
+    21-nt strand pooled twice by 4 leaves 2 positions), and gradients reach every layer."""
+    torch.manual_seed(0)
+    params = {"kernel_sizes": [4, 7], "channels": 6, "extra_layers": 2, "pool": 4}
+    model = build_model("cnn", params, LAYOUT, {"num_log10_concentration_nm": (0.0, 1.0)}, 3)
+    tower = model.towers["seq_sense"]
+    assert len(tower.deeper) == 6 and tower.out_dim == 12
+    stacked = torch.randn(5, 12, 21)  # two widths × 6 channels over the sense strand
+    assert tower.deeper(stacked).shape == (5, 6, 2)
+    output = model(batch())
+    assert output.shape == (5, 3) and torch.isfinite(output).all()
+    output.sum().backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)

@@ -32,7 +32,7 @@ TINY = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
 ARCHITECTURES = {"sirna": ["mlp", "gbm"]}
 # Rules the workflow marks `localrule` (downloads, bookkeeping): never submitted.
 LOCAL_RULES = {"download", "leaderboard", "submission", "ensemble", "classification_figures",
-               "provenance", "benchmarks", "all"}  # fmt: skip
+               "track_figures", "provenance", "benchmarks", "all"}  # fmt: skip
 # This test node: 2 CPUs, no GPU (the tiny config trains on CPU, so no job asks for one),
 # small memory requests so that two jobs fit at once, still growing with each attempt.
 TEST_NODE = [

@@ -115,3 +115,57 @@ def test_threshold_weighted_loss_is_accepted_and_huber_is_not(tables, tmp_path):
     assert np.isfinite(result["score"])
     with pytest.raises(InputError, match="no 'huber' loss"):
         _fit(tables, tmp_path, settings={"loss": "huber"})
+
+
+# --- k-mer counts (issue 30): the baseline of genome-track tasks -------------------------------
+
+
+def _naive_counts(text: str, k: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for start in range(len(text) - k + 1):
+        kmer = text[start : start + k]
+        if set(kmer) <= set("ACGT"):
+            counts[kmer] = counts.get(kmer, 0) + 1
+    return counts
+
+
+def _reverse_complement(text: str) -> str:
+    return text.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+
+
+@pytest.mark.parametrize("k", [1, 3, 4])
+def test_kmer_counts_match_counting_by_hand_on_one_and_both_strands(k):
+    from dlgenomics.data.nucleotides import kmer_counts
+    from dlgenomics.data.tokens import encode_nucleotides
+
+    rng = np.random.default_rng(k)
+    texts = ["".join(rng.choice(list("ACGTN"), 30, p=[0.24, 0.24, 0.24, 0.24, 0.04]))
+             for _ in range(7)] + ["ACG", "GATTACA"]  # fmt: skip
+    ids = encode_nucleotides(pd.Series(texts), 30, "test")  # right-padded, N unknown
+    counts, names = kmer_counts(ids, k, strands=False)
+    assert counts.shape == (len(texts), 4**k) and names[1] == "A" * (k - 1) + "C"
+    for row, text in enumerate(texts):
+        expected = _naive_counts(text, k)
+        assert {n: int(c) for n, c in zip(names, counts[row], strict=True) if c} == expected
+    both, pairs = kmer_counts(ids, k, strands=True)
+    assert len(pairs) == (4**k + 4 ** (k // 2) * (k % 2 == 0)) // 2  # each pair once
+    for row, text in enumerate(texts):
+        forward, reverse = _naive_counts(text, k), _naive_counts(_reverse_complement(text), k)
+        for name, count in zip(pairs, both[row], strict=True):
+            assert count == forward.get(name, 0) + reverse.get(name, 0), (text, name)
+
+
+def test_kmer_count_features_are_opt_in_and_read_every_nucleotide_column(tables):
+    from dlgenomics.models.architectures import GBMConfig, make_config
+
+    train, vocab = tables["train"], tables["vocab"]
+    assert "kmer_counts" not in GBMConfig().features  # the default gbm reads what it read
+    matrix, names, categorical = feature_matrix(train, None, ["kmer_counts"], vocab, 2)
+    nucleotide = [c for c, spec in vocab["columns"].items() if spec.get("vocab") == "nucleotide"]
+    assert nucleotide and {name.rsplit("_", 1)[0] for name in names} == set(nucleotide)
+    strands = 10 if vocab.get("reverse_complement") else 16  # 2-mers, pairs on both strands
+    assert len(names) == strands * len(nucleotide) and not categorical.any()
+    first = names[0].rsplit("_", 1)[0]
+    assert (matrix[:, :strands].sum(axis=1) <= train[first].shape[1]).all()
+    with pytest.raises(InputError, match="kmer_size 9 is not between 1 and 6"):
+        make_config("gbm", {"kmer_size": 9}, "architectures.gbm_kmers")

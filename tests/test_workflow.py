@@ -34,7 +34,7 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
     # task for transfer learning; features and the LDHA screen for siRNA; figures and the
     # interpretation of the best network for every task; a provenance page per task and one
     # benchmark summary for the run; a GAN trained and its designs judged for both binding
-    # tasks; each task's chosen network exported.
+    # tasks; each task's chosen network exported; each label's figures of the simulated task.
     assert counts == {
         "download": "5", "simulate": "1", "encode": "4", "features": "2", "pretrain": "3",
         "train": str(13 * 5 + 13 * 1 + 9 * 5 + 4 * 5),
@@ -42,7 +42,7 @@ def test_dry_run_plans_every_stage(tmp_path, mirror):
         "evaluate": str(15 + 15 + 10 + 4), "ensemble": "3", "leaderboard": "4",
         "submission": "4", "classification_figures": "4", "interpret": "4", "export": "4",
         "screen_transcript": "1", "provenance": "4", "benchmarks": "1", "train_gan": "2",
-        "generate": "2", "all": "1", "total": "253",
+        "generate": "2", "track_figures": "1", "all": "1", "total": "254",
     }  # fmt: skip
 
 

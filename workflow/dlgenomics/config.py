@@ -132,11 +132,16 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
 
 def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
     """A task's kind, files, objective, selection metric, ensemble and design settings."""
+    from dlgenomics.tasks import genome_tracks
     from dlgenomics.tasks.kinds import TASK_KINDS, check_sirna_table_config, scoring
     from dlgenomics.tasks.objectives import check_selection_metric
     from dlgenomics.tasks.sequence_sets import check_sequence_task
 
     kind = TASK_KINDS[task["kind"]]
+    if kind.name == genome_tracks.KIND:  # before kind.files: it settles the track files
+        genome_tracks.check_genome_tracks_task(config, task, where)
+    for key in set(genome_tracks.KEYS) & set(task) if kind.name != genome_tracks.KIND else ():
+        raise InputError(f"{where}.{key}: only kind {genome_tracks.KIND!r} reads `{key}`")
     # Before kind.files: a sirna_table task names its file in `table`.
     if kind.name == "sirna_table":
         if "table" not in task:
@@ -148,18 +153,19 @@ def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -
            "reverse_complement")  # fmt: skip
     if kind.name == "sequences":
         check_sequence_task(task, where)
+    # A genome_tracks task's objective follows from its tracks (filled in above); it may read
+    # both strands.
+    if kind.name == genome_tracks.KIND:
+        own = tuple(k for k in own if k not in ("objective", "reverse_complement"))
     for key in set(own) & set(task) if kind.name != "sequences" else ():
         raise InputError(f"{where}.{key}: only kind 'sequences' reads `{key}`")
     _check_files(config, task, kind, where)
     if task.get("selection_metric"):
         check_selection_metric(scoring(task).family, task["selection_metric"],
                                f"{where}.selection_metric")  # fmt: skip
-    if not objective_of_task(task).one_prediction_per_row and isinstance(
-        task.get("ensemble"), (list, Mapping)
-    ):
+    if not objective_of_task(task).ensembles and isinstance(task.get("ensemble"), (list, Mapping)):
         raise InputError(
-            f"{where}.ensemble: ensembles combine one prediction per row and this task has "
-            "several labels; leave `ensemble` out"
+            f"{where}.ensemble: a multi-label task has no ensemble; leave `ensemble` out"
         )
     if kind.simulated and "simulate" not in task:
         raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
@@ -179,7 +185,12 @@ def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
         raise InputError(f"{where}: kind {task['kind']!r} needs a `dataset`")
     if task["dataset"] not in config["datasets"]:
         raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
-    missing = set(kind.files(task)) - set(config["datasets"][task["dataset"]]["files"])
+    missing = {
+        reference
+        for reference in kind.files(task)
+        for owner, name in [dataset_file(reference, task["dataset"])]
+        if name not in config.get("datasets", {}).get(owner, {}).get("files", {})
+    }
     if missing:
         raise InputError(
             f"{where}.dataset: kind {task['kind']!r} needs file(s) {sorted(missing)} "
@@ -187,10 +198,18 @@ def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
         )
 
 
+def dataset_file(reference: str, dataset: str | None) -> tuple[str | None, str]:
+    """A task's file reference -> (dataset, file name): `<dataset>/<file>` names another
+    dataset's file, a bare name one of the task's `dataset` (file names hold no `/`)."""
+    if "/" in reference:
+        other, name = reference.split("/", 1)
+        return other, name
+    return dataset, reference
+
+
 def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, where: str) -> None:
     """An architecture fits the task: its loss, its outputs, its auxiliary head."""
     from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
-    from dlgenomics.models.architectures import TABULAR
     from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 
     task = config["tasks"][task_name]
@@ -203,11 +222,6 @@ def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, 
         raise InputError(
             f"{where}: {arch}: loss 'threshold_weighted' needs an siRNA task "
             "(it weights rows by the efficacy threshold)"
-        )
-    if not objective.one_prediction_per_row and model_name(config, arch) in TABULAR:
-        raise InputError(
-            f"{where}.architectures: {arch} predicts one label per row and this task has "
-            "several; use a network"
         )
     if is_multitask(config, arch) and not kind.auxiliary_label:
         raise InputError(
@@ -375,8 +389,7 @@ def ensemble_members_of(task: Mapping[str, Any]) -> list[str]:
     setting = task.get("ensemble", True)
     if isinstance(setting, Mapping):
         setting = setting.get("members", True)
-    # Ensembles combine one prediction (or one per class) per row; not one per label.
-    if setting is False or not objective_of_task(task).one_prediction_per_row:
+    if setting is False or not objective_of_task(task).ensembles:
         return []
     members = task["architectures"] if setting is True else setting
     return list(members) if len(members) >= 2 else []

@@ -7,6 +7,7 @@ from dlgenomics import InputError
 from dlgenomics.models.architectures import TABULAR, needs_pretraining
 from dlgenomics.config import (
     data_settings,
+    dataset_file,
     ensemble_members_of,
     ensemble_settings,
     is_multitask,
@@ -16,7 +17,7 @@ from dlgenomics.config import (
     training_settings,
     validate_config,
 )
-from dlgenomics.evaluation.metrics import classifies
+from dlgenomics.evaluation.metrics import TRACK_FIGURE_METRICS, classifies
 from dlgenomics.data.download import (
     MIRROR_ENV_VAR,
     DownloadError,
@@ -131,17 +132,24 @@ def fold_count(task):
 
 
 def raw_file(task, name):
-    return f"{RAW_DIR}/{config['tasks'][task]['dataset']}/{name}"
+    """A file the task names (`<file>` of its dataset, or `<dataset>/<file>`), downloaded."""
+    dataset, file = dataset_file(name, config["tasks"][task].get("dataset"))
+    return f"{RAW_DIR}/{dataset}/{file}"
+
+
+def encode_files(wildcards):
+    """Every raw file the task's kind reads, by the name the task gives it, through the
+    download (or simulate) rule."""
+    kind = TASK_KINDS[task_kind(wildcards)]
+    if kind.simulated:
+        simulated = f"{SIMULATED_DIR}/{SIMULATED_FILE}".format(task=wildcards.task)
+        return {SIMULATED_FILE: simulated}
+    names = kind.files(task_config(wildcards))
+    return {name: raw_file(wildcards.task, name) for name in names}
 
 
 def encode_inputs(wildcards):
-    """Every raw file the task's kind reads, through the download (or simulate) rule."""
-    kind = TASK_KINDS[task_kind(wildcards)]
-    if kind.simulated:
-        return [f"{SIMULATED_DIR}/{SIMULATED_FILE}".format(task=wildcards.task)]
-    return [
-        raw_file(wildcards.task, name) for name in kind.files(task_config(wildcards))
-    ]
+    return list(encode_files(wildcards).values())
 
 
 def simulate_settings(wildcards):
@@ -431,6 +439,8 @@ def task_outputs(task):
         outputs += outputs_of(step, task=task)
     if classifies(scoring(settings).family):
         outputs += outputs_of(rules.classification_figures, task=task)
+    if scoring(settings).family in TRACK_FIGURE_METRICS:
+        outputs += outputs_of(rules.track_figures, task=task)
     if kind.has_sequences and networks_of(task):
         outputs += outputs_of(rules.interpret, task=task)
         outputs += outputs_of(rules.export, task=task)

@@ -19,6 +19,7 @@ rule encode:
     params:
         kind=task_kind,
         task=task_data,
+        files=encode_files,
     script:
         "../scripts/encode.py"
 

@@ -165,3 +165,30 @@ rule classification_figures:
         names=ranked_names,
     script:
         "../scripts/classification_figures.py"
+
+
+rule track_figures:
+    input:
+        unpack(figure_inputs),
+    output:
+        figure=report(
+            f"{FIGURES_DIR}/tracks.png",
+            category="{task}",
+            subcategory="leaderboard",
+            caption="../report/tracks.rst",
+            labels={"figure": "per-track figures"},
+        ),
+        table="results/{task}/leaderboard_tracks.tsv",
+    log:
+        "logs/track_figures/{task}.log",
+    benchmark:
+        "benchmarks/track_figures/{task}.tsv"
+    # Seconds of bookkeeping on small files: not worth a cluster job.
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        scoring=task_scoring,
+        names=ranked_names,
+    script:
+        "../scripts/track_figures.py"

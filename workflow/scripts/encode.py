@@ -8,7 +8,7 @@ from dlgenomics.steps import run_step
 
 
 def main() -> None:
-    files = {Path(p).name: Path(p) for p in snakemake.input}
+    files = {name: Path(path) for name, path in snakemake.params.files.items()}
     out = {name: Path(snakemake.output[name]) for name in ("train", "test", "vocab", "groups")}
     task = snakemake.wildcards.task
     summary = encode_task(snakemake.params.kind, files, snakemake.params.task, out, task)

@@ -31,7 +31,7 @@ def main() -> None:
         table.to_csv(tmp, index=False)
     with atomic_path(Path(snakemake.output.parquet)) as tmp:
         table.to_parquet(tmp, index=False)
-    training = read_tensors(Path(snakemake.input.train))["target"]
+    training = read_tensors(Path(snakemake.input.train), ("target",), ("target",))["target"]
     title = f"{name}: {len(table)} sequences scored by {job['task']} ({table['model'].iloc[0]})"
     plots.prediction_distribution(prediction, training, scoring.labels, title,
                                   Path(snakemake.output.plot))  # fmt: skip

@@ -7,9 +7,11 @@ the same ids and nothing is learnt from the test table.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,13 @@ from dlgenomics.data.schema import (
     MOD,
     NMOD,
     NUM,
+    ROW_GROUP_ROWS,
     ROW_ID,
     SEQ,
     TARGET,
+    is_token_column,
+    tensor_writer,
+    token_dtype,
     write_tensors,
     write_vocab,
 )
@@ -46,6 +52,7 @@ from dlgenomics.data.splits import (
 from dlgenomics.files import atomic_path
 from dlgenomics.tasks.kinds import (
     TASK_KINDS,
+    TaskKind,
     TaskTables,
     metric_options,
     objective_of,
@@ -66,14 +73,18 @@ def build_vocab(
     modification_tokens: list[str] | None,
     kmer: dict[str, Any] | None,
     non_nucleotide_tokens: frozenset[str] = frozenset(),
+    lengths: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Vocabularies and fixed lengths for every input column of the tables."""
+    """Vocabularies and fixed lengths for every input column of the tables (`lengths`: the
+    longest sequence of each sequence column, where the tables hold none: a streamed encode)."""
     train = frames["train"]
     vocabularies: dict[str, list[str]] = {"nucleotide": tokens.nucleotide_vocab()}
     columns: dict[str, dict[str, Any]] = {}
     everything = pd.concat(frames.values(), ignore_index=True)
-    for column in _columns(train, SEQ):
-        length = tokens.max_length(everything[column].dropna())
+    for column in _columns(train, SEQ) if lengths is None else list(lengths):
+        length = (
+            tokens.max_length(everything[column].dropna()) if lengths is None else lengths[column]
+        )
         columns[column] = {"vocab": "nucleotide", "length": length}
         if kmer:
             k, stride = kmer["k"], kmer.get("stride") or kmer["k"]
@@ -175,10 +186,20 @@ def encode_frame(
                     str(k): int(v) for k, v in frame[column][unseen].value_counts().items()
                 }
             out[column] = codes.fillna(0).to_numpy(dtype=np.int16)
-    out = {ROW_ID: out[ROW_ID], **{column: out[column] for column in vocab["columns"]}}
+    out = {
+        ROW_ID: out[ROW_ID],
+        **{column: stored(out[column], column, vocab) for column in vocab["columns"]},
+    }
     labels = [c for c in frame.columns if c.startswith(LABEL)]
     out[TARGET] = frame[labels if labels else TARGET].to_numpy(dtype=np.float32)
     return out, unknown
+
+
+def stored(values: np.ndarray, column: str, vocab: dict[str, Any]) -> np.ndarray:
+    """A column as written: token ids at one byte where their vocabulary allows."""
+    if not is_token_column(column):
+        return values
+    return values.astype(token_dtype(len(vocab["tokens"][vocab["columns"][column]["vocab"]])))
 
 
 def check_lengths(
@@ -341,22 +362,34 @@ def encode_task(
     name: str = "<task>",
 ) -> dict[str, Any]:
     """Encode one task: writes out['train'], out['test'] (Parquet) and out['vocab'] (JSON).
+    Inputs over STREAM_BYTES are read, tokenised and written a chunk at a time where the
+    kind can (`TaskKind.load_streamed`): memory then grows with the rows' labels, not their
+    sequences.
 
     Returns a summary (rows per role, rows dropped and why, unknown tokens) for the log.
     """
     kind = TASK_KINDS[kind_name]
+    streamed = _streamed(kind, files, task)
     try:
-        tables, frames = standard_tables(kind_name, files, task)
+        if streamed is None:
+            tables, frames = standard_tables(kind_name, files, task)
+        else:
+            tables = streamed.tables
+            labelled = tables.frames["labelled"]
+            labelled[STREAMED_ROW] = np.arange(len(labelled))
+            frames = split_roles(kind_name, tables, task)
     except InputError as error:
         if str(error).startswith("split."):  # the test share: name the task's key
             raise InputError(f"tasks.{name}.{error}") from None
         raise
     rows_read = check_dropped_share(tables, task.get("max_dropped_fraction"), name)
     sources = {role: role_source(tables, role, kind_name) for role in frames}
-    check_max_length(frames, task.get("max_length"), sources, name)
+    if streamed is None:  # streamed: checked chunk by chunk, before each is padded
+        check_max_length(frames, task.get("max_length"), sources, name)
     vocab = build_vocab(
-        frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens
-    )
+        frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens,
+        None if streamed is None else streamed.lengths,
+    )  # fmt: skip
     folds, groups, leak = train_folds(kind_name, frames["train"], task, name)
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
     summary["rows_read"] = rows_read  # kept and dropped, before any max_rows sample
@@ -369,18 +402,15 @@ def encode_task(
         summary["test_sets"] = tables.test_sets
     # The data as read, whatever the config pinned (a local file may come without a sha256).
     summary["inputs"] = {name: sha256_of(Path(path)) for name, path in sorted(files.items())}
-    for role, frame in frames.items():
-        where = sources[role]
-        columns, unknown = encode_frame(frame, vocab, where, kind.allow_n, tables.columns)
-        check_lengths(frame, kind.min_lengths, where, tables.columns)
-        if kind.check_frame is not None:
-            kind.check_frame(frame, where, tables.columns, task)
-        columns[FOLD] = folds if role == "train" else np.full(len(frame), -1, dtype=np.int16)
-        write_tensors(columns, out[role])
-        summary["rows"][role] = len(frame)
-        if unknown:
-            summary["unknown"][role] = unknown
-    write_groups(frames["train"][ROW_ID].astype(str).to_numpy(), groups, out["groups"])
+    encoding = EncodeJob(kind, task, name, tables, vocab, folds, sources, out, summary)
+    if streamed is None:
+        encoding.roles(frames)
+    else:
+        encoding.streamed(frames, streamed)
+    train_ids = frames["train"][ROW_ID].astype(str).to_numpy()
+    if kind.resampling_groups is not None:
+        groups = kind.resampling_groups(train_ids)
+    write_groups(train_ids, groups, out["groups"])
     summary["fold_sizes"] = {
         int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
     }
@@ -396,6 +426,95 @@ def encode_task(
         log.warning("%s: values mapped to the unknown id: %s", role, json.dumps(unknown))
     log.info("encoded %s: %s", name, json.dumps(summary_for_log(summary), ensure_ascii=False))
     return summary
+
+
+# --- Writing the roles: whole tables, or a large input chunk by chunk ------------------------
+
+STREAM_BYTES = 256 * 2**20  # input files larger than this are encoded chunk by chunk
+STREAMED_ROW = "_streamed_row"  # a streamed row's number among the kept rows (internal)
+
+
+def _streamed(kind: TaskKind, files: dict[str, Path], task: dict[str, Any]) -> Any:
+    """The kind's StreamedTables where the inputs are large and the kind can stream them."""
+    size = sum(Path(path).stat().st_size for path in files.values())
+    if kind.load_streamed is None or size <= STREAM_BYTES:
+        return None
+    return kind.load_streamed(files, task, ROW_GROUP_ROWS)
+
+
+@dataclass
+class EncodeJob:
+    """What writing a task's roles needs, whole or streamed."""
+
+    kind: TaskKind
+    task: dict[str, Any]
+    name: str
+    tables: TaskTables
+    vocab: dict[str, Any]
+    folds: np.ndarray
+    sources: dict[str, str]
+    out: dict[str, Path]
+    summary: dict[str, Any]
+
+    def encoded(self, frame: pd.DataFrame, role: str) -> tuple[dict[str, np.ndarray], dict]:
+        """A role's rows (all, or a chunk) checked and encoded; their unknown-token counts."""
+        where, names = self.sources[role], self.tables.columns
+        columns, unknown = encode_frame(frame, self.vocab, where, self.kind.allow_n, names)
+        check_lengths(frame, self.kind.min_lengths, where, names)
+        if self.kind.check_frame is not None:
+            self.kind.check_frame(frame, where, names, self.task)
+        return columns, unknown
+
+    def roles(self, frames: dict[str, pd.DataFrame]) -> None:
+        """Every role whole: encoded, written, counted in the summary."""
+        for role, frame in frames.items():
+            columns, unknown = self.encoded(frame, role)
+            columns[FOLD] = (
+                self.folds if role == "train" else np.full(len(frame), -1, dtype=np.int16)
+            )
+            write_tensors(columns, self.out[role])
+            self.summary["rows"][role] = len(frame)
+            if unknown:
+                self.summary["unknown"][role] = unknown
+
+    def streamed(self, frames: dict[str, pd.DataFrame], streamed: Any) -> None:
+        """Every role a chunk of the input at a time, in the rows' order (the same files the
+        whole tables give): each chunk's rows split by role, checked, encoded, and written a
+        Parquet row group at a time."""
+        role_of = np.full(len(self.tables.frames["labelled"]), -1, dtype=np.int8)
+        fold_of = np.full(len(role_of), -1, dtype=np.int16)
+        for number, frame in enumerate(frames.values()):
+            role_of[frame[STREAMED_ROW].to_numpy()] = number
+        fold_of[frames["train"][STREAMED_ROW].to_numpy()] = self.folds
+        unknown: dict[str, dict[str, Any]] = {role: {} for role in frames}
+        with contextlib.ExitStack() as stack:
+            writers = {role: stack.enter_context(tensor_writer(self.out[role])) for role in frames}
+            first = 0
+            for chunk in streamed.chunks():
+                rows = np.arange(first, first + len(chunk))
+                first += len(chunk)
+                for number, role in enumerate(frames):
+                    mine = role_of[rows] == number
+                    part = chunk[mine].reset_index(drop=True)
+                    check_max_length({role: part}, self.task.get("max_length"), self.sources,
+                                     self.name)  # fmt: skip
+                    columns, seen = self.encoded(part, role)
+                    columns[FOLD] = fold_of[rows[mine]]
+                    writers[role].write(columns)
+                    add_counts(unknown[role], seen)
+        for role, writer in writers.items():
+            self.summary["rows"][role] = writer.rows
+            if unknown[role]:
+                self.summary["unknown"][role] = unknown[role]
+        self.summary["streamed"] = {"chunk_rows": ROW_GROUP_ROWS, "rows": first}
+
+
+def add_counts(total: dict[str, Any], counts: dict[str, Any]) -> None:
+    """Nested counts (column -> what -> rows) added into `total`, in place."""
+    for column, by_what in counts.items():
+        into = total.setdefault(column, {})
+        for what, count in by_what.items():
+            into[what] = into.get(what, 0) + count
 
 
 def role_source(tables: TaskTables, role: str, kind_name: str) -> str:

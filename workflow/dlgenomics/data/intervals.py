@@ -341,20 +341,22 @@ def _chromosome_sizes(
 
 
 def reconcile_chromosomes(
-    intervals: pd.DataFrame, names: ChromosomeNames, intervals_path: Path
+    intervals: pd.DataFrame,
+    names: ChromosomeNames,
+    intervals_path: Path,
+    aliases_key: str = "input.chromosome_aliases",
 ) -> pd.DataFrame:
     """The intervals with each chromosome renamed to the reference's (`chromosomes.py`: `1`,
     `chr1` or `I` read as the genome's `chrI`), the renaming logged. A name matched by none,
-    or ambiguously, stops naming the file, the first line holding it, and the name."""
+    or ambiguously, stops naming the file, the first line holding it, the name, and the
+    config key of the alias table that settles it (`aliases_key`)."""
     reconciled = names.reconcile(intervals["chrom"].astype(str))
     if reconciled.problems:
         first = intervals["chrom"].astype(str).isin(list(reconciled.problems)).to_numpy()
         row = int(np.flatnonzero(first)[0])
         chrom = str(intervals["chrom"].iloc[row])
         where = _where(intervals_path, intervals["line"].iloc[row], intervals["name"].iloc[row])
-        raise InputError(
-            f"{where}: {reconciled.problems[chrom]}: map it in input.chromosome_aliases"
-        )
+        raise InputError(f"{where}: {reconciled.problems[chrom]}: map it in {aliases_key}")
     log_mapping(intervals_path, reconciled, names)
     return intervals.assign(chrom=intervals["chrom"].astype(str).map(reconciled.mapping))
 

@@ -123,3 +123,44 @@ def reverse_complement_batch(batch: Mapping[str, Any], rows: Any = None) -> dict
 def both_strands(vocab: Mapping[str, Any]) -> bool:
     """Whether the task's sequences are read on both strands (encode records it)."""
     return bool(vocab.get("reverse_complement", False))
+
+
+KMER_CHUNK_ROWS = 4096  # rows counted at once: their (rows, positions) k-mer codes are int64
+
+
+def _reverse_complement_codes(k: int) -> np.ndarray:
+    """Code of each k-mer (base indices A C G T = 0-3, the first base most significant) ->
+    the code of its reverse complement."""
+    codes = np.arange(4**k)
+    digits = (codes[:, None] // 4 ** np.arange(k)) % 4  # last base first
+    return ((3 - digits) * 4 ** np.arange(k)[::-1]).sum(axis=1)
+
+
+def kmer_counts(ids: np.ndarray, k: int, strands: bool) -> tuple[np.ndarray, list[str]]:
+    """(n, L) nucleotide ids -> ((n, m) counts of every k-mer over each row, the k-mer names):
+    k-mers holding anything but a base (N, padding) are not counted; with `strands`, each
+    k-mer's count is summed with its reverse complement's, one column per pair (named by the
+    first in A C G T order; a palindrome counts twice)."""
+    ids = np.asarray(ids)
+    base = np.full(max(int(ids.max(initial=0)) + 1, max(BASE_IDS) + 1), 4, dtype=np.int64)
+    base[BASE_IDS] = np.arange(4)
+    windows = max(ids.shape[1] - k + 1, 0) if ids.ndim == 2 else 0
+    counts = np.zeros((len(ids), 4**k), dtype=np.int32)
+    for start in range(0, len(ids) if windows else 0, KMER_CHUNK_ROWS):
+        index = base[ids[start : start + KMER_CHUNK_ROWS]]
+        code = np.zeros((len(index), windows), np.int64)
+        valid = np.ones((len(index), windows), bool)
+        for offset in range(k):
+            letter = index[:, offset : offset + windows]
+            code, valid = code * 4 + np.minimum(letter, 3), valid & (letter < 4)
+        flat = (np.arange(len(index))[:, None] * 4**k + code)[valid]
+        counts[start : start + len(index)] = np.bincount(flat, minlength=len(index) * 4**k).reshape(
+            len(index), 4**k
+        )
+    codes = np.arange(4**k)
+    names = ["".join(DNA[d] for d in (code // 4 ** np.arange(k)[::-1]) % 4) for code in codes]
+    if not strands:
+        return counts, names
+    partner = _reverse_complement_codes(k)
+    first = codes[codes <= partner]
+    return counts[:, first] + counts[:, partner[first]], [names[c] for c in first]

@@ -7,14 +7,17 @@ bytes are handled once, the same way. `read_csv` is the older siRNA-table reader
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import io
+import re
 import warnings
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 import pandas as pd
@@ -223,6 +226,14 @@ def read_delimited(
         lines.pop()  # trailing blank lines are harmless; inside the table they shift rows
     if not lines:
         raise InputError(f"{path}: empty file")
+    return _delimited(path, lines, separator, header, columns, numeric)
+
+
+def _delimited(
+    path: Path, lines: list[str], separator: str | None, header: bool,
+    columns: Sequence[str | int], numeric: Sequence[str | int],
+) -> pd.DataFrame:  # fmt: skip
+    """read_delimited on the file's lines (the header first, when there is one)."""
     sep = separator if separator is not None else ("\t" if "\t" in lines[0] else ",")
     kind = SEPARATOR_NAMES.get(sep, f"{sep!r}-separated")
     for number, line in enumerate(lines, start=1):
@@ -240,6 +251,75 @@ def read_delimited(
         name = column_name(frame, column)
         frame[name] = _numbers(frame[name], path, name, header)
     return frame
+
+
+def read_delimited_chunks(
+    path: Path, rows: int, *, separator: str | None = None, header: bool = True,
+    columns: Sequence[str | int] = (), numeric: Sequence[str | int] = (),
+) -> Iterator[pd.DataFrame]:  # fmt: skip
+    """read_delimited's table `rows` data rows at a time, never the whole file in memory (a
+    table of millions of 1-kb sequences). Each frame's attrs["first_row"] is its first row's
+    number in the whole table; errors name the file's own line, as read_delimited's do."""
+    with _binary(path) as stream:
+        first = _decoded(path, stream.readline(), 1).removeprefix("\ufeff").rstrip("\n")
+        head, pending = ([first], []) if header else ([], [first])
+        first_row = 0
+        while True:
+            new = [_decoded(path, line, 0).rstrip("\n") for line in islice(stream, rows)]
+            lines = pending + new
+            # Blank lines at a chunk's end wait for the next: inside the table they are an
+            # error (read_delimited's), at the file's end harmless.
+            kept = len(lines)
+            while kept and not lines[kept - 1].strip():
+                kept -= 1
+            body, pending = lines[:kept], lines[kept:]
+            if body:
+                yield _chunk(path, head + body, first_row, separator, header, columns, numeric)
+                first_row += len(body)
+            if not new:
+                if first_row == 0:
+                    raise InputError(f"{path}: no data rows")
+                return
+
+
+def _chunk(
+    path: Path, lines: list[str], first_row: int, separator: str | None, header: bool,
+    columns: Sequence[str | int], numeric: Sequence[str | int],
+) -> pd.DataFrame:  # fmt: skip
+    """One chunk's frame; its errors name the file's line, not the chunk's."""
+    try:
+        frame = _delimited(path, lines, separator, header, columns, numeric)
+    except InputError as error:
+        raise InputError(
+            _LINE.sub(lambda match: f"line {int(match[1]) + first_row}", str(error))
+        ) from None
+    frame.attrs["first_row"] = first_row
+    return frame
+
+
+_LINE = re.compile(r"line (\d+)")
+
+
+@contextlib.contextmanager
+def _binary(path: Path) -> Iterator[BinaryIO]:
+    """The file's bytes, gunzipped where it is gzip (by its magic bytes)."""
+    try:
+        with Path(path).open("rb") as raw:
+            gzipped = raw.read(2) == GZIP_MAGIC
+        with gzip.open(path, "rb") if gzipped else Path(path).open("rb") as stream:
+            yield stream
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file ({error.strerror or error})") from None
+
+
+def _decoded(path: Path, line: bytes, number: int) -> str:
+    """One line as text ('\\n' ends); bytes that are not UTF-8 are an error (numbered where
+    known: the header)."""
+    try:
+        return line.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        where = f"line {number}: " if number else ""
+        raise InputError(f"{path}: {where}bytes that are not UTF-8 text") from None
 
 
 def _parse(path: Path, lines: list[str], sep: str, header: bool, kind: str) -> pd.DataFrame:

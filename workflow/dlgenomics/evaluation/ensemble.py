@@ -198,7 +198,10 @@ def fit_combination(
     else:
         stacked = member_array(predictions, members)  # (n, members, K)
         fitted_to = scoring.objective.ensemble_target(target, stacked.shape[2]).reshape(-1)
-        weights = fit_weights(stacked.transpose(0, 2, 1).reshape(-1, len(members)), fitted_to)
+        known = np.isfinite(fitted_to)  # a track's unknown values (multiregression) weigh nothing
+        weights = fit_weights(
+            stacked.transpose(0, 2, 1).reshape(-1, len(members))[known], fitted_to[known]
+        )
     combination = Combination(dict(zip(members, weights.tolist(), strict=True)))
     if not scoring.objective.calibrated_ensemble or scoring.selection in SCALE_FREE:
         return combination

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.evaluation.metrics import SIRNA_FAMILIES, metric_columns
+from dlgenomics.evaluation.metrics import (
+    PER_NAME,
+    SIRNA_FAMILIES,
+    TRACK_FIGURE_METRICS,
+    metric_columns,
+)
 from dlgenomics.evaluation.uncertainty import BOOTSTRAP_SAMPLES
 from dlgenomics.files import atomic_path, column_values, write_json
 from dlgenomics.report import plots
@@ -244,7 +249,8 @@ def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
     if interval[0] in board.columns:
         sources += [
             f"`oof_{selection}_ci_low`, `_ci_high`: 95% bootstrap interval of the out-of-fold "
-            f"{selection} ({BOOTSTRAP_SAMPLES} resamples of the folds' groups, e.g. whole genes)",
+            f"{selection} ({BOOTSTRAP_SAMPLES} resamples of the folds' groups, e.g. whole genes; "
+            "of genome windows, 100-kb blocks)",
             f"`vs_best`: the paired bootstrap of each row's {selection} minus the first row's "
             "on the same resamples; `tied` when its 95% interval holds 0 (not distinguishable "
             "from the best), `worse` when it does not",
@@ -424,8 +430,9 @@ def prediction_figure(
 
 
 def labelled_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose every label is known (a test file may come without labels)."""
-    return rows[[np.isfinite(t).all() for t in rows["target"]]]
+    """The rows with a label known (a test file may come without labels; a multi-output
+    regression's row may lack some tracks' values)."""
+    return rows[[np.isfinite(t).any() for t in rows["target"]]]
 
 
 HELD_OUT = "held-out"  # the test rows' name where a task has no test files of its own
@@ -490,6 +497,49 @@ def classification_figures(
         }
         paths = (out["test_roc"] / f"{name}.png", out["test_pr"] / f"{name}.png")
         _curves(scoring, test, best, f"{title} (test: {name})", *paths)
+
+
+OUT_OF_FOLD = "out of fold"
+
+
+def track_table(
+    scoring: Scoring, tables: dict[str, pd.DataFrame], best: str,
+    test_sets: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Each track's (label's) own metrics (`PER_NAME`) of every ranked name's predictions
+    (`tables`), out of fold and on each test set (`test_rows_by_set`): one row per track, set
+    of rows and architecture."""
+    per_name = PER_NAME[scoring.family][0]
+    sets = {OUT_OF_FOLD: tables[best][tables[best]["role"] == "oof"]["row_id"]}
+    sets |= {f"test: {name}": rows["row_id"]
+             for name, rows in test_rows_by_set(tables[best], test_sets or {}).items()}  # fmt: skip
+    records = []
+    for set_name, row_ids in sets.items():
+        role = "oof" if set_name == OUT_OF_FOLD else "test"
+        for name, predictions in tables.items():
+            rows = predictions[predictions["role"] == role].set_index("row_id").loc[row_ids]
+            metrics = scoring.metrics(column_values(rows["target"]),
+                                      column_values(rows["prediction"]))  # fmt: skip
+            prefix = f"{per_name[0]}_"
+            for track in (m.removeprefix(prefix) for m in metrics if m.startswith(prefix)):
+                records.append({"track": track, "rows": set_name, "architecture": name,
+                                **{m: metrics[f"{m}_{track}"] for m in per_name}})  # fmt: skip
+    return pd.DataFrame(records)
+
+
+def track_figures(
+    scoring: Scoring, names: list[str], prediction_paths: list[Path], leaderboard_csv: Path,
+    title: str, out_figure: Path, out_table: Path, test_sets: dict[str, list[str]] | None = None,
+) -> None:  # fmt: skip
+    """The per-track table (TSV, `track_table`) beside the leaderboard and its figure: each
+    track's metrics (`TRACK_FIGURE_METRICS`) per ranked name, tracks ordered by the best."""
+    tables = {n: pd.read_parquet(p) for n, p in zip(names, prediction_paths, strict=True)}
+    best = best_architecture(leaderboard_csv)
+    board = track_table(scoring, tables, best, test_sets)
+    with atomic_path(out_table) as tmp:
+        board.to_csv(tmp, sep="\t", index=False)
+    metrics = list(TRACK_FIGURE_METRICS[scoring.family])
+    plots.track_figure(board, metrics, best, f"{title}: each track (best: {best})", out_figure)
 
 
 def _curves(

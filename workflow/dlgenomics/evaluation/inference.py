@@ -22,6 +22,7 @@ from dlgenomics import InputError
 from dlgenomics.data.encode import encode_frame
 from dlgenomics.data.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
 from dlgenomics.evaluation.ensemble import ENSEMBLE, Combination
+from dlgenomics.models.architectures import GBMConfig
 from dlgenomics.sirna.features import feature_settings, sirna_features
 from dlgenomics.training.tabular import feature_matrix, predict_tabular
 
@@ -90,7 +91,11 @@ def predict_member(
     for path in model_paths:
         if Path(path).suffix == ".joblib":
             saved = joblib.load(path)
-            matrix, names, _ = feature_matrix(columns, features, saved["params"]["features"], vocab)
+            params = saved["params"]  # models saved before `kmer_size` read no k-mers
+            kmer_size = params.get("kmer_size", GBMConfig.kmer_size)
+            matrix, names, _ = feature_matrix(
+                columns, features, params["features"], vocab, kmer_size
+            )
             missing = sorted(set(saved["feature_names"]) - set(names))
             if missing:
                 raise InputError(f"{path}: the new rows lack features it was trained on: {missing}")

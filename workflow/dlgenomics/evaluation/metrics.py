@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,9 @@ HIGHER_IS_BETTER = {
     "macro_f1": True, "mcc": True, "sensitivity": True, "specificity": True,
     # Confusion counts at probability 0.5: never selected, but their notes say a direction.
     "tp": True, "tn": True, "fp": False, "fn": False,
+    # Of many labels or tracks at once: the median (or mean) over them.
+    "median_auroc": True, "median_auprc": True, "median_pearson": True, "mean_pearson": True,
+    "median_spearman": True, "median_r2": True,
 }  # fmt: skip
 # What each metric is, for the notes under every leaderboard (units: `metric_units`; the
 # positive class of siRNA families: `effective_rule`; per label or class: `PER_NAME`).
@@ -58,6 +62,14 @@ METRIC_MEANINGS = {
     "tn": "negative rows called negative, a count",
     "fp": "negative rows called positive, a count",
     "fn": "positive rows called negative, a count",
+    "median_auroc": "the median over the labels of each label's AUROC (see `auroc`)",
+    "median_auprc": "the median over the labels of each label's AUPRC (see `auprc`)",
+    "median_pearson": "the median over the tracks of each track's Pearson correlation of "
+    "prediction and label",
+    "mean_pearson": "the mean over the tracks of each track's Pearson correlation",
+    "median_spearman": "the median over the tracks of each track's Spearman rank correlation",
+    "median_r2": "the median over the tracks of each track's coefficient of determination "
+    "(1 - squared error / variance of its labels)",
 }  # fmt: skip
 # Metrics in the target's units (the others are unitless).
 IN_TARGET_UNITS = frozenset({"mae", "rmse", "range_mae"})
@@ -66,8 +78,15 @@ IN_TARGET_UNITS = frozenset({"mae", "rmse", "range_mae"})
 PER_NAME = {
     "multilabel": (("accuracy", "auroc", "auprc"), "label {} alone", "the mean over the labels"),
     "multiclass": (("auroc", "f1"), "class {} against the others", "the mean over the classes"),
+    "multiregression": (("pearson", "spearman", "r2"), "track {} alone", ""),
 }
-SHORT_NAMES = {"accuracy": "accuracy", "auroc": "AUROC", "auprc": "AUPRC", "f1": "F1"}
+# Families with a figure and table of each track's (label's) own metrics beside the leaderboard
+# (`evaluate.track_figures`): the metrics drawn.
+TRACK_FIGURE_METRICS = {"multilabel": ("auroc", "auprc"), "multiregression": ("pearson",)}
+SHORT_NAMES = {
+    "accuracy": "accuracy", "auroc": "AUROC", "auprc": "AUPRC", "f1": "F1", "pearson": "Pearson",
+    "spearman": "Spearman", "r2": "R²",
+}  # fmt: skip
 # Metrics of siRNA families that call rows effective (the positive class).
 EFFECTIVE_METRICS = frozenset({"f1", "precision", "recall", "auroc", "auprc"})
 RANKING_METRICS = frozenset({"auroc", "auprc"})  # of a score, not of calls
@@ -99,7 +118,7 @@ def _metric_meaning(
         name = one_name.format(metric.removeprefix(f"{base}_"))
         defined = f"see `{base}`" if base in listed else meaning
         return base, f"{SHORT_NAMES[base]} of {name} ({defined})"
-    if base in named:
+    if base in named and pooled:
         meaning += f", {pooled}"
     if base in IN_TARGET_UNITS:
         meaning += f", {metric_units(family)}"
@@ -278,8 +297,65 @@ def multilabel_metrics(
         m: float(np.nanmean([per_label[name][m] for name in names]))
         for m in ("accuracy", "auroc", "auprc")
     }
+    for m in ("auroc", "auprc"):
+        metrics[f"median_{m}"] = _nan_median([per_label[name][m] for name in names])
     for m in ("auroc", "auprc", "accuracy"):
         metrics.update({f"{m}_{name}": per_label[name][m] for name in names})
+    return metrics
+
+
+def _nan_median(
+    values: Sequence[float] | np.ndarray, axis: int | None = None, summary: Callable = np.nanmedian
+) -> Any:
+    """The median (or other `summary`) of the values that are not NaN, NaN when none is, said
+    quietly: a label or track without both classes, or without known rows, is skipped."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = summary(np.asarray(values, dtype=np.float64), axis=axis)
+    return float(median) if axis is None else median
+
+
+def _track_columns(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: list[str] | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(truth (n, K), predictions (n, K), K track names), checked against each other."""
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)
+    names = labels or [f"track{k + 1}" for k in range(y_true.shape[1])]
+    if len(names) != y_true.shape[1] or y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"{len(names)} tracks, truth {y_true.shape} and predictions {y_pred.shape} differ"
+        )
+    return y_true, y_pred, list(names)
+
+
+def multiregression_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: list[str] | None = None
+) -> dict[str, float]:
+    """Several real-valued outputs per row ((n, K) arrays, one per track; NaN: not known, that
+    track skips the row): the median and mean over tracks of each track's Pearson, the medians
+    of its Spearman and R², the RMSE of every known value pooled, then each track's own
+    (`pearson_<track>`, `spearman_<track>`, `r2_<track>`; NaN for a track with no known row)."""
+    y_true, y_pred, names = _track_columns(y_true, y_pred, labels)
+    known = np.isfinite(y_true)
+    nan = {"pearson": float("nan"), "spearman": float("nan"), "r2": float("nan")}
+    per_track = [
+        regression_metrics(y_true[known[:, k], k], y_pred[known[:, k], k]) if known[:, k].any()
+        else nan
+        for k in range(len(names))
+    ]  # fmt: skip
+    error = (y_true - y_pred)[known]
+    metrics = {
+        "median_pearson": _nan_median([track["pearson"] for track in per_track]),
+        "mean_pearson": _nan_median([track["pearson"] for track in per_track], summary=np.nanmean),
+        "median_spearman": _nan_median([track["spearman"] for track in per_track]),
+        "median_r2": _nan_median([track["r2"] for track in per_track]),
+        "rmse": float(np.sqrt(np.mean(error**2))) if error.size else float("nan"),
+    }  # fmt: skip
+    for m in ("pearson", "spearman", "r2"):
+        metrics.update(
+            {f"{m}_{name}": track[m] for name, track in zip(names, per_track, strict=True)}
+        )
     return metrics
 
 
@@ -431,6 +507,8 @@ METRIC_FAMILIES: dict[str, tuple[Any, list[str] | None]] = {
     ),
     # Columns named after the task's labels: auroc_<label>, ...
     "multilabel": (multilabel_metrics, None),
+    # Columns named after the task's tracks: pearson_<track>, ...
+    "multiregression": (multiregression_metrics, None),
     # Then each class's auroc_<label> and f1_<label> (PER_CLASS_COLUMNS).
     "multiclass": (multiclass_metrics, ["accuracy", "macro_f1", "mcc", "auroc", "log_loss"]),
 }
@@ -449,7 +527,8 @@ SELECTABLE_METRICS: dict[str, tuple[str, ...]] = {
     "regression": ("rmse", "mae", "r2", "pearson", "spearman"),
     # Sensitivity and specificity alone reward calling every row one class: shown, not chosen.
     "binary": ("accuracy", "auroc", "auprc", "log_loss", "mcc"),
-    "multilabel": ("accuracy", "auroc", "auprc"),  # the means over the labels
+    "multilabel": ("accuracy", "auroc", "auprc", "median_auroc", "median_auprc"),
+    "multiregression": ("median_pearson", "mean_pearson", "median_spearman", "median_r2", "rmse"),
     "multiclass": ("accuracy", "macro_f1", "mcc", "auroc", "log_loss"),
 }  # fmt: skip
 
@@ -509,13 +588,76 @@ def rank_auroc(y_true: np.ndarray, score: np.ndarray) -> float:
     return (rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
 
 
+def average_precision(y_true: np.ndarray, score: np.ndarray) -> float:
+    """AUPRC as `average_precision_score` computes it (precision at each distinct score,
+    weighted by the recall it adds; tied scores one step), from one sort; NaN when only one
+    class is present (as `binary_metrics`)."""
+    positive = np.asarray(y_true).astype(bool)
+    n_positive = int(positive.sum())
+    if n_positive == 0 or n_positive == len(positive):
+        return float("nan")
+    order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")
+    ranked = np.asarray(score, dtype=np.float64)[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]
+    true_positives = np.cumsum(positive[order])[last_of_tie]
+    precision = true_positives / (last_of_tie + 1)
+    recall_added = np.diff(np.r_[0, true_positives]) / n_positive
+    return float(np.sum(recall_added * precision))
+
+
+def _per_column(function: Callable, truth: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """`function(truth, score)` of each column of (n, K) arrays (or an (n,) one)."""
+    truth = np.asarray(truth).reshape(len(truth), -1)
+    score = np.asarray(score, dtype=np.float64).reshape(len(score), -1)
+    return np.array([function(truth[:, k], score[:, k]) for k in range(truth.shape[1])])
+
+
+# Of a multi-label task's labels: each label's metric, and how the labels' are summarised.
+LABEL_SUMMARIES = {
+    "auroc": (rank_auroc, np.nanmean), "auprc": (average_precision, np.nanmean),
+    "median_auroc": (rank_auroc, np.nanmedian), "median_auprc": (average_precision, np.nanmedian),
+}  # fmt: skip
+
+
+def _fast_multiclass(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> float | None:
+    """Multi-class macro F1 and MCC from the confusion counts, AUROC from ranks."""
+    probability = np.asarray(y_pred, dtype=np.float64)
+    classes, n_classes = np.asarray(y_true).astype(int), probability.shape[1]
+    if metric == "auroc":
+        one_hot = np.eye(n_classes, dtype=int)[classes]
+        present = one_hot.any(axis=0)
+        each = _per_column(rank_auroc, one_hot, probability)
+        return _nan_median(each, summary=np.nanmean) if present.sum() > 1 else float("nan")
+    if metric not in ("macro_f1", "mcc"):
+        return None
+    pairs = classes * n_classes + probability.argmax(axis=1)
+    counts = np.bincount(pairs, minlength=n_classes**2).astype(np.float64)
+    return float(_confusion_metric(metric, n_classes)(counts[None])[0])
+
+
+def _fast_tracks(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> float | None:
+    """Multi-output regression's selection metrics but Spearman, without the per-track rest."""
+    if metric not in SUMMED_SELECTION["multiregression"]:
+        return None
+    form = _summed_tracks(metric, np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64))
+    return float(form.finish(form.terms.sum(axis=0)[None])[0])
+
+
 def _fast_selection(family: str, metric: str, y_true: np.ndarray, y_pred: np.ndarray):
     """The selection metrics a bootstrap asks for a thousand times, without the rest of the
     family's metrics; None where there is no shortcut."""
     if metric == "score" and family == "sirna":
         return official_score(y_true, y_pred)["score"]
+    if family == "multiclass":
+        fast = _fast_multiclass(metric, y_true, y_pred)
+        if fast is not None:
+            return fast
+    if family == "multiregression":
+        return _fast_tracks(metric, y_true, y_pred)
     if family == "binary" and metric == "auroc":
         return rank_auroc(y_true, y_pred)
+    if family == "binary" and metric == "auprc":
+        return average_precision(y_true, y_pred)
     if family == "binary" and metric == "log_loss":
         return binary_log_loss(y_true, y_pred)
     if family == "binary" and metric == "mcc":
@@ -524,12 +666,9 @@ def _fast_selection(family: str, metric: str, y_true: np.ndarray, y_pred: np.nda
         return multiclass_log_loss(y_true, y_pred)
     if family in ("regression", *SIRNA_FAMILIES) and metric in ("pearson", "spearman"):
         return _correlation(metric, np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64))
-    if family == "multilabel" and metric == "auroc":
-        truth = np.asarray(y_true).reshape(len(y_true), -1)
-        score = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)
-        return float(
-            np.nanmean([rank_auroc(truth[:, k], score[:, k]) for k in range(truth.shape[1])])
-        )
+    if family == "multilabel" and metric in LABEL_SUMMARIES:
+        each, summary = LABEL_SUMMARIES[metric]
+        return _nan_median(_per_column(each, y_true, y_pred), summary=summary)
     return None
 
 
@@ -574,17 +713,22 @@ def _spread(squares: np.ndarray, sums: np.ndarray, weight: np.ndarray) -> np.nda
     return np.where(deviation > 1e-10 * squares, deviation, 0.0)
 
 
-def _summed_pearson(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+def _pearson_terms(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """(n, 6) terms of Pearson's correlation: 1, x, y, x², y², xy, centred first."""
     x, y = y_pred - y_pred.mean(), y_true - y_true.mean()
-    terms = np.column_stack([np.ones_like(x), x, y, x * x, y * y, x * y])
+    return np.column_stack([np.ones_like(x), x, y, x * x, y * y, x * y])
 
-    def finish(s: np.ndarray) -> np.ndarray:
-        x_spread, y_spread = _spread(s[:, 3], s[:, 1], s[:, 0]), _spread(s[:, 4], s[:, 2], s[:, 0])
-        product = s[:, 5] - _share(s[:, 1] * s[:, 2], s[:, 0], 0.0)
-        # A constant side has no correlation: 0, as `_correlation` says.
-        return np.clip(_share(product, np.sqrt(x_spread * y_spread), 0.0), -1.0, 1.0)
 
-    return SummedMetric(terms, finish)
+def _pearson_of_sums(s: np.ndarray) -> np.ndarray:
+    """(k, 6) weighted sums of `_pearson_terms` -> (k,) correlations."""
+    x_spread, y_spread = _spread(s[:, 3], s[:, 1], s[:, 0]), _spread(s[:, 4], s[:, 2], s[:, 0])
+    product = s[:, 5] - _share(s[:, 1] * s[:, 2], s[:, 0], 0.0)
+    # A constant side has no correlation: 0, as `_correlation` says.
+    return np.clip(_share(product, np.sqrt(x_spread * y_spread), 0.0), -1.0, 1.0)
+
+
+def _summed_pearson(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    return SummedMetric(_pearson_terms(y_true, y_pred), _pearson_of_sums)
 
 
 def _summed_errors(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
@@ -604,6 +748,34 @@ def _summed_errors(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> Summe
         return np.where(spread > 0, 1.0 - _share(s[:, 1], spread, 0.0), 0.0)
 
     return SummedMetric(np.column_stack([ones, error**2, centred, centred**2]), r2)
+
+
+def _summed_tracks(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
+    """Multi-output regression (`multiregression_metrics`): each track's Pearson or R² from its
+    known rows' terms (an unknown row adds zeros), their median or mean; the pooled RMSE."""
+    y_true, y_pred, _ = _track_columns(y_true, y_pred, None)
+    known = np.isfinite(y_true)
+    if metric == "rmse":
+        squared = np.where(known, y_true - y_pred, 0.0) ** 2
+        terms = np.column_stack([known.sum(axis=1), squared.sum(axis=1)]).astype(np.float64)
+        return SummedMetric(terms, lambda s: np.sqrt(_share(s[:, 1], s[:, 0], np.nan)))
+    one_track = _summed_pearson if metric.endswith("pearson") else partial(_summed_errors, "r2")
+    tracks = np.flatnonzero(known.any(axis=0))  # a track never known has no figure: NaN
+    forms = [one_track(y_true[known[:, k], k], y_pred[known[:, k], k]) for k in tracks]
+    width = 6 if metric.endswith("pearson") else 4
+    terms = np.zeros((len(y_true), width * len(forms)))
+    for j, (k, form) in enumerate(zip(tracks, forms, strict=True)):
+        terms[known[:, k], width * j : width * (j + 1)] = form.terms
+    summary = np.nanmean if metric.startswith("mean") else np.nanmedian
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        each = np.full((len(s), max(len(forms), 1)), np.nan)
+        for j, form in enumerate(forms):
+            sums = s[:, width * j : width * (j + 1)]
+            each[:, j] = np.where(sums[:, 0] > 0, form.finish(sums), np.nan)
+        return _nan_median(each, axis=1, summary=summary)
+
+    return SummedMetric(terms, finish)
 
 
 def _summed_official_score(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetric:
@@ -675,9 +847,12 @@ def _auroc_terms(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, f
     return terms, float(placement[positive].mean())
 
 
-def _first_order_auroc(truth: np.ndarray, score: np.ndarray) -> SummedMetric:
-    """AUROC of each column of 0/1 `truth` ranked by `score` ((n, K) both), averaged over the
-    columns that have both classes in the resample (`rank_auroc`, `multilabel_metrics`)."""
+def _first_order_auroc(
+    truth: np.ndarray, score: np.ndarray, summary: Callable = np.nanmean
+) -> SummedMetric:
+    """AUROC of each column of 0/1 `truth` ranked by `score` ((n, K) both), averaged (or
+    `summary`) over the columns that have both classes in the resample (`rank_auroc`,
+    `multilabel_metrics`, one-vs-rest of `multiclass_metrics`)."""
     parts = [_auroc_terms(truth[:, k].astype(bool), score[:, k]) for k in range(truth.shape[1])]
     terms = np.hstack([part[0] for part in parts]).astype(np.float64)
     aurocs = np.array([part[1] for part in parts])
@@ -685,9 +860,7 @@ def _first_order_auroc(truth: np.ndarray, score: np.ndarray) -> SummedMetric:
     def finish(s: np.ndarray) -> np.ndarray:
         s = s.reshape(len(s), -1, 4)
         each = _share(s[..., 1], s[..., 0], np.nan) + _share(s[..., 3], s[..., 2], np.nan) - aurocs
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a resample with one class: NaN
-            return np.nanmean(each, axis=1)
+        return _nan_median(each, axis=1, summary=summary)  # a resample with one class: NaN
 
     return SummedMetric(terms, finish)
 
@@ -710,6 +883,33 @@ def _summed_mcc(y_true: np.ndarray, probability: np.ndarray) -> SummedMetric:
     return SummedMetric(terms.astype(np.float64), finish)
 
 
+def _confusion_metric(metric: str, n_classes: int) -> Callable[[np.ndarray], np.ndarray]:
+    """(k, K²) weighted counts of (true, predicted) class pairs -> macro F1 (over the classes
+    in the truth or the calls) or MCC (sklearn's `matthews_corrcoef`) of each."""
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        counts = s.reshape(len(s), n_classes, n_classes)
+        true, called = counts.sum(axis=2), counts.sum(axis=1)
+        correct = np.trace(counts, axis1=1, axis2=2)
+        if metric == "macro_f1":
+            f1 = _share(2 * np.diagonal(counts, axis1=1, axis2=2), true + called, np.nan)
+            return _nan_median(f1, axis=1, summary=np.nanmean)
+        rows = counts.sum(axis=(1, 2))
+        both = correct * rows - (true * called).sum(axis=1)
+        spread = (rows**2 - (called**2).sum(axis=1)) * (rows**2 - (true**2).sum(axis=1))
+        return _share(both, np.sqrt(np.maximum(spread, 0.0)), 0.0)
+
+    return finish
+
+
+def _summed_confusion(metric: str, classes: np.ndarray, probability: np.ndarray) -> SummedMetric:
+    n_classes = probability.shape[1]
+    pairs = classes * n_classes + probability.argmax(axis=1)
+    terms = np.zeros((len(classes), n_classes**2))
+    terms[np.arange(len(classes)), pairs] = 1.0
+    return SummedMetric(terms, _confusion_metric(metric, n_classes))
+
+
 def _summed_log_loss(picked: np.ndarray) -> SummedMetric:
     """Log loss from each row's probability of its true class."""
     loss = -np.log(np.clip(picked, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))
@@ -724,13 +924,19 @@ def _summed_classes(
         classes = np.asarray(y_true).astype(int)
         if metric == "log_loss":
             return _summed_log_loss(y_pred[np.arange(len(classes)), classes])
+        if metric in ("macro_f1", "mcc"):
+            return _summed_confusion(metric, classes, y_pred)
+        if metric == "auroc":
+            one_hot = np.eye(y_pred.shape[1], dtype=int)[classes]
+            return _first_order_auroc(one_hot, y_pred) if first_order else None
         return _summed_calls(classes, y_pred.argmax(axis=1) == classes)
     truth = np.asarray(y_true).reshape(len(y_true), -1).astype(int)
     probability = y_pred.reshape(len(y_pred), -1)
     if metric == "accuracy":
         return _summed_calls(truth, (probability >= 0.5).astype(int) == truth)
-    if metric == "auroc":
-        return _first_order_auroc(truth, probability) if first_order else None
+    if metric in ("auroc", "median_auroc"):
+        summary = np.nanmedian if metric == "median_auroc" else np.nanmean
+        return _first_order_auroc(truth, probability, summary) if first_order else None
     if metric == "log_loss":
         picked = np.where(truth[:, 0] == 1, probability[:, 0], 1 - probability[:, 0])
         return _summed_log_loss(picked)
@@ -743,8 +949,9 @@ SUMMED_SELECTION = {
     "sirna": ("score", "mae", "rmse", "pearson", "spearman"),
     "sirna_table": ("score", "mae", "rmse", "pearson", "spearman", "auroc"),
     "binary": ("accuracy", "auroc", "log_loss", "mcc"),
-    "multilabel": ("accuracy", "auroc"),
-    "multiclass": ("accuracy", "log_loss"),
+    "multilabel": ("accuracy", "auroc", "median_auroc"),
+    "multiclass": ("accuracy", "log_loss", "macro_f1", "mcc", "auroc"),
+    "multiregression": ("median_pearson", "mean_pearson", "median_r2", "rmse"),
 }
 
 
@@ -763,6 +970,8 @@ def summed_selection(
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if family in ("binary", "multilabel", "multiclass"):
         return _summed_classes(family, metric, y_true, y_pred, first_order)
+    if family == "multiregression":
+        return _summed_tracks(metric, np.asarray(y_true, dtype=np.float64), y_pred)
     y_true = np.asarray(y_true, dtype=np.float64)
     if metric == "score":
         return _summed_official_score(y_true, y_pred)

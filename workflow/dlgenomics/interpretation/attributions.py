@@ -65,10 +65,29 @@ class InterpretationSettings:
     examples: int = 4  # example sequences drawn in the attribution map
     jaspar_tax_group: str = "vertebrates"  # JASPAR CORE matrices each recovered motif meets
     jaspar_top: int = 5  # best JASPAR matches reported per head
+    # Outputs explained, by name (None: every one). Each head costs `ism_rows` × 3 × length
+    # forward passes per fold model: a task with dozens of tracks names the few worth a motif.
+    heads: tuple[str, ...] | None = None
 
     @classmethod
     def from_config(cls, settings: dict[str, Any] | None) -> InterpretationSettings:
-        return cls(**(settings or {}))
+        settings = dict(settings or {})
+        if settings.get("heads") is not None:
+            settings["heads"] = tuple(settings["heads"])
+        return cls(**settings)
+
+    def explained(self, heads: Sequence[str]) -> list[tuple[int, str]]:
+        """(index, name) of the outputs to explain, in the network's order; a name the task
+        has no output for stops the run."""
+        if self.heads is None:
+            return list(enumerate(heads))
+        unknown = sorted(set(self.heads) - set(heads))
+        if unknown:
+            raise InputError(
+                f"interpretation.heads: {', '.join(unknown)} is not an output of this task "
+                f"(its outputs: {', '.join(heads)})"
+            )
+        return [(k, name) for k, name in enumerate(heads) if name in self.heads]
 
 
 Model = tuple[GenomicsModel, dict[str, Any]]  # (network, checkpoint) from checkpoint.load_model
@@ -461,7 +480,7 @@ def interpret_task(
         "architecture": arch, "fold_models": len(models), "rows_from": rows_from,
         "passed_over": skipped, "heads": {}, "skipped": [],
     }  # fmt: skip
-    for head, name in enumerate(heads):
+    for head, name in settings.explained(heads):
         attributions = _attribute(run, scoring, settings, head)
         if attributions is None:
             summary["skipped"].append(f"{name}: no {rows_from} row is positive")

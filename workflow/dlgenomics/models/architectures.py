@@ -30,6 +30,11 @@ class CNNConfig:
     dropout: float = 0.2
     inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
     use_conditions: bool = True
+    # Basset-style depth for genome windows: after the first convolutions, this many blocks of
+    # max-pooling (`pool` wide) and a convolution (`channels`, 7 wide), so later layers see
+    # motif combinations hundreds of bases apart. 0: one layer, pooled over the whole input.
+    extra_layers: int = 0
+    pool: int = 4
 
 
 @dataclass
@@ -113,15 +118,17 @@ class TutorialCNNConfig:
 
 
 # Input groups of the tabular model (dlgenomics.training.tabular): what each adds is in
-# config/README.md.
-GBM_FEATURE_GROUPS = ("bases", "modifications", "conditions", "design", "site", "context")
+# config/README.md. The default reads them all but `kmer_counts` (a baseline, named).
+GBM_DEFAULT_FEATURES = ("bases", "modifications", "conditions", "design", "site", "context")
+GBM_FEATURE_GROUPS = (*GBM_DEFAULT_FEATURES, "kmer_counts")
+MAX_KMER_SIZE = 6  # 4^6 = 4,096 counts per nucleotide column: more is no tabular model
 
 
 @dataclass
 class GBMConfig:
     """scikit-learn HistGradientBoostingRegressor/Classifier on tabular features."""
 
-    features: list[str] = field(default_factory=lambda: list(GBM_FEATURE_GROUPS))
+    features: list[str] = field(default_factory=lambda: list(GBM_DEFAULT_FEATURES))
     learning_rate: float = 0.05
     max_iter: int = 2000
     max_leaf_nodes: int = 31
@@ -131,6 +138,7 @@ class GBMConfig:
     # left the siRNA gbm tied on the gene folds (0.5369 against 0.5419): not the default.
     max_features: float = 1.0
     n_iter_no_change: int = 100  # early stopping on the validation fold, in boosting rounds
+    kmer_size: int = 4  # `kmer_counts`: the length k of the k-mers counted
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.features) - set(GBM_FEATURE_GROUPS))
@@ -138,6 +146,8 @@ class GBMConfig:
             raise InputError(
                 f"unknown feature group(s) {unknown} (known: {', '.join(GBM_FEATURE_GROUPS)})"
             )
+        if not 1 <= self.kmer_size <= MAX_KMER_SIZE:
+            raise InputError(f"kmer_size {self.kmer_size} is not between 1 and {MAX_KMER_SIZE}")
 
 
 CONFIGS: dict[str, type] = {

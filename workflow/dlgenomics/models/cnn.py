@@ -16,6 +16,22 @@ from dlgenomics.models.common import (
     embed_tokens,
 )
 
+DEEP_KERNEL = 7  # width of the convolutions after the first layer (Basset's later layers)
+
+
+def deeper_layers(in_channels: int, config: CNNConfig) -> nn.Sequential:
+    """`extra_layers` blocks of max-pooling then a convolution (ceil_mode: a short input
+    still leaves one position to pool)."""
+    blocks: list[nn.Module] = []
+    for _ in range(config.extra_layers):
+        blocks += [
+            nn.MaxPool1d(config.pool, ceil_mode=True),
+            nn.Conv1d(in_channels, config.channels, DEEP_KERNEL, padding=DEEP_KERNEL // 2),
+            nn.ReLU(),
+        ]
+        in_channels = config.channels
+    return nn.Sequential(*blocks)
+
 
 class ConvTower(nn.Module):
     def __init__(self, column: str, vocab_size: int, config: CNNConfig):
@@ -26,11 +42,20 @@ class ConvTower(nn.Module):
             nn.Conv1d(config.embed_dim, config.channels, k, padding=k // 2)
             for k in config.kernel_sizes
         )
-        self.out_dim = 2 * config.channels * len(config.kernel_sizes)
+        first = config.channels * len(config.kernel_sizes)
+        self.deeper = deeper_layers(first, config) if config.extra_layers else None
+        self.out_dim = 2 * (config.channels if config.extra_layers else first)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         x = embed_tokens(self.column, ids, self.embed.weight)
         x = x.transpose(1, 2)  # (batch, embed, length)
+        if self.deeper is not None:
+            # Cut to the input's length (an even width adds a position), so the widths' maps
+            # stack as channels.
+            length = x.shape[2]
+            maps = [torch.relu(conv(x)[:, :, :length]) for conv in self.convs]
+            h = self.deeper(torch.cat(maps, dim=1))
+            return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
         pooled = []
         for conv in self.convs:
             h = torch.relu(conv(x))

@@ -61,7 +61,11 @@ class FoldPrediction(nn.Module):
         self.objective = checkpoint_objective(checkpoint)
         self.both_strands = both_strands(checkpoint.get("vocab", {}))
         mean, std = checkpoint["target_scale"]
-        self.mean, self.std = float(mean), float(std)
+        if self.objective == "multiregression":  # a scale per track, buffers of the trace
+            self.register_buffer("track_mean", torch.tensor(mean, dtype=torch.float32))
+            self.register_buffer("track_sd", torch.tensor(std, dtype=torch.float32))
+        else:
+            self.mean, self.std = float(mean), float(std)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         raw = self.model(batch).float()
@@ -75,6 +79,8 @@ class FoldPrediction(nn.Module):
             return torch.sigmoid(raw[:, 0])
         if self.objective == "multiclass":
             return torch.softmax(raw, dim=1)
+        if self.objective == "multiregression":
+            return raw[:, : len(self.track_mean)] * self.track_sd + self.track_mean
         return torch.sigmoid(raw)  # multilabel
 
 
@@ -243,8 +249,10 @@ def output_spec(checkpoint: dict[str, Any], facts: dict[str, Any]) -> dict[str, 
                 "units": "probability of the positive class"}  # fmt: skip
     n_outputs = checkpoint["n_outputs"]
     names = labels if len(labels) == n_outputs else [f"class_{i}" for i in range(n_outputs)]
-    units = ("probability of each class (rows sum to 1)" if objective == "multiclass"
-             else "probability of each label (independent)")  # fmt: skip
+    units = {
+        "multiclass": "probability of each class (rows sum to 1)",
+        "multiregression": "each track's value in its own units (un-standardised)",
+    }.get(objective, "probability of each label (independent)")
     return {"shape": ["batch", n_outputs], "names": names, "units": units}
 
 

@@ -578,3 +578,35 @@ def prediction_distribution(
     ax.legend(fontsize="small")
     ax.set_title(title)
     _save(fig, path)
+
+
+def track_figure(
+    table: pd.DataFrame, metrics: list[str], best: str, title: str, path: Path
+) -> None:
+    """Each track's metric per architecture (`table`: columns track, rows, architecture and the
+    metrics), one panel per metric and set of rows; tracks ordered by the best architecture's
+    value, each architecture's median over the tracks a dashed line in its colour."""
+    sets = list(dict.fromkeys(table["rows"]))
+    names = list(dict.fromkeys(table["architecture"]))
+    tracks = table["track"].nunique()
+    fig, axes = plt.subplots(
+        len(metrics) * len(sets), 1, figsize=(max(6.0, 0.14 * tracks + 2.5), 3.4 * len(metrics)
+        * len(sets)), squeeze=False,
+    )  # fmt: skip
+    panels = [(metric, rows) for metric in metrics for rows in sets]
+    for ax, (metric, rows) in zip(axes[:, 0], panels, strict=True):
+        wide = table[table["rows"] == rows].pivot(
+            index="track", columns="architecture", values=metric
+        )
+        wide = wide.loc[wide[best].sort_values(ascending=False, na_position="last").index]
+        position = np.arange(len(wide))
+        for k, name in enumerate(names):
+            median = float(np.nanmedian(wide[name])) if wide[name].notna().any() else np.nan
+            ax.plot(position, wide[name], marker="o", ms=3, lw=1.6 if name == best else 0.8,
+                    color=f"C{k}", label=f"{name} (median {median:.3f})")  # fmt: skip
+            ax.axhline(median, color=f"C{k}", ls="--", lw=0.8)
+        ax.set_xticks(position, list(wide.index), rotation=90, fontsize=6 if tracks > 30 else 8)
+        ax.set(ylabel=metric, title=f"{metric} per track, {rows}")
+        ax.legend(fontsize="x-small")
+    fig.suptitle(title)
+    _save(fig, path)

@@ -9,7 +9,7 @@ space-separated modification tokens in `mod_*`, numbers in `num_*`, labels in `c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,21 @@ from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, is_effective
 from dlgenomics.interpretation.motifs import COMPOSITE
 from dlgenomics.sirna.features import check_sirna_frame
 from dlgenomics.sirna.rules import CORE_LENGTH
+from dlgenomics.tasks.genome_tracks import (
+    SELECTION_METRICS,
+    genome_track_files,
+    genomic_blocks,
+    load_genome_tracks,
+    track_names,
+)
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
-from dlgenomics.tasks.sequence_sets import class_names, label_names, load_sequences, sequence_files
+from dlgenomics.tasks.sequence_sets import (
+    class_names,
+    label_names,
+    load_sequences,
+    load_sequences_streamed,
+    sequence_files,
+)
 
 
 @dataclass
@@ -50,6 +63,17 @@ class TaskTables:
         return {reason: len(ids) for reason, ids in self.dropped_ids.items()}
 
 
+@dataclass
+class StreamedTables:
+    """A task too large to hold as text: `tables` holds every standard column but the
+    sequences (one row per kept row, their longest length per sequence column in
+    `lengths`); `chunks()` reads the same rows again, sequences included, a chunk at a time."""
+
+    tables: TaskTables
+    lengths: dict[str, int]
+    chunks: Callable[[], Iterator[pd.DataFrame]]
+
+
 @dataclass(frozen=True)
 class TaskKind:
     name: str
@@ -62,6 +86,11 @@ class TaskKind:
     # objective's; the default selection metric likewise (a task's `selection_metric` wins).
     metric_family: str | None = None
     selection_metric: str | None = None
+    # Objective -> the kind's default selection metric, for a kind whose objective varies.
+    selection_metrics: dict[str, str] = field(default_factory=dict)
+    # Training row ids -> the blocks the leaderboard's bootstrap resamples, where the split's
+    # groups are too few to resample (whole chromosomes); None: the split's groups.
+    resampling_groups: Callable[[np.ndarray], np.ndarray] | None = None
     # Labels of the auxiliary classification head of multi-task models (None: no such head).
     auxiliary_label: Callable[[np.ndarray], np.ndarray] | None = None
     # Whether the features rule adds siRNA design-rule/target-site features (features.py).
@@ -83,6 +112,9 @@ class TaskKind:
     # Whether rows are DNA a factor binds or not: a GAN can learn the bound ones and design
     # new ones (`design` config, dlgenomics.design.designer).
     binding: bool = False
+    # A large input read chunk by chunk (encode, when the input files exceed a size): (files,
+    # task, rows per chunk) -> StreamedTables, or None where the task cannot be streamed.
+    load_streamed: Callable[..., StreamedTables | None] | None = None
 
     def files(self, task: dict[str, Any]) -> tuple[str, ...]:
         """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
@@ -97,6 +129,8 @@ def objective_of(task: dict[str, Any]) -> Objective:
 def reads_both_strands(task: dict[str, Any]) -> bool:
     """A `sequences` task's `reverse_complement`: on by default for DNA, off for RNA. Other
     kinds read their sequences as given (siRNA strands, the primer's simulated sequences)."""
+    if task["kind"] == "genome_tracks":  # off unless asked: stranded tracks (RNA-seq) exist
+        return bool(task.get("reverse_complement", False))
     if task["kind"] != "sequences":
         return False
     return bool(task.get("reverse_complement", task.get("alphabet", "dna") == "dna"))
@@ -107,7 +141,12 @@ def scoring(task: dict[str, Any]) -> Scoring:
     (the task's `selection_metric`, else its kind's, else its objective's) and options."""
     kind, objective = TASK_KINDS[task["kind"]], objective_of(task)
     family = kind.metric_family or objective.metric_family
-    selection = task.get("selection_metric") or kind.selection_metric or objective.selection_metric
+    selection = (
+        task.get("selection_metric")
+        or kind.selection_metric
+        or kind.selection_metrics.get(objective.name)
+        or objective.selection_metric
+    )
     return Scoring(objective.name, family, selection, metric_options(task))
 
 
@@ -479,8 +518,11 @@ def metric_options(task: dict[str, Any]) -> dict[str, Any]:
     score when the labels are on its scale. `simulated_binding`: the names of its labels."""
     if task.get("kind") == "simulated_binding":
         return {"labels": binding_labels(task)}
+    if task.get("kind") == "genome_tracks":
+        return {"labels": track_names(task)}
     if task.get("kind") == "sequences":
-        labels = {"multiclass": class_names(task), "multilabel": label_names(task)}
+        labels = {"multiclass": class_names(task), "multilabel": label_names(task),
+                  "multiregression": label_names(task)}  # fmt: skip
         named = labels.get(task["objective"])
         return {"labels": named} if named else {}
     if task.get("kind") != "sirna_table":
@@ -666,5 +708,17 @@ TASK_KINDS: dict[str, TaskKind] = {
         load=load_sequences,
         allow_n=True,
         files_from_config=sequence_files,
+        load_streamed=load_sequences_streamed,
+    ),
+    # Genome windows labelled by many interval or bigWig tracks (dlgenomics.tasks.genome_tracks).
+    "genome_tracks": TaskKind(
+        name="genome_tracks",
+        objective=None,  # filled in from the tracks when the config is read
+        required_files=(),
+        load=load_genome_tracks,
+        allow_n=True,
+        files_from_config=genome_track_files,
+        selection_metrics=SELECTION_METRICS,
+        resampling_groups=genomic_blocks,
     ),
 }

@@ -10,6 +10,8 @@ is fitted. Every other module asks the objective; none branches on its name.
   binary       one logit, cross-entropy, probability of the positive class
   multiclass   K logits, softmax cross-entropy, (n, K) probabilities; target = class index
   multilabel   K logits, K independent cross-entropies, (n, K) probabilities; target (n, K)
+  multiregression  K outputs (one per track), each standardised, MSE over the known targets
+               (NaN: unknown), (n, K) values; target (n, K)
 
 torch and scikit-learn are imported inside the methods that use them: Snakemake imports this
 module to plan jobs.
@@ -44,13 +46,17 @@ class Objective:
     metric_family: str  # metrics.METRIC_FAMILIES key used unless the task kind has its own
     selection_metric: str  # default ranking / early-stopping metric of that family
     stratified = False  # folds balance the classes when split.method is stratified
-    one_prediction_per_row = True  # ensembles and gradient boosting need one (or one per class)
+    one_prediction_per_row = True  # one per row, or per class: one gradient-boosting model
+    # Ensembles weigh members on every output at once; multi-label tasks have none (their
+    # leaderboards keep the networks alone).
+    ensembles = True
     calibrated_ensemble = False  # affine calibration of the ensemble on the selection metric
     custom_losses = False  # losses other than the objective's own (regression: huber, ...)
     # How a user's file gives labels (kind `sequences`): one column of class names (`classes`
     # required), several 0/1 columns, and whether positives-only inputs may add negatives.
     needs_classes = False
     label_columns = 1  # minimum number of label columns
+    partial_labels = False  # a row may lack some of its labels (NaN: unknown, not fitted)
     takes_negatives = False
     # Sequence design (dlgenomics.design.designer): the best network's prediction designed sequences
     # are judged by, named as a column of the judged table (`mean_` + this).
@@ -73,6 +79,11 @@ class Objective:
     def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
         """(mean, sd) the network's output is scaled by; identity for classes."""
         return 0.0, 1.0
+
+    def scaled_target(self, target: Any, target_scale: Sequence[Any]) -> Any:
+        """Targets (torch) as the network's outputs are fitted to them: less the mean, over
+        the sd of `target_scale`."""
+        return (target - target_scale[0]) / target_scale[1]
 
     def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
         """Mean loss of a batch of raw outputs (torch) against its targets."""
@@ -213,6 +224,18 @@ def _class_index(values: pd.Series, names: list[str], where: Where) -> np.ndarra
     return index.to_numpy(np.float64)
 
 
+def top_rows(target: np.ndarray, top_fraction: float) -> np.ndarray:
+    """(n,) bool: rows whose target is among the ceil(top_fraction × n) highest of the n known
+    targets (all rows tied with the last of them too)."""
+    known = np.sort(target[np.isfinite(target)])[::-1]
+    if not len(known):
+        return np.zeros(len(target), dtype=bool)
+    # 0.3 × 10 is 3.0000000000000004 in floating point: three rows, not four.
+    count = max(1, math.ceil(round(top_fraction * len(known), 9)))
+    cutoff = known[count - 1]
+    return np.isfinite(target) & (target >= cutoff)
+
+
 def _positives_seen(labels: np.ndarray, logit: np.ndarray) -> np.ndarray:
     """True positives (labelled so, and the models' mean logit agrees) or, failing that, every
     labelled positive: motifs are read where the models see a site."""
@@ -253,16 +276,7 @@ class Regression(Objective):
         return (raw[:, 0] * std + mean).cpu().numpy()
 
     def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
-        """Rows whose target is among the ceil(top_fraction × n) highest of the n known
-        targets (all rows tied with the last of them too)."""
-        target = np.asarray(target, dtype=np.float64).reshape(len(target))
-        known = np.sort(target[np.isfinite(target)])[::-1]
-        if not len(known):
-            return np.zeros(len(target), dtype=bool)
-        # 0.3 × 10 is 3.0000000000000004 in floating point: three rows, not four.
-        count = max(1, math.ceil(round(top_fraction * len(known), 9)))
-        cutoff = known[count - 1]
-        return np.isfinite(target) & (target >= cutoff)
+        return top_rows(np.asarray(target, dtype=np.float64).reshape(len(target)), top_fraction)
 
     def design_learnt(self, head_name: str, top_fraction: float) -> str:
         return f"training sequences with the top {top_fraction:.0%} of target values"
@@ -398,6 +412,7 @@ class MultiClass(Objective):
 class MultiLabel(Objective):
     name, metric_family, selection_metric = "multilabel", "multilabel", "auroc"
     one_prediction_per_row = False
+    ensembles = False
     label_columns = 2
 
     def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
@@ -443,8 +458,85 @@ class MultiLabel(Objective):
         plots.roc_curves(target, prediction, labels, title, path)  # one curve per label
 
 
+class MultiRegression(Objective):
+    name, metric_family = "multiregression", "multiregression"
+    selection_metric = "median_pearson"
+    one_prediction_per_row = False
+    label_columns = 2
+    partial_labels = True
+    design_score = "predicted_value"
+
+    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
+                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+        return {
+            f"label_{name}": _numbers(column, where, "a multi-output regression task")
+            for name, column in zip(names, raw, strict=True)
+        }
+
+    def n_outputs(self, labels: Sequence[str]) -> int:
+        return len(labels)
+
+    def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[list, list]:
+        """Per track, the mean and sd of its known training targets (0 and 1 without any,
+        sd 1 for a constant track)."""
+        known = np.asarray(fitted, dtype=np.float64)[rows].reshape(len(rows), -1)
+        counted = np.isfinite(known).sum(axis=0)
+        filled = np.where(np.isfinite(known), known, 0.0)
+        mean = np.where(counted > 0, filled.sum(axis=0) / np.maximum(counted, 1), 0.0)
+        spread = np.where(np.isfinite(known), known - mean, 0.0)
+        sd = np.sqrt((spread**2).sum(axis=0) / np.maximum(counted, 1))
+        return [float(m) for m in mean], [float(s) or 1.0 for s in sd]
+
+    def scaled_target(self, target: Any, target_scale: Sequence[Any]) -> Any:
+        import torch
+
+        mean, sd = (torch.as_tensor(v, dtype=target.dtype, device=target.device)
+                    for v in target_scale)  # fmt: skip
+        return (target - mean) / sd
+
+    def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
+        """Mean squared error over the known targets of the batch (NaN ones add nothing)."""
+        import torch
+
+        known = torch.isfinite(target)
+        error = (output - target.nan_to_num()) * known
+        return (error**2).sum() / known.sum().clamp(min=1)
+
+    def transform(self, raw: Any, target_scale: Sequence[Any]) -> np.ndarray:
+        import torch
+
+        mean, sd = (torch.as_tensor(v, dtype=raw.dtype, device=raw.device) for v in target_scale)
+        return (raw[:, : len(mean)] * sd + mean).cpu().numpy()  # the auxiliary head dropped
+
+    def head_names(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
+
+    def design_rows(self, target: np.ndarray, head: int, top_fraction: float) -> np.ndarray:
+        """Rows with the top `top_fraction` of track `head`'s known values."""
+        return top_rows(np.asarray(target, dtype=np.float64)[:, head], top_fraction)
+
+    def design_learnt(self, head_name: str, top_fraction: float) -> str:
+        return f"training sequences with the top {top_fraction:.0%} of {head_name}'s values"
+
+    def gradient_boosting(self) -> str:
+        return "HistGradientBoostingRegressor"
+
+    def prediction_columns(self, prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+        """A `prediction_<track>` value per track."""
+        names = labels or [str(k) for k in range(prediction.shape[1])]
+        return {f"prediction_{name}": prediction[:, k] for k, name in enumerate(names)}
+
+    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
+                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
+        """Predicted against observed, every track's known values in one cloud."""
+        from dlgenomics.report import plots
+
+        known = np.isfinite(target)
+        plots.prediction_plot("regression", target[known], prediction[known], title, path)
+
+
 OBJECTIVES: dict[str, Objective] = {
-    o.name: o for o in (Regression(), Binary(), MultiClass(), MultiLabel())
+    o.name: o for o in (Regression(), Binary(), MultiClass(), MultiLabel(), MultiRegression())
 }
 
 

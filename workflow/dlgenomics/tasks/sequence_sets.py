@@ -17,7 +17,7 @@ Rules a user can rely on (config/README.md says them too):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -193,18 +193,38 @@ def read_source(source: SequenceInput, files: dict[str, Path]) -> pd.DataFrame:
     return _read_bed(source, files)
 
 
-def _read_table(source: SequenceInput, path: Path) -> pd.DataFrame:
-    from dlgenomics.data.tables import column_name, line_of, read_delimited
-
+def _table_columns(source: SequenceInput) -> dict[str, Any]:
+    """What read_delimited is asked for a table input."""
     wanted = [source.sequence, *source.labels, *source.numeric, *source.categorical]
     wanted += [c for c in (source.id, source.group) if c is not None]
-    raw = read_delimited(path, separator=source.separator, header=source.header,
-                         columns=wanted, numeric=source.numeric)  # fmt: skip
+    return {"separator": source.separator, "header": source.header, "columns": wanted,
+            "numeric": source.numeric}  # fmt: skip
+
+
+def _read_table(source: SequenceInput, path: Path) -> pd.DataFrame:
+    from dlgenomics.data.tables import read_delimited
+
+    return _table_frame(source, read_delimited(path, **_table_columns(source)), path)
+
+
+def table_chunks(source: SequenceInput, path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """A table input's frames `rows` rows at a time (encode streams a large table)."""
+    from dlgenomics.data.tables import read_delimited_chunks
+
+    for raw in read_delimited_chunks(path, rows, **_table_columns(source)):
+        yield _table_frame(source, raw, path)
+
+
+def _table_frame(source: SequenceInput, raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A table's rows (all, or a chunk starting at raw.attrs["first_row"]) as the loader's
+    frame: lines and default ids counted in the whole file."""
+    from dlgenomics.data.tables import column_name, line_of
 
     def col(reference: str | int) -> pd.Series:
         return raw[column_name(raw, reference)]
 
-    lines = [line_of(i, source.header) for i in range(len(raw))]
+    first = raw.attrs.get("first_row", 0)
+    lines = [line_of(first + i, source.header) for i in range(len(raw))]
     frame = pd.DataFrame({"sequence": col(source.sequence).to_numpy(), LINE: lines})
     if source.id is not None:
         from dlgenomics.data.tables import check_unique
@@ -219,14 +239,14 @@ def _read_table(source: SequenceInput, path: Path) -> pd.DataFrame:
     if source.group is not None:
         frame["group"] = col(source.group).fillna("").astype(str).to_numpy()
     for reference in source.numeric:
-        frame[f"num_{_safe(column_name(raw, reference))}"] = col(reference).to_numpy(np.float32)
+        frame[f"num_{safe_name(column_name(raw, reference))}"] = col(reference).to_numpy(np.float32)
     for reference in source.categorical:
-        frame[f"cat_{_safe(column_name(raw, reference))}"] = col(reference).to_numpy()
+        frame[f"cat_{safe_name(column_name(raw, reference))}"] = col(reference).to_numpy()
     frame[SOURCE] = str(path)
     return frame
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     """A column name usable in tensor column names (letters, digits, _)."""
     return re.sub(r"\W+", "_", str(name)).strip("_") or "column"
 
@@ -351,7 +371,7 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     objective reads them; a value that is no label stops the run naming file, line and value."""
     objective = OBJECTIVES[task["objective"]]
     raw = [frame[c] for c in frame.columns if c.startswith(LABEL_RAW)]
-    names = [_safe(n) for n in label_names(task)] if objective.label_columns > 1 else (
+    names = [safe_name(n) for n in label_names(task)] if objective.label_columns > 1 else (
         class_names(task) or [])  # fmt: skip
     labels = objective.read_labels(raw, names, positive_class(task), _where(frame))
     out = frame.drop(columns=[c for c in frame.columns if c.startswith(LABEL_RAW)])
@@ -361,13 +381,15 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
 # --- Cleaning, negatives, the loader -----------------------------------------------------------
 
 
-def _clean(frame: pd.DataFrame, dropped_ids: dict[str, list[str]]) -> pd.DataFrame:
-    """Drop rows without a sequence or a label (counted by file and reason, their ids kept);
-    stop at a letter that is no nucleotide, naming the file, line, position and letter."""
+def _clean(frame: pd.DataFrame, dropped_ids: dict[str, list[str]], partial: bool = False
+           ) -> pd.DataFrame:  # fmt: skip
+    """Drop rows without a sequence or a label (counted by file and reason, their ids kept;
+    with `partial`, a row needs one label of its several); stop at a letter that is no
+    nucleotide, naming the file, line, position and letter."""
     labels = [c for c in frame.columns if c == "target" or c.startswith("label_")]
     sequence = frame["sequence"].astype("string").str.strip()
     no_sequence = is_missing(frame["sequence"]) | (sequence == "")
-    no_label = frame[labels].isna().any(axis=1)
+    no_label = frame[labels].isna().all(axis=1) if partial else frame[labels].isna().any(axis=1)
     reason = pd.Series("no label", index=frame.index, dtype=object)
     if UNMATCHED in frame:
         unmatched = frame[UNMATCHED] != ""
@@ -463,7 +485,8 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
 
     main, tests = inputs_of(task)
     dropped_ids: dict[str, list[str]] = {}
-    labelled = _clean(targets(read_source(main, files), task), dropped_ids)
+    partial = OBJECTIVES[task["objective"]].partial_labels
+    labelled = _clean(targets(read_source(main, files), task), dropped_ids, partial)
     if labelled.empty:
         raise InputError(f"{files[main.files()[0]]}: no row with a sequence and a label")
     negatives = task.get("negatives")
@@ -476,11 +499,48 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     frames = {"labelled": _standard(labelled, task)}
     sources = {"labelled": str(files[main.files()[0]])}
     if tests:
-        test = [_clean(targets(read_source(t, files), task), dropped_ids) for t in tests]
+        test = [_clean(targets(read_source(t, files), task), dropped_ids, partial) for t in tests]
         frames["test"] = _standard(pd.concat(test, ignore_index=True), task)
         frames["test"]["row_id"] = _unique(frames["test"]["row_id"].tolist())
         sources["test"] = ", ".join(str(files[t.files()[0]]) for t in tests)
     return TaskTables(frames=frames, dropped_ids=dropped_ids, sources=sources)
+
+
+def load_sequences_streamed(files: dict[str, Path], task: dict[str, Any], rows: int) -> Any:
+    """load_sequences for a large table, `rows` rows of the file at a time (StreamedTables);
+    None where the task needs every row at once (external test files, generated negatives)
+    or reads no table."""
+    from dlgenomics.tasks.kinds import StreamedTables, TaskTables
+
+    main, tests = inputs_of(task)
+    if main.format != "table" or tests or task.get("negatives"):
+        return None
+    path = files[main.file]
+    partial = OBJECTIVES[task["objective"]].partial_labels
+
+    def chunks(dropped_ids: dict[str, list[str]]) -> Iterator[pd.DataFrame]:
+        for frame in table_chunks(main, path, rows):
+            yield _standard(_clean(targets(frame, task), dropped_ids, partial), task)
+
+    dropped: dict[str, list[str]] = {}
+    parts, lengths = [], {}
+    for chunk in chunks(dropped):
+        sequences = [c for c in chunk.columns if c.startswith("seq_")]
+        for column in sequences:
+            longest = int(chunk[column].str.len().max()) if len(chunk) else 0
+            lengths[column] = max(lengths.get(column, 0), longest)
+        parts.append(chunk.drop(columns=sequences))
+    labelled = pd.concat(parts, ignore_index=True)
+    if labelled.empty:
+        raise InputError(f"{path}: no row with a sequence and a label")
+    if main.id is not None:  # unique in the whole file, not only within each chunk
+        from dlgenomics.data.tables import check_unique
+
+        check_unique(labelled["row_id"], path, str(main.id))
+    check_classes(labelled, task, str(path))
+    tables = TaskTables(frames={"labelled": labelled}, dropped_ids=dropped,
+                        sources={"labelled": str(path)})  # fmt: skip
+    return StreamedTables(tables, lengths, lambda: chunks({}))
 
 
 def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:

@@ -39,9 +39,11 @@ from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.kinds import TaskKind
 from dlgenomics.tasks.objectives import Scoring
 from dlgenomics.training.losses import clip_target, loss_threshold, row_weights
+from dlgenomics.training.memory import Stream, epoch_chunks, streamed_predictions
 
 log = logging.getLogger(__name__)
-RESUME_FORMAT = 1
+RESUME_FORMAT = 2  # 2: the best epoch's validation predictions kept
+VALID_SLICE = 64 * 1024  # validation rows gathered at a time (predict's batches within it)
 
 
 @dataclass
@@ -61,6 +63,10 @@ class TrainSettings:
     auxiliary_weight: float = 1.0  # weight of the auxiliary head's loss in multi-task models
     loss: str = "mse"  # regression: mse | huber | threshold_weighted (losses.py)
     target_clip: list[float] | None = None  # clip training targets to [low, high]
+    # Bytes (or "4G", "512M") a job's tables may take in memory; larger ones are streamed in
+    # chunks of row groups (training/memory.py). None: always held whole.
+    memory_budget: int | str | None = "4G"
+    max_steps_per_epoch: int | None = None  # stop an epoch after this many batches
 
 
 def resolve_device(name: str) -> torch.device:
@@ -131,7 +137,15 @@ def cosine_with_warmup(total_steps: int, warmup_steps: int):
 
 
 def _place(columns: dict[str, np.ndarray], device: torch.device) -> dict[str, torch.Tensor]:
-    """Everything onto the device when it fits comfortably (it does for these tables)."""
+    """Everything onto the device when it fits comfortably (it does for these tables). On the
+    CPU the tensors share the arrays' memory (read_tensors gives writable arrays of their
+    own): a table is held once, not twice."""
+    if device.type == "cpu":
+        return {
+            name: torch.from_numpy(values) if values.flags.writeable else torch.tensor(values)
+            for name, values in columns.items()
+            if name != ROW_ID
+        }
     if device.type == "cuda":
         needed = sum(v.nbytes for k, v in columns.items() if k != ROW_ID)
         free, _ = torch.cuda.mem_get_info(device)
@@ -178,12 +192,36 @@ class FoldTensors:
     """One fold's rows on the device: what the step loop indexes, never copies."""
 
     data: dict[str, torch.Tensor]  # every column of the training table
-    valid: dict[str, torch.Tensor]  # the validation rows' columns
     test: dict[str, torch.Tensor]
     train_index: torch.Tensor  # training row numbers
     target: torch.Tensor  # scaled as the network is fitted
     row_weight: torch.Tensor | None
     auxiliary: torch.Tensor | None  # multi-task models' second label
+    # A table over the memory budget: `data` and `test` hold all but the token columns, which
+    # are read from the files a chunk at a time.
+    stream: Stream | None = None
+    valid_rows: np.ndarray | None = None
+    is_train: np.ndarray | None = None  # per row of the training table
+
+    def predictions(self, network: Any, meta: dict[str, Any], role: str) -> np.ndarray:
+        """The validation (`valid`) or `test` rows' predictions, a row group at a time when
+        streamed."""
+        if self.stream is None and role == "test":
+            return predict(network, meta, self.test)
+        if self.stream is None:  # gathered a slice at a time: never a copy of them all
+            rows = torch.from_numpy(self.valid_rows).to(self.target.device)
+            return np.concatenate([
+                predict(network, meta, {k: v[rows[start : start + VALID_SLICE]]
+                                        for k, v in self.data.items()})
+                for start in range(0, max(len(rows), 1), VALID_SLICE)
+            ])  # fmt: skip
+        if role == "valid":
+            return streamed_predictions(
+                network, meta, self.stream.train, self.data, self.valid_rows, self.target.device
+            )
+        return streamed_predictions(
+            network, meta, self.stream.test, self.test, None, self.target.device
+        )
 
 
 @dataclass
@@ -196,13 +234,20 @@ class Progress:
     best_state: dict[str, torch.Tensor] | None = None
     best_epoch: int = 0
     stale: int = 0  # epochs since the best one
+    # The best epoch's validation predictions: written as they are, not predicted again (at
+    # genome scale a pass over the validation rows costs as much as a capped epoch).
+    best_valid: np.ndarray | None = None
     first_epoch: int = 1
 
-    def record(self, epoch: int, metrics: dict[str, Any], network: Any, metric: str) -> None:
+    def record(
+        self, epoch: int, metrics: dict[str, Any], network: Any, metric: str,
+        valid: np.ndarray,
+    ) -> None:  # fmt: skip
         best = None if self.best_metrics is None else self.best_metrics[metric]
         if is_better(metric, metrics[metric], best):
             self.best_metrics, self.best_epoch, self.stale = metrics, epoch, 0
             self.best_state = copy.deepcopy(network.state_dict())
+            self.best_valid = valid
         else:
             self.stale += 1
 
@@ -226,12 +271,14 @@ def train_fold(
     pretrained: Path | None = None,
     resume: Path | None = None,
     progress: bool = True,
+    stream: Stream | None = None,
 ) -> dict[str, Any]:
     """Train one architecture on one fold; write its best checkpoint, per-epoch history and
     validation + test predictions; return the best epoch's validation metrics. `arch` is the
     configured name, `model` the registry architecture behind it (default `arch`); `multitask`
     adds the kind's auxiliary head; `pretrained` is an encoder to start from; `resume` the
-    per-epoch resume file (resumed from when it matches this run, removed once it completes)."""
+    per-epoch resume file (resumed from when it matches this run, removed once it completes);
+    `stream` the token columns of tables over the memory budget (the columns hold the rest)."""
     model_name = model or arch
     device = prepare_device(settings)
     train_rows, valid_rows = fold_rows(train_columns[FOLD], fold)
@@ -247,6 +294,7 @@ def train_fold(
         kind, scoring, settings, train_columns, test_columns, train_rows, valid_rows,
         meta["target_scale"], multitask, device,
     )  # fmt: skip
+    tensors.stream = stream
     optimizer, scheduler = _optimiser(network, settings, len(train_rows))
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     fingerprint = _run_fingerprint(meta, settings, train_columns, pretrained)
@@ -257,19 +305,20 @@ def train_fold(
             break  # a resumed run that had already stopped early
         started = time.perf_counter()
         with no_host_sync(settings.sync_debug, device):
-            running = _train_epoch(
+            running, seen = _train_epoch(
                 step_model, network, tensors, scoring, settings, optimizer, scheduler,
                 generator, meta["n_outputs"], both_strands(vocab),
             )  # fmt: skip
-        metrics = scoring.metrics(targets[valid_rows], predict(network, meta, tensors.valid))
+        valid = tensors.predictions(network, meta, "valid")
+        metrics = scoring.metrics(targets[valid_rows], valid)
         state.history.append({
             "epoch": epoch,
-            "train_loss": float(running) / len(train_rows),  # the one sync of the epoch
+            "train_loss": float(running) / seen,  # the one sync of the epoch
             **{f"valid_{k}": v for k, v in metrics.items()},
             "learning_rate": scheduler.get_last_lr()[0],
             "seconds": time.perf_counter() - started,
         })  # fmt: skip
-        state.record(epoch, metrics, network, metric)
+        state.record(epoch, metrics, network, metric, valid)
         if progress:
             log.info(epoch_line(f"{arch} fold {fold}", state.history, settings.max_epochs, metric))
         if resume is not None:
@@ -341,20 +390,23 @@ def _fold_tensors(
     weights = row_weights(settings.loss, targets, loss_threshold(scoring.family, scoring.options))
     return FoldTensors(
         data=data,
-        valid={k: v[torch.from_numpy(valid_rows).to(device)] for k, v in data.items()},
         test=_place(test_columns, device),
         train_index=torch.from_numpy(train_rows).to(device),
-        target=(torch.tensor(fitted, device=device) - target_scale[0]) / target_scale[1],
+        target=scoring.objective.scaled_target(torch.tensor(fitted, device=device), target_scale),
         row_weight=None if weights is None else torch.as_tensor(weights, device=device),
         auxiliary=(
             torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
         ),
+        valid_rows=valid_rows,
+        is_train=np.isin(np.arange(len(targets)), train_rows),
     )
 
 
 def _optimiser(network: Any, settings: TrainSettings, n_train: int) -> tuple[Any, Any]:
     """AdamW with a linear warm-up, then a cosine decay over the whole run, stepped per batch."""
     steps_per_epoch = math.ceil(n_train / settings.batch_size)
+    if settings.max_steps_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, settings.max_steps_per_epoch)
     optimizer = torch.optim.AdamW(
         network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
@@ -404,40 +456,60 @@ def _train_epoch(
     step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
     settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
     n_outputs: int, strands: bool,
-) -> torch.Tensor:  # fmt: skip
-    """One pass over the training rows in a random order. No host sync: the summed loss stays
-    on the device and is read once, by the caller."""
+) -> tuple[torch.Tensor, int]:  # fmt: skip
+    """One pass over the training rows in a random order (at most `max_steps_per_epoch`
+    batches): the summed loss and the rows it sums. No host sync: the loss stays on the
+    device and is read once, by the caller."""
     network.train()
+    running = torch.zeros((), device=tensors.target.device)
+    seen, steps, cap = 0, 0, settings.max_steps_per_epoch
+    chunks = epoch_chunks(
+        tensors.data, tensors.train_index, tensors.is_train, tensors.stream, generator
+    )
+    for columns, order, table_order in chunks:
+        for start in range(0, len(order), settings.batch_size):
+            if cap is not None and steps >= cap:
+                return running, seen
+            local = order[start : start + settings.batch_size]
+            rows = table_order[start : start + settings.batch_size]
+            batch = {k: v[local] for k, v in columns.items()}
+            running += _train_step(
+                step_model, network, tensors, scoring, settings, optimizer, scheduler,
+                generator, n_outputs, strands, batch, rows,
+            )  # fmt: skip
+            seen, steps = seen + len(rows), steps + 1
+    return running, seen
+
+
+def _train_step(
+    step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
+    settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
+    n_outputs: int, strands: bool, batch: dict[str, torch.Tensor], rows: torch.Tensor,
+) -> torch.Tensor:  # fmt: skip
+    """One optimisation step on one batch (`rows`: its rows' numbers in the training table);
+    the batch's summed loss, left on the device."""
     device = tensors.target.device
     multitask = tensors.auxiliary is not None
-    running = torch.zeros((), device=device)
-    order = tensors.train_index[
-        torch.randperm(len(tensors.train_index), device=device, generator=generator)
-    ]
-    for start in range(0, len(order), settings.batch_size):
-        rows = order[start : start + settings.batch_size]
-        batch = {k: v[rows] for k, v in tensors.data.items()}
-        if strands:  # each row on a random strand: the site reads the same on both
-            flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
-            batch = reverse_complement_batch(batch, flip)
-        with mixed_precision(device):
-            output = step_model(batch).float()
-        weight = None if tensors.row_weight is None else tensors.row_weight[rows]
-        loss = scoring.objective.loss(
-            output[:, : n_outputs - multitask], tensors.target[rows], weight, settings.loss
+    if strands:  # each row on a random strand: the site reads the same on both
+        flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
+        batch = reverse_complement_batch(batch, flip)
+    with mixed_precision(device):
+        output = step_model(batch).float()
+    weight = None if tensors.row_weight is None else tensors.row_weight[rows]
+    loss = scoring.objective.loss(
+        output[:, : n_outputs - multitask], tensors.target[rows], weight, settings.loss
+    )
+    if multitask:
+        loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
+            output[:, -1], tensors.auxiliary[rows]
         )
-        if multitask:
-            loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
-                output[:, -1], tensors.auxiliary[rows]
-            )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if settings.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
-        optimizer.step()
-        scheduler.step()
-        running += loss.detach() * len(rows)
-    return running
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if settings.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
+    optimizer.step()
+    scheduler.step()
+    return loss.detach() * len(rows)
 
 
 def _write_outputs(
@@ -457,10 +529,14 @@ def _write_outputs(
         meta["fold"],
         valid=(
             train_columns[ROW_ID][valid_rows],
-            predict(network, meta, tensors.valid),
+            state.best_valid,
             train_columns[TARGET][valid_rows],
         ),
-        test=(test_columns[ROW_ID], predict(network, meta, tensors.test), test_columns[TARGET]),
+        test=(
+            test_columns[ROW_ID],
+            tensors.predictions(network, meta, "test"),
+            test_columns[TARGET],
+        ),
     )
 
 

@@ -21,6 +21,7 @@ import joblib
 import numpy as np
 
 from dlgenomics import InputError
+from dlgenomics.data.nucleotides import both_strands, kmer_counts
 from dlgenomics.data.schema import (
     CAT,
     FEATURE,
@@ -50,6 +51,7 @@ def feature_matrix(
     features: dict[str, np.ndarray] | None,
     groups: list[str],
     vocab: dict[str, Any],
+    kmer_size: int = GBMConfig.kmer_size,
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """(rows, features) float32 matrix, feature names and which of them are categorical.
 
@@ -66,6 +68,12 @@ def feature_matrix(
         for name in columns:
             if name.startswith(SEQ):
                 per_position(name, columns[name])
+    if "kmer_counts" in groups:
+        for name in columns:
+            if name.startswith(SEQ) and vocab["columns"][name].get("vocab") == "nucleotide":
+                counts, kmers = kmer_counts(columns[name], kmer_size, both_strands(vocab))
+                parts.extend((f"{name}_{kmer}", counts[:, j], False)
+                             for j, kmer in enumerate(kmers))  # fmt: skip
     if "modifications" in groups:
         for name in columns:
             if name.startswith(NMOD):
@@ -98,11 +106,88 @@ def feature_matrix(
     return matrix, [p[0] for p in parts], np.array([p[2] for p in parts])
 
 
+class PerOutput:
+    """One estimator per output (the labels of a multi-label task, the tracks of a multi-output
+    regression), each fitted on the rows whose value there is known; predicts (n, K) values or
+    probabilities of each label. An output with one value in training predicts it."""
+
+    def __init__(self, estimators: list[Any]):
+        self.estimators: list[Any] = estimators
+        self.constants: list[float | None] = [None] * len(estimators)
+
+    @property
+    def n_iter_(self) -> int:
+        fitted = [e.n_iter_ for e, c in zip(self.estimators, self.constants, strict=True)
+                  if c is None]  # fmt: skip
+        return max(fitted, default=1)
+
+    def fit(
+        self,
+        matrix: np.ndarray,
+        target: np.ndarray,
+        sample_weight: Any = None,
+        X_val: Any = None,
+        y_val: Any = None,
+        sample_weight_val: Any = None,
+    ) -> PerOutput:
+        for k, estimator in enumerate(self.estimators):
+            known = np.isfinite(target[:, k])
+            values = np.unique(target[known, k])
+            if len(values) < 2:  # scikit-learn cannot fit one value (or none)
+                self.constants[k] = float(values[0]) if len(values) else 0.0
+                continue
+            weight = None if sample_weight is None else sample_weight[known]
+            valid = {}
+            if X_val is not None and np.isfinite(y_val[:, k]).any():
+                seen = np.isfinite(y_val[:, k])
+                valid = {
+                    "X_val": X_val[seen], "y_val": y_val[seen, k],
+                    "sample_weight_val": None if sample_weight_val is None
+                    else sample_weight_val[seen],
+                }  # fmt: skip
+            estimator.fit(matrix[known], target[known, k], weight, **valid)
+        return self
+
+    def _column(self, k: int, matrix: np.ndarray, staged: bool = False) -> Any:
+        estimator, constant = self.estimators[k], self.constants[k]
+        if constant is not None:
+            values = np.full(len(matrix), constant)
+            return iter([values]) if staged else values
+        if hasattr(estimator, "predict_proba"):
+            if staged:
+                return (p[:, 1] for p in estimator.staged_predict_proba(matrix))
+            return estimator.predict_proba(matrix)[:, 1]
+        return estimator.staged_predict(matrix) if staged else estimator.predict(matrix)
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        return np.column_stack([self._column(k, matrix) for k in range(len(self.estimators))])
+
+    def staged_predict(self, matrix: np.ndarray) -> Any:
+        """Predictions after each round; an output that stopped sooner keeps its last."""
+        stages = [self._column(k, matrix, staged=True) for k in range(len(self.estimators))]
+        last: list[Any] = [next(stage) for stage in stages]
+        for _ in range(self.n_iter_):
+            yield np.column_stack(last)
+            last = [next(stage, previous) for stage, previous in zip(stages, last, strict=True)]
+
+    def refitted(self, rounds: int, make: Any) -> PerOutput:
+        """A copy to refit with `rounds` rounds (fewer for an output that stopped sooner)."""
+        kept = [min(rounds, e.n_iter_) if c is None else 1
+                for e, c in zip(self.estimators, self.constants, strict=True)]  # fmt: skip
+        return PerOutput([make(r) for r in kept])
+
+
 def _estimator(
-    objective: Objective, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool
-):
+    objective: Objective, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool,
+    outputs: int | None = None,
+) -> Any:  # fmt: skip
+    """scikit-learn's estimator; given the task's `outputs`, one per output (`PerOutput`)
+    where a row has several."""
     from sklearn import ensemble
 
+    if outputs is not None and not objective.one_prediction_per_row:
+        return PerOutput([_estimator(objective, config, categorical, rounds, stop)
+                          for _ in range(outputs)])  # fmt: skip
     estimator = getattr(ensemble, objective.gradient_boosting())
     return estimator(
         learning_rate=config.learning_rate,
@@ -136,7 +221,9 @@ def _staged(model: Any, matrix: np.ndarray, objective: Objective):
 def _squared_error(objective: Objective, predicted: np.ndarray, target: np.ndarray) -> float:
     """Mean squared error of values, or Brier score of probabilities (one-hot classes)."""
     predicted = predicted.reshape(len(predicted), -1)
-    return float(np.mean((predicted - objective.ensemble_target(target, predicted.shape[1])) ** 2))
+    # nanmean: an unknown value of one output (multi-output regression) adds nothing.
+    truth = objective.ensemble_target(target, predicted.shape[1])
+    return float(np.nanmean((predicted - truth) ** 2))
 
 
 def _best_round(
@@ -171,6 +258,32 @@ def _best_round(
     return best_round, best_metrics, history
 
 
+def _matrices(
+    config: GBMConfig, vocab: dict[str, Any], train: tuple[dict, dict | None],
+    test: tuple[dict, dict | None], train_rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:  # fmt: skip
+    """(training matrix, test matrix, feature names, which are categorical) of the
+    (columns, features) of each table."""
+    matrix, names, categorical = feature_matrix(*train, config.features, vocab, config.kmer_size)
+    test_matrix, _, _ = feature_matrix(*test, config.features, vocab, config.kmer_size)
+    # A feature never known in training (e.g. flank GC without any target sequence) carries
+    # nothing, and scikit-learn cannot bin it: a constant instead, never split on.
+    unknown = np.isnan(matrix[train_rows]).all(axis=0)
+    matrix[:, unknown], test_matrix[:, unknown] = 0.0, 0.0
+    return matrix, test_matrix, names, categorical
+
+
+def _refitted(
+    probe: Any, rounds: int, objective: Objective, config: GBMConfig, categorical: np.ndarray
+) -> Any:
+    """A model to refit with the kept number of rounds (per output: at most its own)."""
+    if isinstance(probe, PerOutput):
+        return probe.refitted(
+            rounds, lambda kept: _estimator(objective, config, categorical, kept, stop=False)
+        )
+    return _estimator(objective, config, categorical, rounds, stop=False)
+
+
 def train_tabular_fold(
     *,
     scoring: Scoring,
@@ -199,14 +312,9 @@ def train_tabular_fold(
         raise InputError(f"architectures.{arch}: the tabular model has no {loss!r} loss")
     fold_of_row = train_columns[FOLD]
     train_rows, valid_rows = fold_rows(fold_of_row, fold)
-    matrix, names, categorical = feature_matrix(
-        train_columns, train_features, config.features, vocab
+    matrix, test_matrix, names, categorical = _matrices(
+        config, vocab, (train_columns, train_features), (test_columns, test_features), train_rows
     )
-    test_matrix, _, _ = feature_matrix(test_columns, test_features, config.features, vocab)
-    # A feature never known in training (e.g. flank GC without any target sequence) carries
-    # nothing, and scikit-learn cannot bin it: a constant instead, never split on.
-    unknown = np.isnan(matrix[train_rows]).all(axis=0)
-    matrix[:, unknown], test_matrix[:, unknown] = 0.0, 0.0
     targets = train_columns[TARGET]
     fitted = clip_target(targets, settings.get("target_clip"))
     weights = row_weights(loss, targets, loss_threshold(scoring.family, scoring.options))
@@ -214,7 +322,8 @@ def train_tabular_fold(
     log.info("%d features (%d categorical): %s", len(names), categorical.sum(), ", ".join(names))
 
     started = time.perf_counter()
-    probe = _estimator(objective, config, categorical, config.max_iter, stop=True)
+    outputs = scoring.objective.n_outputs(scoring.labels)
+    probe = _estimator(objective, config, categorical, config.max_iter, stop=True, outputs=outputs)
     probe.fit(
         matrix[train_rows], fitted[train_rows], weight(train_rows),
         X_val=matrix[valid_rows], y_val=fitted[valid_rows], sample_weight_val=weight(valid_rows),
@@ -224,7 +333,7 @@ def train_tabular_fold(
     )
     # Refit with the kept number of rounds: the same seed draws the same features per split, so
     # these are the probe's first `best_round` trees, and the saved model is the one evaluated.
-    model = _estimator(objective, config, categorical, best_round, stop=False)
+    model = _refitted(probe, best_round, objective, config, categorical)
     model.fit(matrix[train_rows], fitted[train_rows], weight(train_rows))
     with atomic_path(out_model) as tmp:
         joblib.dump(
