@@ -174,7 +174,7 @@ rule track_figures:
         figure=report(
             f"{FIGURES_DIR}/tracks.png",
             category="{task}",
-            subcategory="leaderboard",
+            subcategory="per track",
             caption="../report/tracks.rst",
             labels={"figure": "per-track figures"},
         ),

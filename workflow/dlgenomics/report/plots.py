@@ -591,7 +591,7 @@ def track_figure(
     tracks = table["track"].nunique()
     fig, axes = plt.subplots(
         len(metrics) * len(sets), 1, figsize=(max(6.0, 0.14 * tracks + 2.5), 3.4 * len(metrics)
-        * len(sets)), squeeze=False,
+        * len(sets)), squeeze=False, layout="constrained",
     )  # fmt: skip
     panels = [(metric, rows) for metric in metrics for rows in sets]
     for ax, (metric, rows) in zip(axes[:, 0], panels, strict=True):
