@@ -20,16 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("DLGENOMICS_TEST_MIRROR", REPO.parent / "shared" / "data"))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n 2 --dist loadgroup` (README's test command) each module runs on one
-    worker, so a module's fixtures (a trained run) are built once; the modules that read the
-    session's tiny run share one worker, so that run is built once too."""
-    tiny_modules = {item.module.__name__ for item in items if "tiny_run" in item.fixturenames}
-    for item in items:
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("tiny_run" if module in tiny_modules else module))
-
-
 def tiny_subset(architectures: dict[str, list[str]] | None = None) -> dict:
     """tests/data/tiny.yaml, ready to run: its own example table found through the config's
     mirror (tests/data). With `architectures`, only those tasks, each with only those
@@ -72,13 +62,26 @@ def snakemake(*args: str, workdir: Path, mirror: Path | None) -> subprocess.Comp
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, mirror) -> Path:
     """The tiny config run from scratch, locally: the end-to-end tests read its outputs
-    (tests/test_workflow.py) and the cluster run is compared with it (tests/test_slurm.py)."""
-    workdir = tmp_path_factory.mktemp("tiny_run")
-    (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_subset()))
-    shutil.copy(REPO / "tests" / "data" / "short_transcript.fa", workdir)
-    args = ["--cores", "2", "--configfile", str(workdir / "tiny.yaml"), "--replace-workflow-config"]
-    result = snakemake(*args, workdir=workdir, mirror=mirror)
-    assert result.returncode == 0, result.stderr[-3000:]
+    (tests/test_workflow.py) and the cluster run is compared with it (tests/test_slurm.py).
+    Under `pytest -n 2` (README's test command) the workers share one run: the first to ask
+    builds it in their common folder while the other waits on the lock."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    workdir, done = root / "tiny_run", root / "tiny_run.done"
+    with FileLock(str(root / "tiny_run.lock")):
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a build that failed before
+            workdir.mkdir()
+            (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_subset()))
+            shutil.copy(REPO / "tests" / "data" / "short_transcript.fa", workdir)
+            args = ["--cores", "2", "--configfile", str(workdir / "tiny.yaml"),
+                    "--replace-workflow-config"]  # fmt: skip
+            result = snakemake(*args, workdir=workdir, mirror=mirror)
+            assert result.returncode == 0, result.stderr[-3000:]
+            done.touch()
     return workdir
 
 
