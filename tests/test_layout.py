@@ -34,6 +34,25 @@ def test_no_module_branches_on_an_objective_name():
     assert not found
 
 
+def test_no_module_branches_on_a_task_kind_name():
+    """What depends on a task's kind is a field of its TaskKind entry (tasks/kinds.py): no
+    comparison with a kind's name anywhere else, in the package or the rules."""
+    from dlgenomics.tasks.kinds import TASK_KINDS
+
+    names = "|".join(TASK_KINDS)
+    branch = re.compile(
+        rf"""(==|!=) *["']({names})["']|["']({names})["'] *(==|!=)|\bkind\.name *(==|!=)"""
+    )
+    files = [*REPO.joinpath("workflow").rglob("*.py"), *REPO.joinpath("workflow").rglob("*.smk")]
+    found = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted(files)
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if branch.search(line)
+    ]
+    assert not found
+
+
 def test_each_stage_of_the_workflow_is_a_subpackage():
     stages = {"data", "tasks", "models", "training", "evaluation", "interpretation", "design",
               "sirna", "report"}  # fmt: skip

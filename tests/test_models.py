@@ -216,3 +216,25 @@ def test_a_deeper_cnn_pools_between_layers_and_every_weight_learns():
     assert output.shape == (5, 3) and torch.isfinite(output).all()
     output.sum().backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+def test_batch_norm_follows_every_convolution_and_leaves_other_checkpoints_alone():
+    """`batch_norm`: one BatchNorm1d per convolution (both widths and both deeper blocks),
+    outputs normalised over the batch in training; off, the weights are the same as a network
+    built without the setting, so earlier checkpoints load."""
+    torch.manual_seed(0)
+    params = {"kernel_sizes": [4, 7], "channels": 6, "extra_layers": 2, "pool": 4}
+    plain = build_model("cnn", params, LAYOUT, {"num_log10_concentration_nm": (0.0, 1.0)}, 3)
+    normed = build_model(
+        "cnn", {**params, "batch_norm": True}, LAYOUT, {"num_log10_concentration_nm": (0.0, 1.0)}, 3
+    )
+    norms = [m for m in normed.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert len(norms) == len(normed.towers) * (2 + 2)  # per tower: two widths, two blocks
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in plain.modules())
+    assert all("norms" not in key for key in plain.state_dict())
+    tower = normed.towers["seq_sense"]
+    first = tower.norms[0](tower.convs[0](torch.randn(8, tower.convs[0].in_channels, 21)))
+    assert torch.allclose(first.mean(dim=(0, 2)), torch.zeros(6), atol=1e-5)
+    output = normed(batch())
+    output.sum().backward()
+    assert output.shape == (5, 3) and all(n.weight.grad is not None for n in norms)

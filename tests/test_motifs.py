@@ -38,7 +38,7 @@ from dlgenomics.interpretation.motifs import (
 )
 
 PRIMER_MOTIF = "CGACCGAACTCC"
-SMALL = SimulationSettings(rows=600, length=100, seed=7)
+SMALL = SimulationSettings(rows=600, length=100, seed=7, background="random")
 
 
 @pytest.fixture(scope="module")

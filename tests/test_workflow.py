@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from copy import deepcopy
 
 import numpy as np
@@ -145,6 +146,21 @@ def test_second_run_has_nothing_to_do(tiny_run, mirror):
                        "--replace-workflow-config", workdir=tiny_run, mirror=mirror)  # fmt: skip
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_a_networks_learning_rate_leaves_gradient_boosting_alone(tiny_run, mirror, tmp_path):
+    """Gradient boosting reads `loss` and `target_clip` of the training settings only: a new
+    learning rate reruns the networks' training, not the boosted models'. (A dry run: the
+    shared run's outputs are not touched.)"""
+    config = yaml.safe_load((tiny_run / "tiny.yaml").read_text())
+    config["training"]["learning_rate"] = 0.001
+    (tmp_path / "changed.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake("-n", "--configfile", str(tmp_path / "changed.yaml"),
+                       "--replace-workflow-config", workdir=tiny_run, mirror=mirror)  # fmt: skip
+    planned = result.stdout + result.stderr
+    assert result.returncode == 0, planned[-2000:]
+    assert re.search(r"^(local)?rule train:", planned, re.M)
+    assert not re.search(r"^(local)?rule train_tabular:", planned, re.M)
 
 
 def test_leaderboards_rank_every_architecture_and_the_ensemble(tiny_run):

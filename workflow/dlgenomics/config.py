@@ -132,33 +132,18 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
 
 def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
     """A task's kind, files, objective, selection metric, ensemble and design settings."""
-    from dlgenomics.tasks import genome_tracks
-    from dlgenomics.tasks.kinds import TASK_KINDS, check_sirna_table_config, scoring
+    from dlgenomics.tasks.kinds import TASK_KINDS, scoring
     from dlgenomics.tasks.objectives import check_selection_metric
-    from dlgenomics.tasks.sequence_sets import check_sequence_task
 
     kind = TASK_KINDS[task["kind"]]
-    if kind.name == genome_tracks.KIND:  # before kind.files: it settles the track files
-        genome_tracks.check_genome_tracks_task(config, task, where)
-    for key in set(genome_tracks.KEYS) & set(task) if kind.name != genome_tracks.KIND else ():
-        raise InputError(f"{where}.{key}: only kind {genome_tracks.KIND!r} reads `{key}`")
-    # Before kind.files: a sirna_table task names its file in `table`.
-    if kind.name == "sirna_table":
-        if "table" not in task:
-            raise InputError(f"{where}.table: kind 'sirna_table' needs a `table` mapping")
-        check_sirna_table_config(task["table"], f"{where}.table")
-    elif "table" in task:
-        raise InputError(f"{where}.table: only kind 'sirna_table' reads a `table`")
-    own = ("objective", "input", "test", "negatives", "classes", "positive_class", "alphabet",
-           "reverse_complement")  # fmt: skip
-    if kind.name == "sequences":
-        check_sequence_task(task, where)
-    # A genome_tracks task's objective follows from its tracks (filled in above); it may read
-    # both strands.
-    if kind.name == genome_tracks.KIND:
-        own = tuple(k for k in own if k not in ("objective", "reverse_complement"))
-    for key in set(own) & set(task) if kind.name != "sequences" else ():
-        raise InputError(f"{where}.{key}: only kind 'sequences' reads `{key}`")
+    # Before kind.files: the kind's checks settle the files it reads (tracks, a table).
+    if kind.check_config is not None:
+        kind.check_config(config, task, where)
+    for key in sorted(set(task) - set(kind.config_keys)):
+        owners = [other.name for other in TASK_KINDS.values() if key in other.config_keys]
+        if owners:
+            named = " or ".join(repr(name) for name in owners)
+            raise InputError(f"{where}.{key}: only kind {named} reads `{key}`")
     _check_files(config, task, kind, where)
     if task.get("selection_metric"):
         check_selection_metric(scoring(task).family, task["selection_metric"],
@@ -169,8 +154,6 @@ def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -
         )
     if kind.simulated and "simulate" not in task:
         raise InputError(f"{where}.simulate: kind {kind.name!r} needs a `simulate` mapping")
-    if "simulate" in task and not kind.simulated:
-        raise InputError(f"{where}.simulate: only kind 'simulated_binding' reads `simulate`")
     if "design" in task:
         check_design(config, task, kind, where)
     for arch in set(ensemble_members_of(task)) - set(task["architectures"]):
@@ -215,7 +198,7 @@ def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, 
     task = config["tasks"][task_name]
     kind, task_scoring = TASK_KINDS[task["kind"]], scoring(task)
     objective = task_scoring.objective
-    loss = training_settings(config, task_name, arch).get("loss", "mse")
+    loss = training_settings(config, task_name, arch)["loss"]
     if loss != "mse" and not objective.custom_losses:
         raise InputError(f"{where}: {arch} sets loss {loss!r} on a {objective.name} task")
     if loss == "threshold_weighted" and task_scoring.family not in SIRNA_FAMILIES:

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from dlgenomics import InputError
-from dlgenomics.models.architectures import TABULAR, needs_pretraining
+from dlgenomics.models.architectures import TABULAR, TABULAR_SETTINGS, needs_pretraining
 from dlgenomics.config import (
     data_settings,
     dataset_file,
@@ -187,6 +187,12 @@ def train_settings(wildcards):
     return training_settings(config, wildcards.task, wildcards.get("arch"))
 
 
+def tabular_settings(wildcards):
+    """The training settings gradient boosting reads (tabular.TABULAR_SETTINGS)."""
+    settings = train_settings(wildcards)
+    return {key: settings.get(key) for key in TABULAR_SETTINGS}
+
+
 def train_threads(wildcards):
     return train_settings(wildcards)["threads"]
 
@@ -330,8 +336,9 @@ def submission_inputs(wildcards):
         "leaderboard": f"results/{wildcards.task}/leaderboard.csv",
         "predictions": _evaluated(wildcards, "predictions.parquet"),
     }
-    if task_kind(wildcards) == "sirna_competition":
-        inputs["sample"] = raw_file(wildcards.task, "sample_submission.csv")
+    sample = TASK_KINDS[task_kind(wildcards)].submission_sample
+    if sample:
+        inputs["sample"] = raw_file(wildcards.task, sample)
     return inputs
 
 

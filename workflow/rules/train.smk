@@ -77,7 +77,7 @@ rule train_tabular:
     params:
         scoring=task_scoring,
         task=task_data,
-        settings=train_settings,
+        settings=tabular_settings,
         model_params=arch_params,
     script:
         "../scripts/train_tabular.py"

@@ -1,12 +1,11 @@
 """Train one architecture on one fold of one task (resuming a killed run of it)."""
 
-import json
 import logging
 from pathlib import Path
 
-from dlgenomics.data.schema import ROW_ID, read_tensors, read_vocab
+from dlgenomics.data.schema import read_vocab
 from dlgenomics.report.provenance import write_provenance
-from dlgenomics.sirna.features import with_target_context
+from dlgenomics.sirna.features import read_with_target_context
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.objectives import Scoring
@@ -15,19 +14,16 @@ from dlgenomics.training.memory import load_fold_tables
 
 
 def tensors_and_vocab(budget):
-    """Encoded tensors and vocabulary, with the target context for networks that read it;
-    the stream of token columns where the tables exceed the memory budget."""
+    """Encoded tensors (and the stream of token columns where they exceed the memory budget)
+    and vocabulary; siRNA tables with the target context for networks that read it."""
     vocab = read_vocab(Path(snakemake.input.vocab))
     paths = Path(snakemake.input.train), Path(snakemake.input.test)
     if not snakemake.input.get("features_spec"):
         return (*load_fold_tables(*paths, budget), vocab)
-    # siRNA tables (small): held whole, their target context joined in.
-    train, test = read_tensors(paths[0]), read_tensors(paths[1])
-    spec = json.loads(Path(snakemake.input.features_spec).read_text())
-    features = {r: read_tensors(Path(snakemake.input[f"features_{r}"]), required=(ROW_ID,))
-                for r in ("train", "test")}  # fmt: skip
-    train, merged = with_target_context(train, features["train"], vocab, spec)
-    test, _ = with_target_context(test, features["test"], vocab, spec)
+    features = Path(snakemake.input.features_train), Path(snakemake.input.features_test)
+    train, test, merged = read_with_target_context(
+        paths, features, Path(snakemake.input.features_spec), vocab
+    )
     return train, test, None, merged
 
 

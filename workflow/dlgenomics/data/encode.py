@@ -54,9 +54,7 @@ from dlgenomics.tasks.kinds import (
     TASK_KINDS,
     TaskKind,
     TaskTables,
-    metric_options,
     objective_of,
-    reads_both_strands,
 )
 
 log = logging.getLogger(__name__)
@@ -414,9 +412,9 @@ def encode_task(
     summary["fold_sizes"] = {
         int(k): int(v) for k, v in zip(*np.unique(folds, return_counts=True), strict=True)
     }
-    if reads_both_strands({**task, "kind": kind_name}):
+    if kind.both_strands(task):
         vocab["reverse_complement"] = True  # training and prediction read both strands
-    options = metric_options(task)
+    options = kind.metric_options(task)
     if options:  # only kinds with settings of their own record them (older files stay valid)
         vocab["metric_options"] = options
     write_vocab(vocab, out["vocab"])

@@ -25,6 +25,7 @@ import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.data.chromosomes import ChromosomeNames, log_mapping, shown
+from dlgenomics.data.nucleotides import byte_rows_to_strings
 
 if TYPE_CHECKING:
     import pyfaidx
@@ -53,8 +54,8 @@ _UPPER = _byte_table({chr(c): chr(c).upper() for c in range(ord("a"), ord("z") +
 _COMPLEMENT = _byte_table(dict(zip("ACGTRYKMBVDHNSW", "TGCAYRMKVBHDNSW", strict=True)))
 _IS_GC = np.zeros(256, dtype=np.int32)
 _IS_GC[[ord("C"), ord("G")]] = 1
-_NOT_ACGT = np.ones(256, dtype=bool)
-_NOT_ACGT[[ord(base) for base in "ACGT"]] = False
+NOT_ACGT = np.ones(256, dtype=bool)
+NOT_ACGT[[ord(base) for base in "ACGT"]] = False
 
 
 # --- Intervals ---------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def genome_index(path: Path) -> pyfaidx.Fasta:
         raise InputError(f"{path}: cannot index it as a FASTA file ({message})") from None
 
 
-def _chromosome_bytes(genome: pyfaidx.Fasta, chrom: str) -> np.ndarray:
+def chromosome_bytes(genome: pyfaidx.Fasta, chrom: str) -> np.ndarray:
     """One whole chromosome as upper-case uint8 bytes, read with a single pyfaidx call."""
     size = len(genome[chrom])
     text = genome.faidx.from_file(chrom, 1, size) if size else ""
@@ -317,7 +318,7 @@ def _window_starts(intervals: pd.DataFrame, length: int, anchor: str) -> np.ndar
     return centre - length // 2
 
 
-def _chromosome_sizes(
+def chromosome_sizes(
     intervals: pd.DataFrame, genome: pyfaidx.Fasta, genome_path: Path, intervals_path: Path
 ) -> np.ndarray:
     """Each interval's chromosome length; raises for the first chromosome the genome lacks
@@ -361,7 +362,7 @@ def reconcile_chromosomes(
     return intervals.assign(chrom=intervals["chrom"].astype(str).map(reconciled.mapping))
 
 
-def _check_bounds(
+def check_bounds(
     intervals: pd.DataFrame,
     starts: np.ndarray,
     sizes: np.ndarray,
@@ -406,21 +407,15 @@ def _row_ids(intervals: pd.DataFrame, intervals_path: Path) -> pd.Series:
     return ids
 
 
-def _gather(
+def gather_windows(
     genome: pyfaidx.Fasta, chroms: pd.Series, starts: np.ndarray, length: int
 ) -> np.ndarray:
     """(n, length) uint8 windows, in the rows' order, reading each chromosome once."""
     out = np.empty((len(starts), length), dtype=np.uint8)
     for chrom, rows in chroms.groupby(chroms, sort=False).indices.items():
-        view = np.lib.stride_tricks.sliding_window_view(_chromosome_bytes(genome, chrom), length)
+        view = np.lib.stride_tricks.sliding_window_view(chromosome_bytes(genome, chrom), length)
         out[rows] = view[starts[rows]]
     return out
-
-
-def _strings(windows: np.ndarray) -> list[str]:
-    text = windows.tobytes().decode("latin-1")
-    length = windows.shape[1]
-    return [text[k : k + length] for k in range(0, len(text), length)]
 
 
 def interval_windows(
@@ -442,16 +437,16 @@ def interval_windows(
     """
     intervals = intervals.reset_index(drop=True)
     starts = _window_starts(intervals, length, anchor)
-    sizes = _chromosome_sizes(intervals, genome, genome_path, intervals_path)
-    _check_bounds(intervals, starts, sizes, length, genome_path, intervals_path)
+    sizes = chromosome_sizes(intervals, genome, genome_path, intervals_path)
+    check_bounds(intervals, starts, sizes, length, genome_path, intervals_path)
     row_ids = _row_ids(intervals, intervals_path)
-    windows = _gather(genome, intervals["chrom"].astype(str), starts, length)
+    windows = gather_windows(genome, intervals["chrom"].astype(str), starts, length)
     minus = (intervals["strand"] == "-").to_numpy()
     windows[minus] = _COMPLEMENT[windows[minus, ::-1]]
     return pd.DataFrame(
         {
             "row_id": row_ids.to_numpy(),
-            "sequence": _strings(windows),
+            "sequence": byte_rows_to_strings(windows),
             "chrom": intervals["chrom"].astype(str).to_numpy(),
             "start": starts,
             "end": starts + length,
@@ -494,7 +489,7 @@ def _background_quotas(positives: pd.DataFrame, n: int) -> dict[str, np.ndarray]
     return {chrom: quota[k] for k, chrom in enumerate(table.index) if quota[k].any()}
 
 
-def _overlapping(starts: np.ndarray, length: int, blocked: np.ndarray) -> np.ndarray:
+def overlapping(starts: np.ndarray, length: int, blocked: np.ndarray) -> np.ndarray:
     """Whether each [start, start + length) overlaps any of the (k, 2) `blocked` intervals,
     which are sorted by start: the furthest end among those starting before the window's end."""
     if not len(blocked):
@@ -525,9 +520,9 @@ def _draw(
         draws = rng.integers(0, len(view), size=_BATCH)
         starts = draws[np.sort(np.unique(draws, return_index=True)[1])]  # in draw order
         drawn += _BATCH
-        starts = starts[~_overlapping(starts, length, blocked) & ~np.isin(starts, kept)]
+        starts = starts[~overlapping(starts, length, blocked) & ~np.isin(starts, kept)]
         windows = view[starts]
-        clean = ~_NOT_ACGT[windows].any(axis=1)
+        clean = ~NOT_ACGT[windows].any(axis=1)
         gc_bin = np.minimum(_IS_GC[windows].sum(axis=1) * _GC_BINS // length, _GC_BINS - 1)
         for b in np.flatnonzero(need):
             take = starts[clean & (gc_bin == b)][: need[b]]
@@ -557,7 +552,7 @@ def genome_background(
     for chrom, quota in _background_quotas(positives, n).items():
         if chrom not in genome:
             raise InputError(f"{genome.filename}: no chromosome {chrom!r} (a positive's)")
-        seq = _chromosome_bytes(genome, chrom)
+        seq = chromosome_bytes(genome, chrom)
         if len(seq) < length:
             raise InputError(
                 f"{genome.filename}: {chrom} ({len(seq)} bp) is shorter than a "
@@ -577,7 +572,7 @@ def genome_background(
         frames.append(
             pd.DataFrame(
                 {
-                    "sequence": _strings(windows),
+                    "sequence": byte_rows_to_strings(windows),
                     "chrom": chrom,
                     "start": starts,
                     "end": starts + length,

@@ -164,3 +164,10 @@ def kmer_counts(ids: np.ndarray, k: int, strands: bool) -> tuple[np.ndarray, lis
     partner = _reverse_complement_codes(k)
     first = codes[codes <= partner]
     return counts[:, first] + counts[:, partner[first]], [names[c] for c in first]
+
+
+def byte_rows_to_strings(chars: np.ndarray) -> list[str]:
+    """(n, width) array of ASCII letter codes (genome windows, designed strands) -> n strings."""
+    text = np.ascontiguousarray(chars, dtype=np.uint8).tobytes().decode("latin-1")
+    width = chars.shape[1]
+    return [text[k : k + width] for k in range(0, len(text), width)]

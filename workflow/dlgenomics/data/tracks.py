@@ -25,16 +25,16 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.data.chromosomes import AliasTable, ChromosomeNames, log_mapping, shown
 from dlgenomics.data.intervals import (
-    _NOT_ACGT,
-    _check_bounds,
-    _chromosome_bytes,
-    _chromosome_sizes,
-    _overlapping,
-    _strings,
+    NOT_ACGT,
+    check_bounds,
+    chromosome_bytes,
+    chromosome_sizes,
     genome_index,
+    overlapping,
     read_intervals,
     reconcile_chromosomes,
 )
+from dlgenomics.data.nucleotides import byte_rows_to_strings
 
 if TYPE_CHECKING:
     import pyfaidx
@@ -151,7 +151,7 @@ def _peak_starts(starts: np.ndarray, ends: np.ndarray, settings: WindowSettings)
 
 
 def _unknown_share(seq: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    counts = np.concatenate([[0], np.cumsum(_NOT_ACGT[seq], dtype=np.int64)])
+    counts = np.concatenate([[0], np.cumsum(NOT_ACGT[seq], dtype=np.int64)])
     return (counts[starts + length] - counts[starts]) / length
 
 
@@ -175,7 +175,7 @@ def _place(
     if off.any():
         dropped["windows reaching past a chromosome end"] = _window_ids(chrom, starts[off], length)
     starts = np.unique(starts[~off])
-    starts = starts[~_overlapping(starts, length, excluded)]
+    starts = starts[~overlapping(starts, length, excluded)]
     unknown = _unknown_share(seq, starts, length) > settings.max_unknown
     if unknown.any():
         reason = (f"windows with more than {settings.max_unknown:g} unknown letters (N; "
@@ -201,8 +201,8 @@ def read_interval_tracks(
     out = {}
     for track, path in tracks.items():
         intervals = reconcile_chromosomes(read_intervals(path), names, path, ALIASES_KEY)
-        sizes = _chromosome_sizes(intervals, genome, genome_path, path)
-        _check_bounds(intervals, intervals["start"].to_numpy(np.int64), sizes, 0, genome_path,
+        sizes = chromosome_sizes(intervals, genome, genome_path, path)
+        check_bounds(intervals, intervals["start"].to_numpy(np.int64), sizes, 0, genome_path,
                       path)  # fmt: skip
         intervals = intervals[intervals["chrom"].isin(chosen)]
         if intervals.empty:
@@ -259,7 +259,7 @@ def _peak_windows(
     pools: dict[str, np.ndarray] = {}
     dropped: dict[str, list[str]] = {}
     for chrom in chosen:
-        seq = _chromosome_bytes(genome, chrom)
+        seq = chromosome_bytes(genome, chrom)
         spans = [_on(intervals, chrom) for intervals in tracks.values()]
         union = tuple(np.concatenate(parts) for parts in zip(*spans, strict=True))
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
@@ -290,7 +290,7 @@ def _tile_windows(
     out: dict[str, np.ndarray] = {}
     dropped: dict[str, list[str]] = {}
     for chrom in chosen:
-        seq = _chromosome_bytes(genome, chrom)
+        seq = chromosome_bytes(genome, chrom)
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
         placed = _place(chrom, seq, _tiles(len(seq), settings), settings, blocked)
         for reason, ids in placed.dropped.items():
@@ -394,7 +394,7 @@ def bigwig_track_windows(
     excluded = _excluded(exclude, names)
     starts, dropped = {}, {}
     for chrom in chosen:
-        seq = _chromosome_bytes(genome, chrom)
+        seq = chromosome_bytes(genome, chrom)
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
         placed = _place(chrom, seq, _tiles(len(seq), settings), settings, blocked)
         starts[chrom] = placed.starts
@@ -433,11 +433,11 @@ def _assemble(
     for chrom, mine in starts.items():
         if not len(mine):
             continue
-        seq = _chromosome_bytes(genome, chrom)
+        seq = chromosome_bytes(genome, chrom)
         view = np.lib.stride_tricks.sliding_window_view(seq, settings.length)
         chroms.append(np.full(len(mine), chrom, dtype=object))
         positions.append(mine)
-        texts.extend(_strings(view[mine]))
+        texts.extend(byte_rows_to_strings(view[mine]))
         values.append(labels(chrom, seq, mine))
     if not positions:
         raise InputError("windows: no window left on the chosen chromosomes (windows.length, "

@@ -32,8 +32,8 @@ from dlgenomics.data.encode import encode_frame
 
 # The interval reader's genome helpers: one read per chromosome, numpy gathers, and the
 # missing-chromosome error (with its UCSC/Ensembl hint) shared with BED windows.
-from dlgenomics.data.intervals import _chromosome_sizes, _gather, _strings, genome_index
-from dlgenomics.data.nucleotides import DNA
+from dlgenomics.data.intervals import chromosome_sizes, gather_windows, genome_index
+from dlgenomics.data.nucleotides import DNA, byte_rows_to_strings
 from dlgenomics.data.schema import ROW_ID, SEQ, vocab_metric_options
 from dlgenomics.data.tables import column_name, line_of, read_delimited, read_fasta
 from dlgenomics.data.vcf import read_vcf, skipped_text, snv_alleles
@@ -160,17 +160,19 @@ def variants_from_vcf(vcf_path: Path, genome_path: Path, length: int) -> Variant
     genome = genome_index(genome_path)
     # Named by line (every VCF row has one); `name` is what the shared check expects.
     named = records.assign(name=records["variant"])
-    sizes = _chromosome_sizes(named, genome, genome_path, vcf_path)
+    sizes = chromosome_sizes(named, genome, genome_path, vcf_path)
     starts = records["pos"].to_numpy(np.int64) - 1 - length // 2
     _check_fits(records, starts, sizes, length, vcf_path, genome_path)
-    windows = _gather(genome, records["chrom"].astype(str), starts, length)
+    windows = gather_windows(genome, records["chrom"].astype(str), starts, length)
     found = windows[:, length // 2].tobytes().decode("latin-1")
     chrom, pos = records["chrom"], records["pos"]
     _check_ref(
         records, list(found), vcf_path, lambda r: f"{genome_path} at {chrom.iloc[r]}:{pos.iloc[r]}"
     )
     centre = np.full(len(records), length // 2, dtype=np.int64)
-    return VariantWindows(records[["chrom", *KEYS]], _strings(windows), centre, vcf_path, skipped)
+    return VariantWindows(
+        records[["chrom", *KEYS]], byte_rows_to_strings(windows), centre, vcf_path, skipped
+    )
 
 
 @dataclass(frozen=True)

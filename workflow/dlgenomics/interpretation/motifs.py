@@ -233,7 +233,7 @@ class SimulationSettings:
     rows: int = 4000
     length: int = 200
     spacing: int = 8  # the composite: second site starts `spacing` nt after the first ends
-    background: str = "random"  # "random" (iid, gc_content) | "dinucleotide_shuffle"
+    background: str = "dinucleotide_shuffle"  # | "random" (iid, gc_content)
     gc_content: float = 0.41
     noise: float = 0.0  # probability of flipping each label
     both_strands: bool = True  # each site on a random strand

@@ -35,6 +35,9 @@ class CNNConfig:
     # motif combinations hundreds of bases apart. 0: one layer, pooled over the whole input.
     extra_layers: int = 0
     pool: int = 4
+    # Batch normalisation after each convolution (Basset): larger steps stay stable, so a
+    # deep tower trains in fewer epochs.
+    batch_norm: bool = False
 
 
 @dataclass
@@ -161,9 +164,11 @@ CONFIGS: dict[str, type] = {
     "tutorial_cnn": TutorialCNNConfig,
     "gbm": GBMConfig,
 }
-TABULAR = frozenset(
-    {"gbm"}
-)  # trained by dlgenomics.training.tabular (rule train_tabular), not torch
+# Trained by dlgenomics.training.tabular (rule train_tabular), not torch.
+TABULAR = frozenset({"gbm"})
+# The training settings gradient boosting reads (training/tabular.py): the parameters of its
+# rule, so changing a network's (learning rate, epochs) leaves the boosted models alone.
+TABULAR_SETTINGS = ("loss", "target_clip")
 
 
 def make_config(name: str, params: dict[str, Any], where: str = "model") -> Any:

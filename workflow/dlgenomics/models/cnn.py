@@ -27,10 +27,17 @@ def deeper_layers(in_channels: int, config: CNNConfig) -> nn.Sequential:
         blocks += [
             nn.MaxPool1d(config.pool, ceil_mode=True),
             nn.Conv1d(in_channels, config.channels, DEEP_KERNEL, padding=DEEP_KERNEL // 2),
+            *([nn.BatchNorm1d(config.channels)] if config.batch_norm else []),
             nn.ReLU(),
         ]
         in_channels = config.channels
     return nn.Sequential(*blocks)
+
+
+def normalisation(channels: int, config: CNNConfig) -> nn.Module:
+    """Batch normalisation of a convolution's output, or nothing (no weights: checkpoints of
+    networks without it keep their keys)."""
+    return nn.BatchNorm1d(channels) if config.batch_norm else nn.Identity()
 
 
 class ConvTower(nn.Module):
@@ -41,6 +48,9 @@ class ConvTower(nn.Module):
         self.convs = nn.ModuleList(
             nn.Conv1d(config.embed_dim, config.channels, k, padding=k // 2)
             for k in config.kernel_sizes
+        )
+        self.norms = nn.ModuleList(
+            normalisation(config.channels, config) for _ in config.kernel_sizes
         )
         first = config.channels * len(config.kernel_sizes)
         self.deeper = deeper_layers(first, config) if config.extra_layers else None
@@ -53,12 +63,15 @@ class ConvTower(nn.Module):
             # Cut to the input's length (an even width adds a position), so the widths' maps
             # stack as channels.
             length = x.shape[2]
-            maps = [torch.relu(conv(x)[:, :, :length]) for conv in self.convs]
+            maps = [
+                torch.relu(norm(conv(x)[:, :, :length]))
+                for conv, norm in zip(self.convs, self.norms, strict=True)
+            ]
             h = self.deeper(torch.cat(maps, dim=1))
             return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
         pooled = []
-        for conv in self.convs:
-            h = torch.relu(conv(x))
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            h = torch.relu(norm(conv(x)))
             pooled += [h.amax(dim=2), h.mean(dim=2)]
         return torch.cat(pooled, dim=1)
 

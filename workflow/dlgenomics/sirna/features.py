@@ -9,6 +9,7 @@ every feature is a function of one row.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -122,6 +123,21 @@ def with_target_context(
         raise InputError("the features file's rows differ from the encoded tensors; re-run them")
     merged_vocab = {**vocab, "columns": {**vocab["columns"], **spec["columns"]}}
     return {**columns, TARGET_CONTEXT: features[TARGET_CONTEXT]}, merged_vocab
+
+
+def read_with_target_context(
+    tables: tuple[Path, Path], features: tuple[Path, Path], spec_path: Path, vocab: dict[str, Any]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
+    """(training columns, test columns, vocabulary) of a siRNA task (small: held whole), the
+    features files' target context joined to the encoded (train, test) tensors."""
+    spec = json.loads(spec_path.read_text())
+    joined = [
+        with_target_context(
+            read_tensors(table), read_tensors(extra, required=(ROW_ID,)), vocab, spec
+        )
+        for table, extra in zip(tables, features, strict=True)
+    ]
+    return joined[0][0], joined[1][0], joined[0][1]
 
 
 def gc_content_or_nan(sequence: str) -> float:

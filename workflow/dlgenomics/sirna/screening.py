@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
+from dlgenomics.data.nucleotides import byte_rows_to_strings
 from dlgenomics.data.tables import read_fasta
 from dlgenomics.sirna.target_site import to_dna
 from dlgenomics.tasks.kinds import SIRNA_TABLE_CONDITIONS
@@ -187,12 +188,6 @@ def _indices(sequences: list[str]) -> np.ndarray:
     return table[chars].reshape(len(sequences), -1)
 
 
-def _strings(chars: np.ndarray) -> list[str]:
-    """(n, width) uint8 array -> n ASCII strings."""
-    width = chars.shape[1]
-    return np.ascontiguousarray(chars).view(f"S{width}").ravel().astype(str).tolist()
-
-
 def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({column: pd.Series(dtype=object) for column in _COLUMNS})
     return frame.astype({"position": np.int64})
@@ -240,13 +235,13 @@ def candidate_duplexes(
     complement = to_rna.copy()
     for base, partner in zip("ACGT", "UGCA", strict=True):
         complement[ord(base)] = ord(partner)
-    sense = _strings(to_rna[segments[:, extent - sense_length :]])
-    antisense = _strings(complement[segments[:, extent - guide_length :]][:, ::-1])
+    sense = byte_rows_to_strings(to_rna[segments[:, extent - sense_length :]])
+    antisense = byte_rows_to_strings(complement[segments[:, extent - guide_length :]][:, ::-1])
     positions = keep + 1
     return pd.DataFrame(
         {
             "position": positions.astype(np.int64),
-            "target_site": _strings(segments[:, extent - site_length :]),
+            "target_site": byte_rows_to_strings(segments[:, extent - site_length :]),
             "sense": sense,
             "antisense": antisense,
             "mod_sense": template._tokens("sense", _indices(sense), positions),

@@ -24,8 +24,10 @@ from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, is_effective
 from dlgenomics.interpretation.motifs import COMPOSITE
 from dlgenomics.sirna.features import check_sirna_frame
 from dlgenomics.sirna.rules import CORE_LENGTH
+from dlgenomics.tasks.genome_tracks import KEYS as GENOME_TRACK_KEYS
 from dlgenomics.tasks.genome_tracks import (
     SELECTION_METRICS,
+    check_genome_tracks_task,
     genome_track_files,
     genomic_blocks,
     load_genome_tracks,
@@ -33,11 +35,13 @@ from dlgenomics.tasks.genome_tracks import (
 )
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.tasks.sequence_sets import (
-    class_names,
-    label_names,
+    SEQUENCE_TASK_KEYS,
+    check_sequence_task,
     load_sequences,
     load_sequences_streamed,
     sequence_files,
+    sequences_metric_options,
+    sequences_read_both_strands,
 )
 
 
@@ -115,6 +119,22 @@ class TaskKind:
     # A large input read chunk by chunk (encode, when the input files exceed a size): (files,
     # task, rows per chunk) -> StreamedTables, or None where the task cannot be streamed.
     load_streamed: Callable[..., StreamedTables | None] | None = None
+    # Task config -> whether its rows may be read on either strand (`reverse_complement`:
+    # trained on both, predicted as the mean of both). Most kinds read sequences as given.
+    both_strands: Callable[[dict[str, Any]], bool] = lambda task: False
+    # Task config -> its own metric settings (label names, siRNA thresholds), passed to
+    # `metrics.task_metrics` and recorded in the vocabulary by encode.
+    metric_options: Callable[[dict[str, Any]], dict[str, Any]] = lambda task: {}
+    # Task settings only this kind reads (a key another kind owns is an error elsewhere), and
+    # the kind's own config checks: (config, task, where) -> None or InputError; they may fill
+    # in what follows from the rest (a genome_tracks task's objective).
+    config_keys: tuple[str, ...] = ()
+    check_config: Callable[[dict[str, Any], dict[str, Any], str], None] | None = None
+    # Task config -> the scale its labels are written in, where predictions are also written
+    # in it (a user's siRNA table); None: the model's own.
+    label_scale: Callable[[dict[str, Any]], str | None] = lambda task: None
+    # The downloaded file whose layout the submission file copies (the competition's sample).
+    submission_sample: str | None = None
 
     def files(self, task: dict[str, Any]) -> tuple[str, ...]:
         """The dataset files this kind reads for `task` (a `tasks.<name>` config entry)."""
@@ -127,13 +147,8 @@ def objective_of(task: dict[str, Any]) -> Objective:
 
 
 def reads_both_strands(task: dict[str, Any]) -> bool:
-    """A `sequences` task's `reverse_complement`: on by default for DNA, off for RNA. Other
-    kinds read their sequences as given (siRNA strands, the primer's simulated sequences)."""
-    if task["kind"] == "genome_tracks":  # off unless asked: stranded tracks (RNA-seq) exist
-        return bool(task.get("reverse_complement", False))
-    if task["kind"] != "sequences":
-        return False
-    return bool(task.get("reverse_complement", task.get("alphabet", "dna") == "dna"))
+    """Whether the task's rows are read on both strands (its kind's `both_strands`)."""
+    return TASK_KINDS[task["kind"]].both_strands(task)
 
 
 def scoring(task: dict[str, Any]) -> Scoring:
@@ -343,9 +358,14 @@ def from_remaining_percent(remaining: np.ndarray | pd.Series, scale: str) -> np.
 
 
 def label_scale(task: dict[str, Any]) -> str | None:
-    """A `sirna_table` task's label scale (None for other kinds): predictions are also written
-    in it."""
-    return task["table"]["label"]["scale"] if task.get("kind") == "sirna_table" else None
+    """The scale predictions are also written in (its kind's `label_scale`)."""
+    return TASK_KINDS[task["kind"]].label_scale(task)
+
+
+def check_sirna_table_task(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
+    if "table" not in task:
+        raise InputError(f"{where}.table: kind 'sirna_table' needs a `table` mapping")
+    check_sirna_table_config(task["table"], f"{where}.table")
 
 
 def check_sirna_table_config(table: dict[str, Any], where: str) -> None:
@@ -512,21 +532,13 @@ def load_sirna_table(files: dict[str, Path], task: dict[str, Any]) -> TaskTables
 
 
 def metric_options(task: dict[str, Any]) -> dict[str, Any]:
-    """The task's own metric settings, passed to `metrics.task_metrics` (none for most kinds).
+    """The task's own metric settings (its kind's `metric_options`)."""
+    return TASK_KINDS[task["kind"]].metric_options(task)
 
-    `sirna_table`: the "effective" threshold in % remaining, and the competition's official
-    score when the labels are on its scale. `simulated_binding`: the names of its labels."""
-    if task.get("kind") == "simulated_binding":
-        return {"labels": binding_labels(task)}
-    if task.get("kind") == "genome_tracks":
-        return {"labels": track_names(task)}
-    if task.get("kind") == "sequences":
-        labels = {"multiclass": class_names(task), "multilabel": label_names(task),
-                  "multiregression": label_names(task)}  # fmt: skip
-        named = labels.get(task["objective"])
-        return {"labels": named} if named else {}
-    if task.get("kind") != "sirna_table":
-        return {}
+
+def sirna_table_metric_options(task: dict[str, Any]) -> dict[str, Any]:
+    """`sirna_table`: the "effective" threshold in % remaining, and the competition's
+    official score when the labels are on its scale."""
     label = task["table"]["label"]
     effective_at = label.get("effective_at")
     threshold = (
@@ -641,6 +653,7 @@ TASK_KINDS: dict[str, TaskKind] = {
         objective="regression",
         metric_family="sirna",
         required_files=("train_data.csv", "sample_submission.csv", "vocab.csv"),
+        submission_sample="sample_submission.csv",
         load=load_sirna_competition,
         selection_metric="score",
         allow_n=False,
@@ -656,6 +669,10 @@ TASK_KINDS: dict[str, TaskKind] = {
         metric_family="sirna_table",
         required_files=(),
         load=load_sirna_table,
+        metric_options=sirna_table_metric_options,
+        config_keys=("table",),
+        check_config=check_sirna_table_task,
+        label_scale=lambda task: task["table"]["label"]["scale"],
         selection_metric="spearman",
         allow_n=False,
         files_from_config=lambda task: (
@@ -679,6 +696,8 @@ TASK_KINDS: dict[str, TaskKind] = {
         objective="multilabel",
         required_files=(),
         load=load_simulated_binding,
+        config_keys=("simulate",),
+        metric_options=lambda task: {"labels": binding_labels(task)},
         allow_n=False,
         simulated=True,
         binding=True,
@@ -706,6 +725,10 @@ TASK_KINDS: dict[str, TaskKind] = {
         objective=None,
         required_files=(),
         load=load_sequences,
+        both_strands=sequences_read_both_strands,
+        metric_options=sequences_metric_options,
+        config_keys=SEQUENCE_TASK_KEYS,
+        check_config=lambda config, task, where: check_sequence_task(task, where),
         allow_n=True,
         files_from_config=sequence_files,
         load_streamed=load_sequences_streamed,
@@ -716,6 +739,13 @@ TASK_KINDS: dict[str, TaskKind] = {
         objective=None,  # filled in from the tracks when the config is read
         required_files=(),
         load=load_genome_tracks,
+        # Off unless asked: stranded tracks (RNA-seq) exist.
+        both_strands=lambda task: bool(task.get("reverse_complement", False)),
+        metric_options=lambda task: {"labels": track_names(task)},
+        # Its objective follows from its tracks (filled in by its check); it may read both
+        # strands.
+        config_keys=(*GENOME_TRACK_KEYS, "objective", "reverse_complement"),
+        check_config=check_genome_tracks_task,
         allow_n=True,
         files_from_config=genome_track_files,
         selection_metrics=SELECTION_METRICS,

@@ -112,6 +112,11 @@ def positive_class(task: dict[str, Any]) -> str | None:
     return names[1] if names and task.get("classes") else None
 
 
+# Task settings only kind `sequences` reads (`reverse_complement` also genome_tracks).
+SEQUENCE_TASK_KEYS = ("objective", "input", "test", "negatives", "classes", "positive_class",
+                      "alphabet", "reverse_complement")  # fmt: skip
+
+
 def check_sequence_task(task: dict[str, Any], where: str) -> None:
     """What the schema cannot say about a `sequences` task; `where` names it in errors."""
     for key in ("objective", "input"):
@@ -567,3 +572,16 @@ def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:
                 f"{path}: class {name!r} has {count} row(s), fewer than the "
                 f"{folds} folds of split.folds"
             )
+
+
+def sequences_read_both_strands(task: dict[str, Any]) -> bool:
+    """`reverse_complement`: on by default for DNA (a factor binds either strand), off for RNA."""
+    return bool(task.get("reverse_complement", task.get("alphabet", "dna") == "dna"))
+
+
+def sequences_metric_options(task: dict[str, Any]) -> dict[str, Any]:
+    """The label names of a multi-class, multi-label or multi-output task."""
+    labels = {"multiclass": class_names, "multilabel": label_names,
+              "multiregression": label_names}  # fmt: skip
+    named = labels[task["objective"]](task) if task["objective"] in labels else None
+    return {"labels": named} if named else {}

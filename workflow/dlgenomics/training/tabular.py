@@ -41,6 +41,7 @@ from dlgenomics.models.architectures import GBMConfig, make_config
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
 from dlgenomics.training.losses import clip_target, loss_threshold, row_weights
 
+LOGGED_FEATURES = 12  # feature names shown in the log
 log = logging.getLogger(__name__)
 HISTORY_POINTS = 40  # rounds at which validation metrics are recorded for the learning curve
 SITE_FEATURES = (FEATURE + "site_", FEATURE + "flank_")
@@ -319,7 +320,9 @@ def train_tabular_fold(
     fitted = clip_target(targets, settings.get("target_clip"))
     weights = row_weights(loss, targets, loss_threshold(scoring.family, scoring.options))
     weight = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
-    log.info("%d features (%d categorical): %s", len(names), categorical.sum(), ", ".join(names))
+    # k-mer counts alone are 136-2,080 names: show the first few.
+    shown = ", ".join(names[:LOGGED_FEATURES]) + (", ..." if len(names) > LOGGED_FEATURES else "")
+    log.info("%d features (%d categorical): %s", len(names), categorical.sum(), shown)
 
     started = time.perf_counter()
     outputs = scoring.objective.n_outputs(scoring.labels)
