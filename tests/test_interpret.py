@@ -75,6 +75,27 @@ def test_saliency_and_mutagenesis_agree_exactly_on_a_linear_model():
     assert (np.count_nonzero(saliency, axis=2) <= 1).all()
 
 
+def test_a_contrasted_head_is_explained_less_the_mean_of_all_heads():
+    """`contrast`: a head's gradients and mutation effects are its own less the mean over the
+    heads (a linear model of three heads: exactly w_head - mean(w)); a pattern every head
+    shares gives nothing."""
+    torch.manual_seed(0)
+    model = build_model("mlp", {"hidden": [], "use_conditions": False}, DNA_LAYOUT, None, 3)
+    ids = dna_ids(random_dna(np.random.default_rng(1), 5))
+    columns = {"seq_dna": ids}
+    each = [token_gradients([(model, {})], columns, head=h)["seq_dna"] for h in range(3)]
+    contrasted = token_gradients([(model, {})], columns, head=1, contrast=True)["seq_dna"]
+    assert np.allclose(contrasted, each[1] - np.mean(each, axis=0), atol=1e-6)
+    effects = [in_silico_mutagenesis([(model, {})], columns, "seq_dna", head=h) for h in range(3)]
+    ism = in_silico_mutagenesis([(model, {})], columns, "seq_dna", head=1, contrast=True)
+    assert np.allclose(ism, effects[1] - np.mean(effects, axis=0), atol=1e-5)
+    with torch.no_grad():  # every head the same: nothing sets one apart
+        model.net[0].weight[:] = model.net[0].weight[:1]
+        model.net[0].bias[:] = model.net[0].bias[:1]
+    shared = token_gradients([(model, {})], columns, head=2, contrast=True)["seq_dna"]
+    assert np.abs(shared).max() < 1e-6 < np.abs(each[2]).max()
+
+
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_every_architecture_exposes_the_gradient_of_each_token_column_it_reads(name):
     torch.manual_seed(0)

@@ -68,6 +68,9 @@ class InterpretationSettings:
     # Outputs explained, by name (None: every one). Each head costs `ism_rows` × 3 × length
     # forward passes per fold model: a task with dozens of tracks names the few worth a motif.
     heads: tuple[str, ...] | None = None
+    # Explain each head's output less the mean of all heads' (multi-label tasks): what sets
+    # one factor apart, not what every head shares (open, AT-rich promoter DNA in yeast).
+    contrast: bool = False
 
     @classmethod
     def from_config(cls, settings: dict[str, Any] | None) -> InterpretationSettings:
@@ -97,11 +100,18 @@ def _batches(n_rows: int, size: int) -> Sequence[slice]:
     return [slice(start, start + size) for start in range(0, n_rows, size)]
 
 
+def explained_output(raw: torch.Tensor, head: int, contrast: bool = False) -> torch.Tensor:
+    """The output explained per row: raw output `head`, less the mean over heads with
+    `contrast`."""
+    return raw[:, head] - raw.mean(dim=1) if contrast else raw[:, head]
+
+
 def token_gradients(
     models: Sequence[Model],
     columns: dict[str, torch.Tensor],
     head: int,
     batch_size: int = 256,
+    contrast: bool = False,
 ) -> dict[str, np.ndarray]:
     """d output[head] / d one-hot token, for every token column the models embed, averaged over
     the models: column -> (n, L, V) over the column's vocabulary."""
@@ -113,7 +123,7 @@ def token_gradients(
             batch = {k: v[rows] for k, v in columns.items()}
             # cuDNN's RNN backward refuses eval mode; attribution needs no dropout either.
             with torch.backends.cudnn.flags(enabled=False), recording_token_vectors() as recorded:
-                output = network(batch).float()[:, head]
+                output = explained_output(network(batch).float(), head, contrast)
                 names = list(recorded)
                 grads = torch.autograd.grad(output.sum(), [recorded[c][0] for c in names])
             for column, grad in zip(names, grads, strict=True):
@@ -132,16 +142,20 @@ def gradient_times_input(gradient: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 @torch.no_grad()
 def head_outputs(
-    models: Sequence[Model], columns: dict[str, torch.Tensor], head: int, batch_size: int = 1024
+    models: Sequence[Model],
+    columns: dict[str, torch.Tensor],
+    head: int,
+    batch_size: int = 1024,
+    contrast: bool = False,
 ) -> np.ndarray:
-    """The models' mean raw output[head] (a logit, for classes) per row."""
+    """The models' mean raw output[head] (a logit, for classes) per row (`explained_output`)."""
     n_rows = len(next(iter(columns.values())))
     total = np.zeros(n_rows)
     for network, _ in models:
         network.eval()
         for rows in _batches(n_rows, batch_size):
             batch = {k: v[rows] for k, v in columns.items()}
-            total[rows] += network(batch).float()[:, head].cpu().numpy()
+            total[rows] += explained_output(network(batch).float(), head, contrast).cpu().numpy()
     return total / len(models)
 
 
@@ -151,10 +165,11 @@ def in_silico_mutagenesis(
     column: str,
     head: int,
     batch_size: int = 1024,
+    contrast: bool = False,
 ) -> np.ndarray:
-    """Change of output[head] when each position of `column` is substituted by each base,
-    averaged over the models: (n, L, 4) in base order A C G U(T), 0 at the base present (and
-    at padding or N, which are left alone)."""
+    """Change of output[head] (`explained_output`) when each position of `column` is
+    substituted by each base, averaged over the models: (n, L, 4) in base order A C G U(T), 0
+    at the base present (and at padding or N, which are left alone)."""
     ids = columns[column]
     n_rows, length = ids.shape
     base_ids = torch.tensor(BASE_IDS, dtype=ids.dtype, device=ids.device)
@@ -168,7 +183,7 @@ def in_silico_mutagenesis(
         context = {
             k: v[row : row + 1].expand(len(variants), *v.shape[1:]) for k, v in others.items()
         }
-        outputs = head_outputs(models, {column: variants, **context}, head, batch_size)
+        outputs = head_outputs(models, {column: variants, **context}, head, batch_size, contrast)
         change = (outputs[1:] - outputs[0]).reshape(length, len(BASE_IDS))
         is_base = np.isin(ids[row].cpu().numpy(), BASE_IDS)
         effect[row] = np.where(is_base[:, None], change, 0.0)
@@ -371,7 +386,8 @@ def _attribute(
 ) -> _Attributions | None:
     """Gradient × input on every row and ISM on the first rows sought; None when no row is."""
     every = np.arange(len(run.columns[ROW_ID]))
-    gradients = _each_model(run, every, lambda m, t: token_gradients(m, t, head))
+    contrast = settings.contrast
+    gradients = _each_model(run, every, lambda m, t: token_gradients(m, t, head, contrast=contrast))
     saliency = {c: run.sign * gradient_times_input(g, run.columns[c]) for c, g in gradients.items()}
     logit = _each_model(run, every, lambda m, t: head_outputs(m, t, head))
     rows = scoring.objective.positive_rows(run.columns[TARGET], head, logit)
@@ -379,7 +395,7 @@ def _attribute(
         return None
     ism_rows = rows[: settings.ism_rows]
     ism = run.sign * _each_model(
-        run, ism_rows, lambda m, t: in_silico_mutagenesis(m, t, run.source, head)
+        run, ism_rows, lambda m, t: in_silico_mutagenesis(m, t, run.source, head, contrast=contrast)
     )
     return _Attributions(list(gradients), saliency, rows, ism_rows, ism)
 
