@@ -146,11 +146,6 @@ def objective_of(task: dict[str, Any]) -> Objective:
     return OBJECTIVES[TASK_KINDS[task["kind"]].objective or task["objective"]]
 
 
-def reads_both_strands(task: dict[str, Any]) -> bool:
-    """Whether the task's rows are read on both strands (its kind's `both_strands`)."""
-    return TASK_KINDS[task["kind"]].both_strands(task)
-
-
 def scoring(task: dict[str, Any]) -> Scoring:
     """How a task is scored (objectives.Scoring): objective, metric family, selection metric
     (the task's `selection_metric`, else its kind's, else its objective's) and options."""
