@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 import yaml
 from conftest import REPO
@@ -333,3 +336,18 @@ def test_numbers_in_scientific_notation_are_numbers():
     config["training"]["learning_rate"] = "1e-3 per step"
     with pytest.raises(InputError, match=r"training\.learning_rate: '1e-3 per step' is not of"):
         validate_config(config, "config.yaml")
+
+
+EXAMPLES = sorted((REPO / "config" / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_every_example_config_is_valid_and_plans_each_task_to_its_leaderboard(example, tmp_path):
+    # Run where a user would: a fresh folder, the repository's example inputs beside it.
+    (tmp_path / "resources").symlink_to(REPO / "resources")
+    dry_run = [sys.executable, "-m", "snakemake", "-n", "--snakefile", str(REPO / "Snakefile")]
+    command = [*dry_run, "--configfile", str(example), "--replace-workflow-config"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for task in load_config(example)["tasks"]:
+        assert f"results/{task}/leaderboard.csv" in result.stdout, task
