@@ -35,7 +35,7 @@ import published_baseline as baseline
 import torch
 
 from dlgenomics.data.splits import holdout_test
-from dlgenomics.evaluation.metrics import official_score
+from dlgenomics.metrics import official_score
 
 OURS_TARGET = "results/sirna_random/models/mlp/fold0/model.pt"
 OURS_LOG = "logs/train/sirna_random/mlp/fold0.log"

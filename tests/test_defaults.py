@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from dlgenomics.interpretation.motifs import SimulationSettings
+from dlgenomics.data.simulate import SimulationSettings
 from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.objectives import OBJECTIVES
 from dlgenomics.training.loop import TrainSettings

@@ -23,7 +23,7 @@ from dlgenomics.evaluation.ensemble import (
     read_combination,
     write_combination,
 )
-from dlgenomics.evaluation.metrics import official_score
+from dlgenomics.metrics import official_score
 from dlgenomics.tasks.objectives import Scoring
 
 # Classification ensembles are the fitted weighted mean, never recalibrated.

@@ -200,7 +200,7 @@ def test_test_method_random_keeps_a_published_protocols_test_rows():
     from sklearn.model_selection import train_test_split
 
     from dlgenomics.data.encode import split_roles
-    from dlgenomics.tasks.kinds import TaskTables
+    from dlgenomics.tasks.base import TaskTables
 
     labels = np.array([1] * 40 + [0] * 80)
     frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(120)], TARGET: labels.astype(float)})

@@ -12,6 +12,7 @@ from test_models import LAYOUT, batch
 
 from dlgenomics import InputError
 from dlgenomics.data import tokens
+from dlgenomics.data.motifs import consensus, consensus_motif, jaspar_core, reverse_complement_pwm
 from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, InputLayout, write_tensors
 from dlgenomics.evaluation.evaluate import ranked_networks
 from dlgenomics.interpretation.attributions import (
@@ -27,13 +28,9 @@ from dlgenomics.interpretation.attributions import (
 )
 from dlgenomics.interpretation.motifs import (
     best_matches,
-    consensus,
     consensus_matches,
-    consensus_motif,
-    jaspar_core,
     motif_similarity,
     recover_motif,
-    reverse_complement_pwm,
 )
 from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
 from dlgenomics.models.registry import ARCHITECTURES, build_model

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dlgenomics.tasks.losses import THRESHOLD_EXTRA_WEIGHT, clip_target, row_weights
 from dlgenomics.tasks.objectives import OBJECTIVES
-from dlgenomics.training.losses import THRESHOLD_EXTRA_WEIGHT, clip_target, row_weights
 
 
 def regression_loss(name, output, target, weight):

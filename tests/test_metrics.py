@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dlgenomics.evaluation.metrics import (
+from dlgenomics.metrics import (
     HIGHER_IS_BETTER,
     METRIC_FAMILIES,
     SELECTABLE_METRICS,
@@ -280,7 +280,7 @@ def test_fast_selection_metrics_equal_the_full_family_ones():
     # The bootstrap's shortcuts: AUROC from ranks (ties included), log loss alone.
     from sklearn.metrics import roc_auc_score
 
-    from dlgenomics.evaluation.metrics import rank_auroc, selection_value, task_metrics
+    from dlgenomics.metrics import rank_auroc, selection_value, task_metrics
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, (400, 3))
@@ -350,7 +350,7 @@ def test_fast_selection_paths_equal_the_family_functions(seed):
     """AUPRC (binary, multi-label), macro F1, MCC and AUROC (multi-class), the multi-label
     medians and the multi-output regression's metrics, the bootstrap's shortcuts, equal the
     family function's value on random data with many ties (and unknown track values)."""
-    from dlgenomics.evaluation.metrics import average_precision, selection_value
+    from dlgenomics.metrics import average_precision, selection_value
 
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, (300, 4))

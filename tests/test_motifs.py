@@ -1,4 +1,5 @@
-"""Motif simulation and motif recovery from attributions (dlgenomics.interpretation.motifs)."""
+"""Motif matrices, simulation and motif recovery from attributions (dlgenomics.data.motifs,
+dlgenomics.data.simulate, dlgenomics.interpretation.motifs)."""
 
 from __future__ import annotations
 
@@ -12,28 +13,29 @@ import pandas as pd
 import pytest
 
 from dlgenomics import InputError
-from dlgenomics.data.nucleotides import DNA, one_hot
-from dlgenomics.data.nucleotides import reverse_complement_dna as reverse_complement
-from dlgenomics.interpretation.motifs import (
-    ALIGN_SHIFT,
+from dlgenomics.data.motifs import (
     Motif,
-    SimulationSettings,
-    align,
-    best_matches,
     consensus,
-    consensus_matches,
     consensus_motif,
     dinucleotide_shuffle,
     information_content,
     jaspar_core,
     jaspar_motif,
+    reverse_complement_pwm,
+    sample_instance,
+)
+from dlgenomics.data.nucleotides import DNA, one_hot
+from dlgenomics.data.nucleotides import reverse_complement_dna as reverse_complement
+from dlgenomics.data.simulate import SimulationSettings, simulate_binding
+from dlgenomics.interpretation.motifs import (
+    ALIGN_SHIFT,
+    align,
+    best_matches,
+    consensus_matches,
     motif_similarity,
     pwm_from_windows,
     recover_motif,
     refine_windows,
-    reverse_complement_pwm,
-    sample_instance,
-    simulate_binding,
     top_windows,
 )
 

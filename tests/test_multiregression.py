@@ -16,7 +16,7 @@ from test_sequence_sets import _files_of, _task
 
 from dlgenomics.data.encode import encode_task
 from dlgenomics.data.schema import read_tensors, read_vocab
-from dlgenomics.evaluation.metrics import multiregression_metrics
+from dlgenomics.metrics import multiregression_metrics
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 from dlgenomics.training.loop import TrainSettings, train_fold
 from dlgenomics.training.tabular import train_tabular_fold

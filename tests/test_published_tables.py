@@ -20,7 +20,7 @@ from dlgenomics.data.schema import FOLD, ROW_ID, read_tensors
 from dlgenomics.data.splits import assign_folds, leak_share, shared_context_groups
 from dlgenomics.data.tokens import decode_nucleotides
 from dlgenomics.evaluation.evaluate import leaderboard, prediction_metrics
-from dlgenomics.evaluation.metrics import sirna_table_metrics
+from dlgenomics.metrics import sirna_table_metrics
 from dlgenomics.tasks.kinds import from_remaining_percent, scoring, to_remaining_percent
 
 DATA = REPO / "tests" / "data"

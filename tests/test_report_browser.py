@@ -26,7 +26,7 @@ from conftest import PUBLISHED_SIRNA_COLUMNS, REPO, snakemake
 
 from dlgenomics.evaluation import evaluate
 from dlgenomics.evaluation.evaluate import classification_figures, leaderboard_key
-from dlgenomics.evaluation.metrics import METRIC_FAMILIES, metric_columns, metric_notes
+from dlgenomics.metrics import METRIC_FAMILIES, metric_columns, metric_notes
 from dlgenomics.tasks.objectives import Scoring
 
 DATA = REPO / "tests" / "data"

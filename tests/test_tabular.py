@@ -11,10 +11,11 @@ from conftest import encode_outputs, encode_settings, write_sirna_files
 from dlgenomics import InputError
 from dlgenomics.data.encode import encode_task, standard_tables
 from dlgenomics.data.schema import ROW_ID, read_tensors, read_vocab
-from dlgenomics.evaluation.metrics import sirna_metrics
+from dlgenomics.metrics import sirna_metrics
+from dlgenomics.models.gbm import feature_matrix, predict_tabular
 from dlgenomics.sirna.features import featurize_task
 from dlgenomics.tasks.kinds import scoring
-from dlgenomics.training.tabular import feature_matrix, predict_tabular, train_tabular_fold
+from dlgenomics.training.tabular import train_tabular_fold
 
 TASK = encode_settings("random", 2)
 

@@ -19,7 +19,7 @@ from conftest import REPO, encode_outputs, encode_settings, write_sirna_files
 from dlgenomics import InputError
 from dlgenomics.data.encode import encode_task
 from dlgenomics.data.schema import TARGET, InputLayout, read_tensors, read_vocab
-from dlgenomics.evaluation.metrics import sirna_metrics
+from dlgenomics.metrics import sirna_metrics
 from dlgenomics.models.checkpoint import load_model, predict, to_tensors
 from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from dlgenomics.evaluation.evaluate import leaderboard, leaderboard_notes, with_uncertainty
-from dlgenomics.evaluation.metrics import HIGHER_IS_BETTER, selection_value, summed_selection
 from dlgenomics.evaluation.uncertainty import (
     CONFIDENCE,
     compare_to_best,
     group_counts,
     resampled_values,
 )
+from dlgenomics.metrics import HIGHER_IS_BETTER, selection_value, summed_selection
 from dlgenomics.tasks.kinds import scoring
 
 

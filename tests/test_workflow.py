@@ -14,7 +14,7 @@ from conftest import REPO, snakemake
 
 from dlgenomics.config import ensemble_members_of, validate_config
 from dlgenomics.data.schema import read_tensors
-from dlgenomics.evaluation.metrics import binary_metrics, is_better, sirna_metrics
+from dlgenomics.metrics import binary_metrics, is_better, sirna_metrics
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 from dlgenomics.tasks.objectives import Scoring
 

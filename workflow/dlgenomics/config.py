@@ -13,6 +13,7 @@ import jsonschema
 import yaml
 
 from dlgenomics import InputError
+from dlgenomics.data.download import dataset_file
 from dlgenomics.evaluation.ensemble import ENSEMBLE
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
@@ -181,18 +182,9 @@ def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
         )
 
 
-def dataset_file(reference: str, dataset: str | None) -> tuple[str | None, str]:
-    """A task's file reference -> (dataset, file name): `<dataset>/<file>` names another
-    dataset's file, a bare name one of the task's `dataset` (file names hold no `/`)."""
-    if "/" in reference:
-        other, name = reference.split("/", 1)
-        return other, name
-    return dataset, reference
-
-
 def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, where: str) -> None:
     """An architecture fits the task: its loss, its outputs, its auxiliary head."""
-    from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
+    from dlgenomics.metrics import SIRNA_FAMILIES
     from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 
     task = config["tasks"][task_name]

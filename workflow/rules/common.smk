@@ -4,10 +4,10 @@ import sys
 from pathlib import Path
 
 from dlgenomics import InputError
+from dlgenomics.data.download import dataset_file
 from dlgenomics.models.architectures import TABULAR, TABULAR_SETTINGS, needs_pretraining
 from dlgenomics.config import (
     data_settings,
-    dataset_file,
     ensemble_members_of,
     ensemble_settings,
     is_multitask,
@@ -17,7 +17,7 @@ from dlgenomics.config import (
     training_settings,
     validate_config,
 )
-from dlgenomics.evaluation.metrics import TRACK_FIGURE_METRICS, classifies
+from dlgenomics.metrics import TRACK_FIGURE_METRICS, classifies
 from dlgenomics.data.download import (
     MIRROR_ENV_VAR,
     DownloadError,

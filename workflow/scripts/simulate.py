@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from dlgenomics.interpretation.motifs import simulate_task
+from dlgenomics.data.simulate import simulate_task
 from dlgenomics.steps import run_step
 
 

@@ -628,3 +628,12 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def dataset_file(reference: str, dataset: str | None) -> tuple[str | None, str]:
+    """A task's file reference -> (dataset, file name): `<dataset>/<file>` names another
+    dataset's file, a bare name one of the task's `dataset` (file names hold no `/`)."""
+    if "/" in reference:
+        other, name = reference.split("/", 1)
+        return other, name
+    return dataset, reference

@@ -24,6 +24,7 @@ import torch
 
 from dlgenomics import InputError
 from dlgenomics.data.encode import encode_frame
+from dlgenomics.data.motifs import Motif, read_motifs
 from dlgenomics.data.nucleotides import one_hot
 from dlgenomics.data.schema import (
     ROW_ID,
@@ -49,7 +50,6 @@ from dlgenomics.design.gan import (
     write_fasta,
 )
 from dlgenomics.files import atomic_path, save_torch
-from dlgenomics.interpretation.motifs import Motif, read_motifs
 from dlgenomics.models.checkpoint import predict, to_tensors
 from dlgenomics.models.common import GenomicsModel
 from dlgenomics.report import plots

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.evaluation.metrics import DECISION_THRESHOLDS, SCALE_FREE
 from dlgenomics.files import column_values, write_json
+from dlgenomics.metrics import DECISION_THRESHOLDS, SCALE_FREE
 from dlgenomics.tasks.objectives import Scoring
 
 CROSS_FIT_PARTS = 5

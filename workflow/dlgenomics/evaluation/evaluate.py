@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.evaluation.metrics import (
+from dlgenomics.evaluation.uncertainty import BOOTSTRAP_SAMPLES
+from dlgenomics.files import atomic_path, column_values, write_json
+from dlgenomics.metrics import (
     PER_NAME,
     SIRNA_FAMILIES,
     TRACK_FIGURE_METRICS,
     metric_columns,
 )
-from dlgenomics.evaluation.uncertainty import BOOTSTRAP_SAMPLES
-from dlgenomics.files import atomic_path, column_values, write_json
 from dlgenomics.report import plots
 from dlgenomics.report.html import UNDEFINED, interval, key_table, number, table, write_page
 from dlgenomics.tasks.objectives import ClassesView, Scoring
@@ -171,8 +171,8 @@ def with_uncertainty(
     """The leaderboard with, per row, the 95% bootstrap interval of its out-of-fold selection
     metric and its paired comparison with the first row (`vs_best`: best, tied or worse),
     resampling rows by the groups the folds kept together (encode's groups.parquet)."""
-    from dlgenomics.evaluation.metrics import summed_selection
     from dlgenomics.evaluation.uncertainty import compare_to_best
+    from dlgenomics.metrics import summed_selection
 
     frames = {}
     for name, path in prediction_paths.items():
@@ -231,7 +231,7 @@ def score_board(scores: pd.DataFrame, names: list[str], scoring: Scoring) -> pd.
 def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
     """What the leaderboard's columns hold: where the rows come from, then each metric's
     meaning, unit and direction."""
-    from dlgenomics.evaluation.metrics import metric_notes
+    from dlgenomics.metrics import metric_notes
 
     selection = scoring.selection
     interval = (f"oof_{selection}_ci_low", f"oof_{selection}_ci_high", "vs_best")
@@ -424,9 +424,10 @@ def prediction_figure(
     scoring: Scoring, target: np.ndarray, prediction: np.ndarray, title: str, path: Path
 ) -> None:
     """The figure of one architecture's (or the ensemble's) out-of-fold predictions."""
-    scoring.objective.prediction_figure(
-        scoring.family, target, prediction, scoring.labels, title, path
-    )
+    plots.prediction_figure(
+        scoring.objective.prediction_figure, scoring.family, target, prediction,
+        scoring.labels, title, path,
+    )  # fmt: skip
 
 
 def labelled_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -487,7 +488,7 @@ def classification_figures(
     oof = {n: table[table["role"] == "oof"].set_index("row_id") for n, table in tables.items()}
     rows_title = f"{title} (out of fold)"
     best_view = _curves(scoring, oof, best, rows_title, out["roc"], out["pr"])
-    best_view.draw_confusion(f"{rows_title}: {best}", out["confusion"])
+    plots.classes_confusion(best_view, f"{rows_title}: {best}", out["confusion"])
     for folder in (out["test_roc"], out["test_pr"]):
         folder.mkdir(parents=True, exist_ok=True)
     for name, rows in test_rows_by_set(tables[best], test_sets or {}).items():

@@ -23,8 +23,8 @@ from dlgenomics.data.encode import encode_frame
 from dlgenomics.data.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
 from dlgenomics.evaluation.ensemble import ENSEMBLE, Combination
 from dlgenomics.models.architectures import GBMConfig
+from dlgenomics.models.gbm import feature_matrix, predict_tabular
 from dlgenomics.sirna.features import feature_settings, sirna_features
-from dlgenomics.training.tabular import feature_matrix, predict_tabular
 
 log = logging.getLogger(__name__)
 

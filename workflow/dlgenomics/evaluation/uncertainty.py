@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlgenomics.evaluation.metrics import SummedMetric
+from dlgenomics.metrics import SummedMetric
 
 BOOTSTRAP_SAMPLES = 1000
 CONFIDENCE = 0.95

@@ -28,22 +28,20 @@ import numpy as np
 import torch
 
 from dlgenomics import InputError
-from dlgenomics.data.nucleotides import one_hot_ids
-from dlgenomics.data.schema import FOLD, KMER, ROW_ID, SEQ, TARGET, read_tensors
-from dlgenomics.data.tokens import BASE_IDS, UNK, decode_nucleotides, nucleotide_vocab
-from dlgenomics.evaluation.metrics import SIRNA_FAMILIES
-from dlgenomics.files import atomic_path, write_json
-from dlgenomics.interpretation.motifs import (
+from dlgenomics.data.motifs import (
     Motif,
-    best_matches,
     consensus,
     consensus_motif,
     jaspar_core,
-    motif_similarity,
     read_motifs,
-    recover_motif,
     reverse_complement_pwm,
 )
+from dlgenomics.data.nucleotides import one_hot_ids
+from dlgenomics.data.schema import FOLD, KMER, ROW_ID, SEQ, TARGET, read_tensors
+from dlgenomics.data.tokens import BASE_IDS, UNK, decode_nucleotides, nucleotide_vocab
+from dlgenomics.files import atomic_path, write_json
+from dlgenomics.interpretation.motifs import best_matches, motif_similarity, recover_motif
+from dlgenomics.metrics import SIRNA_FAMILIES
 from dlgenomics.models.checkpoint import load_model, to_tensors
 from dlgenomics.models.common import GenomicsModel, recording_token_vectors
 from dlgenomics.report import plots

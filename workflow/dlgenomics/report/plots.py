@@ -13,8 +13,9 @@ import pandas as pd
 from matplotlib.image import AxesImage
 from matplotlib.patches import Patch
 
-from dlgenomics.evaluation.metrics import SIRNA_FAMILIES, SIRNA_THRESHOLD, class_indices
 from dlgenomics.files import atomic_path
+from dlgenomics.metrics import SIRNA_FAMILIES, SIRNA_THRESHOLD, class_indices
+from dlgenomics.tasks.objectives import ClassesView
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -610,3 +611,54 @@ def track_figure(
         ax.legend(fontsize="x-small")
     fig.suptitle(title)
     _save(fig, path)
+
+
+# --- The figures an objective names (`Objective.prediction_figure`, `ClassesView`) ----------
+
+
+def _predicted_vs_observed(
+    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    path: Path,
+) -> None:  # fmt: skip
+    prediction_plot(family, target, prediction, title, path, labels=labels or None)
+
+
+def _predicted_vs_observed_known(
+    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    path: Path,
+) -> None:  # fmt: skip
+    known = np.isfinite(target)
+    prediction_plot("regression", target[known], prediction[known], title, path)
+
+
+def _roc_per_label(
+    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    path: Path,
+) -> None:  # fmt: skip
+    roc_curves(target, prediction, labels, title, path)
+
+
+PREDICTION_FIGURES = {
+    "predicted_vs_observed": _predicted_vs_observed,
+    "predicted_vs_observed_known": _predicted_vs_observed_known,
+    "roc_per_label": _roc_per_label,
+}
+
+
+def prediction_figure(
+    figure: str, family: str, target: np.ndarray, prediction: np.ndarray,
+    labels: list[str], title: str, path: Path,
+) -> None:  # fmt: skip
+    """The evaluate rule's figure of predictions, the one the objective names."""
+    PREDICTION_FIGURES[figure](family, target, prediction, labels, title, path)
+
+
+def classes_confusion(view: ClassesView, title: str, path: Path) -> None:
+    """Confusion matrices of a `ClassesView`: one K x K when each row holds one class, else
+    one 2 x 2 per class."""
+    if view.one_class_per_row:
+        multiclass_confusion(
+            view.truth.argmax(axis=1), view.predicted.argmax(axis=1), view.labels, title, path
+        )
+    else:
+        confusion_matrices(view.truth, view.predicted, view.labels, title, path)

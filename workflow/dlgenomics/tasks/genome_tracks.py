@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
-from dlgenomics.config import dataset_file
 from dlgenomics.data.chromosomes import aliases_of
+from dlgenomics.data.download import dataset_file
 from dlgenomics.data.schema import LABEL
 from dlgenomics.data.tracks import (
     ALIASES_KEY,
@@ -36,6 +36,7 @@ from dlgenomics.data.tracks import (
     interval_track_windows,
     track_type,
 )
+from dlgenomics.tasks.base import TaskTables
 from dlgenomics.tasks.sequence_sets import safe_name
 
 KIND = "genome_tracks"
@@ -197,7 +198,6 @@ def genome_track_files(task: dict[str, Any]) -> tuple[str, ...]:
 
 def load_genome_tracks(files: dict[str, Path], task: dict[str, Any]) -> Any:
     """The labelled standard table of windows (module docstring)."""
-    from dlgenomics.tasks.kinds import TaskTables
 
     resolved = task["tracks"][RESOLVED]
     tracks = {name: files[reference] for name, reference in resolved.items()}

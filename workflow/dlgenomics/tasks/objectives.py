@@ -22,19 +22,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from dlgenomics import InputError
 from dlgenomics.data.tables import is_missing
-from dlgenomics.evaluation.metrics import (
+from dlgenomics.metrics import (
     HIGHER_IS_BETTER,
     selectable_metrics,
     selection_value,
     task_metrics,
 )
+from dlgenomics.tasks.losses import HUBER_DELTA
 
 SINGLE_HEAD = "output"  # the name of a task's only output (interpretation, design)
 
@@ -61,6 +62,8 @@ class Objective:
     # Sequence design (dlgenomics.design.designer): the best network's prediction designed sequences
     # are judged by, named as a column of the judged table (`mean_` + this).
     design_score = "binding_probability"
+    # The evaluate rule's figure of predictions (`report.plots.PREDICTION_FIGURES`).
+    prediction_figure = "predicted_vs_observed"
 
     def n_outputs(self, labels: Sequence[str]) -> int:
         return 1
@@ -142,13 +145,6 @@ class Objective:
         """Rows as classes, for ROC / precision-recall curves and confusion matrices."""
         raise NotImplementedError(f"{self.name} predictions have no classes")
 
-    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
-                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
-        """The evaluate rule's figure of out-of-fold predictions."""
-        from dlgenomics.report import plots
-
-        plots.prediction_plot(family, target, prediction, title, path, labels=labels or None)
-
 
 @dataclass(frozen=True)
 class ClassesView:
@@ -158,23 +154,14 @@ class ClassesView:
     score: np.ndarray
     predicted: np.ndarray
     labels: list[str]
-
-    def draw_confusion(self, title: str, path: Any) -> None:
-        from dlgenomics.report import plots
-
-        plots.confusion_matrices(self.truth, self.predicted, self.labels, title, path)
+    one_class_per_row: ClassVar[bool] = False  # one K x K matrix, else one 2 x 2 per class
 
 
 @dataclass(frozen=True)
 class OneOfClasses(ClassesView):
     """A view whose rows each hold exactly one class: one K x K confusion matrix."""
 
-    def draw_confusion(self, title: str, path: Any) -> None:
-        from dlgenomics.report import plots
-
-        plots.multiclass_confusion(
-            self.truth.argmax(axis=1), self.predicted.argmax(axis=1), self.labels, title, path
-        )
+    one_class_per_row: ClassVar[bool] = True
 
 
 # --- Reading a user's labels: every error names the file and line (`where(row)`) -----------
@@ -260,8 +247,6 @@ class Regression(Objective):
     def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
         import torch.nn.functional as F
 
-        from dlgenomics.training.losses import HUBER_DELTA
-
         output = output[:, 0]
         if name == "mse" and weight is None:
             return F.mse_loss(output, target)
@@ -287,7 +272,7 @@ class Regression(Objective):
     def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
         # siRNA families: "effective" is at most the threshold % remaining, scored by -value.
-        from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD, effective_rule, is_effective
+        from dlgenomics.metrics import SIRNA_THRESHOLD, effective_rule, is_effective
 
         threshold = float(options.get("threshold", SIRNA_THRESHOLD))
         inclusive = bool(options.get("inclusive", False))
@@ -414,6 +399,7 @@ class MultiLabel(Objective):
     one_prediction_per_row = False
     ensembles = False
     label_columns = 2
+    prediction_figure = "roc_per_label"
 
     def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
                     where: Where) -> dict[str, np.ndarray]:  # fmt: skip
@@ -451,12 +437,6 @@ class MultiLabel(Objective):
                      options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
         return ClassesView(target, prediction, (prediction >= 0.5).astype(int), list(labels))
 
-    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
-                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
-        from dlgenomics.report import plots
-
-        plots.roc_curves(target, prediction, labels, title, path)  # one curve per label
-
 
 class MultiRegression(Objective):
     name, metric_family = "multiregression", "multiregression"
@@ -465,6 +445,7 @@ class MultiRegression(Objective):
     label_columns = 2
     partial_labels = True
     design_score = "predicted_value"
+    prediction_figure = "predicted_vs_observed_known"  # every track's known values, one cloud
 
     def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
                     where: Where) -> dict[str, np.ndarray]:  # fmt: skip
@@ -525,14 +506,6 @@ class MultiRegression(Objective):
         """A `prediction_<track>` value per track."""
         names = labels or [str(k) for k in range(prediction.shape[1])]
         return {f"prediction_{name}": prediction[:, k] for k, name in enumerate(names)}
-
-    def prediction_figure(self, family: str, target: np.ndarray, prediction: np.ndarray,
-                          labels: list[str], title: str, path: Any) -> None:  # fmt: skip
-        """Predicted against observed, every track's known values in one cloud."""
-        from dlgenomics.report import plots
-
-        known = np.isfinite(target)
-        plots.prediction_plot("regression", target[known], prediction[known], title, path)
 
 
 OBJECTIVES: dict[str, Objective] = {

@@ -28,6 +28,7 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.data.tables import is_missing
 from dlgenomics.data.tokens import AMBIGUOUS
+from dlgenomics.tasks.base import StreamedTables, TaskTables
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective
 
 _NOT_SEQUENCE = re.compile(f"[^ACGTU{AMBIGUOUS}]", re.IGNORECASE)
@@ -443,7 +444,7 @@ def read_unlabelled(source: SequenceInput, files: dict[str, Path]) -> pd.DataFra
 def _shuffled_negatives(frame: pd.DataFrame, per_positive: int, seed: int) -> pd.DataFrame:
     """Dinucleotide shuffles of every positive (DeepBind's negatives): same composition, no
     motif. Each keeps its positive's group, so the pair never straddles a fold boundary."""
-    from dlgenomics.interpretation.motifs import dinucleotide_shuffle
+    from dlgenomics.data.motifs import dinucleotide_shuffle
 
     rng = np.random.default_rng(seed)
     positives = frame[frame["target"] == 1]
@@ -486,7 +487,6 @@ def _standard(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
 
 def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     """A `sequences` task's standard tables: `labelled` (and `test` from external files)."""
-    from dlgenomics.tasks.kinds import TaskTables
 
     main, tests = inputs_of(task)
     dropped_ids: dict[str, list[str]] = {}
@@ -515,7 +515,6 @@ def load_sequences_streamed(files: dict[str, Path], task: dict[str, Any], rows: 
     """load_sequences for a large table, `rows` rows of the file at a time (StreamedTables);
     None where the task needs every row at once (external test files, generated negatives)
     or reads no table."""
-    from dlgenomics.tasks.kinds import StreamedTables, TaskTables
 
     main, tests = inputs_of(task)
     if main.format != "table" or tests or task.get("negatives"):

@@ -31,14 +31,14 @@ from dlgenomics import InputError
 from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
 from dlgenomics.data.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
 from dlgenomics.data.splits import fold_rows
-from dlgenomics.evaluation.metrics import is_better
 from dlgenomics.files import save_torch, write_fold_predictions, write_history
+from dlgenomics.metrics import is_better
 from dlgenomics.models.architectures import make_config
 from dlgenomics.models.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.models.registry import build_model
-from dlgenomics.tasks.kinds import TaskKind
+from dlgenomics.tasks.base import TaskKind
+from dlgenomics.tasks.losses import clip_target, loss_threshold, row_weights
 from dlgenomics.tasks.objectives import Scoring
-from dlgenomics.training.losses import clip_target, loss_threshold, row_weights
 from dlgenomics.training.memory import Stream, epoch_chunks, streamed_predictions
 
 log = logging.getLogger(__name__)

@@ -21,202 +21,28 @@ import joblib
 import numpy as np
 
 from dlgenomics import InputError
-from dlgenomics.data.nucleotides import both_strands, kmer_counts
 from dlgenomics.data.schema import (
-    CAT,
-    FEATURE,
     FOLD,
-    MOD,
-    NMOD,
-    NUM,
     ROW_ID,
-    SEQ,
     TARGET,
-    TARGET_CONTEXT,
 )
 from dlgenomics.data.splits import fold_rows
-from dlgenomics.evaluation.metrics import is_better
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
+from dlgenomics.metrics import is_better
 from dlgenomics.models.architectures import GBMConfig, make_config
-from dlgenomics.tasks.objectives import OBJECTIVES, Objective, Scoring
-from dlgenomics.training.losses import clip_target, loss_threshold, row_weights
+from dlgenomics.models.gbm import (
+    PerOutput,
+    feature_matrix,
+    gbm_estimator,
+    predict_tabular,
+    staged_predictions,
+)
+from dlgenomics.tasks.losses import clip_target, loss_threshold, row_weights
+from dlgenomics.tasks.objectives import Objective, Scoring
 
 LOGGED_FEATURES = 12  # feature names shown in the log
 log = logging.getLogger(__name__)
 HISTORY_POINTS = 40  # rounds at which validation metrics are recorded for the learning curve
-SITE_FEATURES = (FEATURE + "site_", FEATURE + "flank_")
-
-
-def feature_matrix(
-    columns: dict[str, np.ndarray],
-    features: dict[str, np.ndarray] | None,
-    groups: list[str],
-    vocab: dict[str, Any],
-    kmer_size: int = GBMConfig.kmer_size,
-) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """(rows, features) float32 matrix, feature names and which of them are categorical.
-
-    Groups the task lacks (no modifications, conditions or features file) are left out.
-    """
-    parts: list[tuple[str, np.ndarray, bool]] = []  # (name, values, categorical)
-
-    def per_position(name: str, ids: np.ndarray) -> None:
-        for position in range(ids.shape[1]):
-            parts.append((f"{name}_{position + 1}", ids[:, position], True))
-
-    extra = features or {}
-    if "bases" in groups:
-        for name in columns:
-            if name.startswith(SEQ):
-                per_position(name, columns[name])
-    if "kmer_counts" in groups:
-        for name in columns:
-            if name.startswith(SEQ) and vocab["columns"][name].get("vocab") == "nucleotide":
-                counts, kmers = kmer_counts(columns[name], kmer_size, both_strands(vocab))
-                parts.extend((f"{name}_{kmer}", counts[:, j], False)
-                             for j, kmer in enumerate(kmers))  # fmt: skip
-    if "modifications" in groups:
-        for name in columns:
-            if name.startswith(NMOD):
-                per_position(name, columns[name])
-        # Caps, linkages and conjugates sit between nucleotides: counted per strand.
-        modification_vocab = vocab["tokens"].get("modification", [])
-        for token in vocab["tokens"].get("modification_non_nucleotide", []):
-            token_id = modification_vocab.index(token)
-            for name in columns:
-                if name.startswith(MOD):
-                    count = (columns[name] == token_id).sum(axis=1)
-                    parts.append((f"{name}_count_{token}", count, False))
-    if "conditions" in groups:
-        for name in columns:
-            if name.startswith(NUM):
-                parts.append((name, columns[name], False))
-            elif name.startswith(CAT):
-                parts.append((name, columns[name], True))
-    for name, values in extra.items():
-        if not name.startswith(FEATURE):
-            continue
-        group = "site" if name.startswith(SITE_FEATURES) else "design"
-        if group in groups:
-            parts.append((name, values, False))
-    if "context" in groups and TARGET_CONTEXT in extra:
-        per_position(TARGET_CONTEXT, extra[TARGET_CONTEXT])
-    if not parts:
-        raise InputError(f"the tabular model's feature groups {groups} give no feature here")
-    matrix = np.column_stack([values.astype(np.float32) for _, values, _ in parts])
-    return matrix, [p[0] for p in parts], np.array([p[2] for p in parts])
-
-
-class PerOutput:
-    """One estimator per output (the labels of a multi-label task, the tracks of a multi-output
-    regression), each fitted on the rows whose value there is known; predicts (n, K) values or
-    probabilities of each label. An output with one value in training predicts it."""
-
-    def __init__(self, estimators: list[Any]):
-        self.estimators: list[Any] = estimators
-        self.constants: list[float | None] = [None] * len(estimators)
-
-    @property
-    def n_iter_(self) -> int:
-        fitted = [e.n_iter_ for e, c in zip(self.estimators, self.constants, strict=True)
-                  if c is None]  # fmt: skip
-        return max(fitted, default=1)
-
-    def fit(
-        self,
-        matrix: np.ndarray,
-        target: np.ndarray,
-        sample_weight: Any = None,
-        X_val: Any = None,
-        y_val: Any = None,
-        sample_weight_val: Any = None,
-    ) -> PerOutput:
-        for k, estimator in enumerate(self.estimators):
-            known = np.isfinite(target[:, k])
-            values = np.unique(target[known, k])
-            if len(values) < 2:  # scikit-learn cannot fit one value (or none)
-                self.constants[k] = float(values[0]) if len(values) else 0.0
-                continue
-            weight = None if sample_weight is None else sample_weight[known]
-            valid = {}
-            if X_val is not None and np.isfinite(y_val[:, k]).any():
-                seen = np.isfinite(y_val[:, k])
-                valid = {
-                    "X_val": X_val[seen], "y_val": y_val[seen, k],
-                    "sample_weight_val": None if sample_weight_val is None
-                    else sample_weight_val[seen],
-                }  # fmt: skip
-            estimator.fit(matrix[known], target[known, k], weight, **valid)
-        return self
-
-    def _column(self, k: int, matrix: np.ndarray, staged: bool = False) -> Any:
-        estimator, constant = self.estimators[k], self.constants[k]
-        if constant is not None:
-            values = np.full(len(matrix), constant)
-            return iter([values]) if staged else values
-        if hasattr(estimator, "predict_proba"):
-            if staged:
-                return (p[:, 1] for p in estimator.staged_predict_proba(matrix))
-            return estimator.predict_proba(matrix)[:, 1]
-        return estimator.staged_predict(matrix) if staged else estimator.predict(matrix)
-
-    def predict(self, matrix: np.ndarray) -> np.ndarray:
-        return np.column_stack([self._column(k, matrix) for k in range(len(self.estimators))])
-
-    def staged_predict(self, matrix: np.ndarray) -> Any:
-        """Predictions after each round; an output that stopped sooner keeps its last."""
-        stages = [self._column(k, matrix, staged=True) for k in range(len(self.estimators))]
-        last: list[Any] = [next(stage) for stage in stages]
-        for _ in range(self.n_iter_):
-            yield np.column_stack(last)
-            last = [next(stage, previous) for stage, previous in zip(stages, last, strict=True)]
-
-    def refitted(self, rounds: int, make: Any) -> PerOutput:
-        """A copy to refit with `rounds` rounds (fewer for an output that stopped sooner)."""
-        kept = [min(rounds, e.n_iter_) if c is None else 1
-                for e, c in zip(self.estimators, self.constants, strict=True)]  # fmt: skip
-        return PerOutput([make(r) for r in kept])
-
-
-def _estimator(
-    objective: Objective, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool,
-    outputs: int | None = None,
-) -> Any:  # fmt: skip
-    """scikit-learn's estimator; given the task's `outputs`, one per output (`PerOutput`)
-    where a row has several."""
-    from sklearn import ensemble
-
-    if outputs is not None and not objective.one_prediction_per_row:
-        return PerOutput([_estimator(objective, config, categorical, rounds, stop)
-                          for _ in range(outputs)])  # fmt: skip
-    estimator = getattr(ensemble, objective.gradient_boosting())
-    return estimator(
-        learning_rate=config.learning_rate,
-        max_iter=rounds,
-        max_leaf_nodes=config.max_leaf_nodes,
-        min_samples_leaf=config.min_samples_leaf,
-        l2_regularization=config.l2_regularization,
-        max_features=config.max_features,
-        categorical_features=categorical,
-        early_stopping=stop,
-        n_iter_no_change=config.n_iter_no_change,
-        random_state=0,
-    )
-
-
-def predict_tabular(model: Any, matrix: np.ndarray, objective: str) -> np.ndarray:
-    """Predictions as the objective writes them (values, the positive class's probability, or
-    every class's)."""
-    shown = OBJECTIVES[objective].tabular_prediction
-    if hasattr(model, "predict_proba"):
-        return shown(model.predict_proba(matrix))
-    return model.predict(matrix)
-
-
-def _staged(model: Any, matrix: np.ndarray, objective: Objective):
-    if hasattr(model, "staged_predict_proba"):
-        return (objective.tabular_prediction(p) for p in model.staged_predict_proba(matrix))
-    return model.staged_predict(matrix)
 
 
 def _squared_error(objective: Objective, predicted: np.ndarray, target: np.ndarray) -> float:
@@ -239,8 +65,10 @@ def _best_round(
     every = max(1, rounds_fitted // HISTORY_POINTS)
     history: list[dict[str, Any]] = []
     best_round, best_metrics = 0, None
-    train_stages = _staged(probe, matrix[train_rows], objective)
-    for round_, predicted in enumerate(_staged(probe, matrix[valid_rows], objective), start=1):
+    train_stages = staged_predictions(probe, matrix[train_rows], objective)
+    for round_, predicted in enumerate(
+        staged_predictions(probe, matrix[valid_rows], objective), start=1
+    ):
         train_predicted = next(train_stages)
         if round_ % every and round_ != rounds_fitted:
             continue
@@ -280,9 +108,9 @@ def _refitted(
     """A model to refit with the kept number of rounds (per output: at most its own)."""
     if isinstance(probe, PerOutput):
         return probe.refitted(
-            rounds, lambda kept: _estimator(objective, config, categorical, kept, stop=False)
+            rounds, lambda kept: gbm_estimator(objective, config, categorical, kept, stop=False)
         )
-    return _estimator(objective, config, categorical, rounds, stop=False)
+    return gbm_estimator(objective, config, categorical, rounds, stop=False)
 
 
 def train_tabular_fold(
@@ -326,7 +154,9 @@ def train_tabular_fold(
 
     started = time.perf_counter()
     outputs = scoring.objective.n_outputs(scoring.labels)
-    probe = _estimator(objective, config, categorical, config.max_iter, stop=True, outputs=outputs)
+    probe = gbm_estimator(
+        objective, config, categorical, config.max_iter, stop=True, outputs=outputs
+    )
     probe.fit(
         matrix[train_rows], fitted[train_rows], weight(train_rows),
         X_val=matrix[valid_rows], y_val=fitted[valid_rows], sample_weight_val=weight(valid_rows),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dlgenomics.evaluation.metrics import SIRNA_THRESHOLD
+from dlgenomics.metrics import SIRNA_THRESHOLD
 
 REGRESSION_LOSSES = ("mse", "huber", "threshold_weighted")
 HUBER_DELTA = 1.0  # in standard deviations of the training target (targets are standardised)
