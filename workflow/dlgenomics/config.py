@@ -72,8 +72,10 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
         message = error.message
         if "propertyNames" in error.absolute_schema_path:
             # A name that becomes a folder or file of results: `../x` or `/x` would leave them.
-            message = (f"the name {error.instance!r} does not match {error.validator_value!r} "
-                       "(it is used in file paths)")  # fmt: skip
+            message = (
+                f"the name {error.instance!r} does not match {error.validator_value!r} "
+                "(it is used in file paths)"
+            )
         raise InputError(f"{source}: {_key_path(error.absolute_path)}: {message}")
     # Every key `training` may hold; task and architecture overrides may hold no other.
     training_keys = set(schema["properties"]["training"]["properties"])
@@ -147,8 +149,9 @@ def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -
             raise InputError(f"{where}.{key}: only kind {named} reads `{key}`")
     _check_files(config, task, kind, where)
     if task.get("selection_metric"):
-        check_selection_metric(scoring(task).family, task["selection_metric"],
-                               f"{where}.selection_metric")  # fmt: skip
+        check_selection_metric(
+            scoring(task).family, task["selection_metric"], f"{where}.selection_metric"
+        )
     if not objective_of_task(task).ensembles and isinstance(task.get("ensemble"), (list, Mapping)):
         raise InputError(
             f"{where}.ensemble: a multi-label task has no ensemble; leave `ensemble` out"
@@ -275,8 +278,9 @@ def _check_variant_job(config: dict[str, Any], job: dict[str, Any], where: str) 
     if job["task"] not in config["tasks"]:
         raise InputError(f"{where}.task: no task named {job['task']!r} is trained")
     if job["model"] not in {"best", *config["tasks"][job["task"]]["architectures"]}:
-        raise InputError(f"{where}.model: {job['model']!r} is not `best` or one of the task's "
-                         "architectures")  # fmt: skip
+        raise InputError(
+            f"{where}.model: {job['model']!r} is not `best` or one of the task's architectures"
+        )
     if bool(job.get("vcf")) == bool(job.get("table")):
         raise InputError(f"{where}: give exactly one of vcf (with genome) or table")
     if job.get("vcf") and not job.get("genome"):
@@ -348,8 +352,12 @@ def _hyperparameters(entry: Mapping[str, Any]) -> dict[str, Any]:
 # Task keys that say how the data is read, split and scored, as opposed to what is trained on
 # it: the data steps' parameters, so that adding an architecture re-runs nothing else.
 TRAINING_CHOICE_KEYS = (
-    "architectures", "model_params", "training", "ensemble", "interpretation",
-)  # fmt: skip
+    "architectures",
+    "model_params",
+    "training",
+    "ensemble",
+    "interpretation",
+)
 
 
 def data_settings(task: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,21 +22,43 @@ import numpy as np
 SIRNA_THRESHOLD = 30.0  # % mRNA remaining below which an siRNA counts as effective
 # Metric name -> True when higher is better; used for early stopping and leaderboards.
 HIGHER_IS_BETTER = {
-    "score": True, "mae": False, "range_mae": False, "f1": True, "precision": True,
-    "recall": True, "pearson": True, "spearman": True, "rmse": False,
-    "accuracy": True, "auroc": True, "auprc": True, "r2": True, "log_loss": False,
-    "macro_f1": True, "mcc": True, "sensitivity": True, "specificity": True,
+    "score": True,
+    "mae": False,
+    "range_mae": False,
+    "f1": True,
+    "precision": True,
+    "recall": True,
+    "pearson": True,
+    "spearman": True,
+    "rmse": False,
+    "accuracy": True,
+    "auroc": True,
+    "auprc": True,
+    "r2": True,
+    "log_loss": False,
+    "macro_f1": True,
+    "mcc": True,
+    "sensitivity": True,
+    "specificity": True,
     # Confusion counts at probability 0.5: never selected, but their notes say a direction.
-    "tp": True, "tn": True, "fp": False, "fn": False,
+    "tp": True,
+    "tn": True,
+    "fp": False,
+    "fn": False,
     # Of many labels or tracks at once: the median (or mean) over them.
-    "median_auroc": True, "median_auprc": True, "median_pearson": True, "mean_pearson": True,
-    "median_spearman": True, "median_r2": True,
-}  # fmt: skip
+    "median_auroc": True,
+    "median_auprc": True,
+    "median_pearson": True,
+    "mean_pearson": True,
+    "median_spearman": True,
+    "median_r2": True,
+}
 # What each metric is, for the notes under every leaderboard (units: `metric_units`; the
 # positive class of siRNA families: `effective_rule`; per label or class: `PER_NAME`).
 METRIC_MEANINGS = {
     "score": "the competition's official score, 50% (1 - MAE/100) + 50% F1 x (1 - range MAE/100)",
-    "mae": "mean absolute error of the predictions", "rmse": "root mean squared error",
+    "mae": "mean absolute error of the predictions",
+    "rmse": "root mean squared error",
     "range_mae": "MAE over rows predicted in 0-30% remaining (100, the official value, when "
     "none is)",
     "f1": "harmonic mean of precision and recall of the rows called positive",
@@ -70,7 +92,7 @@ METRIC_MEANINGS = {
     "median_spearman": "the median over the tracks of each track's Spearman rank correlation",
     "median_r2": "the median over the tracks of each track's coefficient of determination "
     "(1 - squared error / variance of its labels)",
-}  # fmt: skip
+}
 # Metrics in the target's units (the others are unitless).
 IN_TARGET_UNITS = frozenset({"mae", "rmse", "range_mae"})
 # Families scoring each label or class on its own (`<metric>_<name>` columns): which metrics,
@@ -84,9 +106,14 @@ PER_NAME = {
 # (`evaluate.track_figures`): the metrics drawn.
 TRACK_FIGURE_METRICS = {"multilabel": ("auroc", "auprc"), "multiregression": ("pearson",)}
 SHORT_NAMES = {
-    "accuracy": "accuracy", "auroc": "AUROC", "auprc": "AUPRC", "f1": "F1", "pearson": "Pearson",
-    "spearman": "Spearman", "r2": "R²",
-}  # fmt: skip
+    "accuracy": "accuracy",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
+    "f1": "F1",
+    "pearson": "Pearson",
+    "spearman": "Spearman",
+    "r2": "R²",
+}
 # Metrics of siRNA families that call rows effective (the positive class).
 EFFECTIVE_METRICS = frozenset({"f1", "precision", "recall", "auroc", "auprc"})
 RANKING_METRICS = frozenset({"auroc", "auprc"})  # of a score, not of calls
@@ -190,8 +217,12 @@ def official_score(
     rmae = range_mae(y_true, y_pred, threshold)
     return {
         "score": 0.5 * (1 - mae / 100) + 0.5 * f1 * (1 - rmae / 100),
-        "mae": mae, "range_mae": rmae, "f1": f1, "precision": precision, "recall": recall,
-    }  # fmt: skip
+        "mae": mae,
+        "range_mae": rmae,
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
+    }
 
 
 def sirna_metrics(
@@ -245,9 +276,11 @@ def _confusion(y_true: np.ndarray, probability: np.ndarray) -> tuple[int, int, i
     truth = np.asarray(y_true).astype(int) == 1
     called = np.asarray(probability, dtype=np.float64) >= 0.5
     return (
-        int(np.sum(~truth & ~called)), int(np.sum(~truth & called)),
-        int(np.sum(truth & ~called)), int(np.sum(truth & called)),
-    )  # fmt: skip
+        int(np.sum(~truth & ~called)),
+        int(np.sum(~truth & called)),
+        int(np.sum(truth & ~called)),
+        int(np.sum(truth & called)),
+    )
 
 
 def binary_mcc(y_true: np.ndarray, probability: np.ndarray) -> float:
@@ -273,8 +306,11 @@ def binary_metrics(y_true: np.ndarray, probability: np.ndarray) -> dict[str, flo
         "mcc": binary_mcc(y_true, probability),
         "sensitivity": tp / (tp + fn) if tp + fn else float("nan"),
         "specificity": tn / (tn + fp) if tn + fp else float("nan"),
-        "tn": tn, "fp": fp, "fn": fn, "tp": tp,
-    }  # fmt: skip
+        "tn": tn,
+        "fp": fp,
+        "fn": fn,
+        "tp": tp,
+    }
 
 
 def multilabel_metrics(
@@ -340,10 +376,11 @@ def multiregression_metrics(
     known = np.isfinite(y_true)
     nan = {"pearson": float("nan"), "spearman": float("nan"), "r2": float("nan")}
     per_track = [
-        regression_metrics(y_true[known[:, k], k], y_pred[known[:, k], k]) if known[:, k].any()
+        regression_metrics(y_true[known[:, k], k], y_pred[known[:, k], k])
+        if known[:, k].any()
         else nan
         for k in range(len(names))
-    ]  # fmt: skip
+    ]
     error = (y_true - y_pred)[known]
     metrics = {
         "median_pearson": _nan_median([track["pearson"] for track in per_track]),
@@ -351,7 +388,7 @@ def multiregression_metrics(
         "median_spearman": _nan_median([track["spearman"] for track in per_track]),
         "median_r2": _nan_median([track["r2"] for track in per_track]),
         "rmse": float(np.sqrt(np.mean(error**2))) if error.size else float("nan"),
-    }  # fmt: skip
+    }
     for m in ("pearson", "spearman", "r2"):
         metrics.update(
             {f"{m}_{name}": track[m] for name, track in zip(names, per_track, strict=True)}
@@ -521,7 +558,15 @@ PER_CLASS_COLUMNS = {"multiclass": ("auroc_", "f1_")}
 # HIGHER_IS_BETTER. The one place this is written down; tests check it against the functions.
 SELECTABLE_METRICS: dict[str, tuple[str, ...]] = {
     "sirna": (
-        "score", "mae", "range_mae", "f1", "precision", "recall", "pearson", "spearman", "rmse",
+        "score",
+        "mae",
+        "range_mae",
+        "f1",
+        "precision",
+        "recall",
+        "pearson",
+        "spearman",
+        "rmse",
     ),
     "sirna_table": ("spearman", "pearson", "auroc", "auprc", "mae", "rmse", "score"),
     "regression": ("rmse", "mae", "r2", "pearson", "spearman"),
@@ -530,7 +575,7 @@ SELECTABLE_METRICS: dict[str, tuple[str, ...]] = {
     "multilabel": ("accuracy", "auroc", "auprc", "median_auroc", "median_auprc"),
     "multiregression": ("median_pearson", "mean_pearson", "median_spearman", "median_r2", "rmse"),
     "multiclass": ("accuracy", "macro_f1", "mcc", "auroc", "log_loss"),
-}  # fmt: skip
+}
 
 
 # Families whose target is % mRNA remaining: lower is better, "effective" is below a threshold.
@@ -614,9 +659,11 @@ def _per_column(function: Callable, truth: np.ndarray, score: np.ndarray) -> np.
 
 # Of a multi-label task's labels: each label's metric, and how the labels' are summarised.
 LABEL_SUMMARIES = {
-    "auroc": (rank_auroc, np.nanmean), "auprc": (average_precision, np.nanmean),
-    "median_auroc": (rank_auroc, np.nanmedian), "median_auprc": (average_precision, np.nanmedian),
-}  # fmt: skip
+    "auroc": (rank_auroc, np.nanmean),
+    "auprc": (average_precision, np.nanmean),
+    "median_auroc": (rank_auroc, np.nanmedian),
+    "median_auprc": (average_precision, np.nanmedian),
+}
 
 
 def _fast_multiclass(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> float | None:
@@ -783,10 +830,17 @@ def _summed_official_score(y_true: np.ndarray, y_pred: np.ndarray) -> SummedMetr
     true_hit, pred_hit = y_true < SIRNA_THRESHOLD, y_pred < SIRNA_THRESHOLD
     error = np.abs(y_true - y_pred)
     in_range = (y_pred >= 0) & (y_pred <= SIRNA_THRESHOLD)
-    terms = np.column_stack([
-        np.ones_like(error), error, true_hit & pred_hit, ~true_hit & pred_hit,
-        true_hit & ~pred_hit, in_range, in_range * error,
-    ]).astype(np.float64)  # fmt: skip
+    terms = np.column_stack(
+        [
+            np.ones_like(error),
+            error,
+            true_hit & pred_hit,
+            ~true_hit & pred_hit,
+            true_hit & ~pred_hit,
+            in_range,
+            in_range * error,
+        ]
+    ).astype(np.float64)
 
     def finish(s: np.ndarray) -> np.ndarray:
         f1 = _share(2 * s[:, 2], 2 * s[:, 2] + s[:, 3] + s[:, 4], 0.0)
@@ -841,8 +895,9 @@ def _auroc_terms(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, f
     negatives_at = np.bincount(position, ~positive, len(distinct))
     negatives_below = np.cumsum(negatives_at) - negatives_at / 2
     positives_above = n_positive - np.cumsum(positives_at) + positives_at / 2
-    placement = np.where(positive, negatives_below[position] / n_negative,
-                         positives_above[position] / n_positive)  # fmt: skip
+    placement = np.where(
+        positive, negatives_below[position] / n_negative, positives_above[position] / n_positive
+    )
     terms = np.column_stack([positive, positive * placement, ~positive, ~positive * placement])
     return terms, float(placement[positive].mean())
 
@@ -976,8 +1031,9 @@ def summed_selection(
     if metric == "score":
         return _summed_official_score(y_true, y_pred)
     if metric == "auroc":  # sirna_table: effective rows ranked by a lower prediction
-        effective = is_effective(y_true, options.get("threshold", SIRNA_THRESHOLD),
-                                 bool(options.get("inclusive", False)))  # fmt: skip
+        effective = is_effective(
+            y_true, options.get("threshold", SIRNA_THRESHOLD), bool(options.get("inclusive", False))
+        )
         return _first_order_auroc(effective[:, None], -y_pred[:, None]) if first_order else None
     if metric == "spearman":
         return _first_order_spearman(y_true, y_pred) if first_order else None

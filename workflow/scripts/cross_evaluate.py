@@ -15,13 +15,15 @@ from dlgenomics.steps import run_step
 def main() -> None:
     weights_file, spec_file = snakemake.input.get("weights"), snakemake.input.get("spec")
     scores, board, title = cross_evaluate(
-        snakemake.wildcards.pair, snakemake.params.pair, snakemake.params.evaluated,
+        snakemake.wildcards.pair,
+        snakemake.params.pair,
+        snakemake.params.evaluated,
         raw={Path(p).name: Path(p) for p in snakemake.input.raw},
         models=member_models(snakemake.params.members, snakemake.input.models),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         spec=json.loads(Path(spec_file).read_text()) if spec_file else None,
         ensemble=read_combination(Path(weights_file)) if weights_file else None,
-    )  # fmt: skip
+    )
     with atomic_path(Path(snakemake.output.scores)) as tmp:
         scores.to_parquet(tmp, index=False)
     outputs = (snakemake.output.csv, snakemake.output.md, snakemake.output.html)

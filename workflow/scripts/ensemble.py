@@ -24,14 +24,22 @@ def main() -> None:
     oof, test, fit = build_ensemble(members, scoring, EnsembleSettings(**snakemake.params.fit))
     write_combination(fit, Path(snakemake.output.weights))
     result = write_evaluation(
-        scoring, oof, test, Path(snakemake.output.metrics), Path(snakemake.output.predictions),
+        scoring,
+        oof,
+        test,
+        Path(snakemake.output.metrics),
+        Path(snakemake.output.predictions),
         test_sets,
         leak_of_test_rows(summary),
-    )  # fmt: skip
+    )
     logging.info(
         "weights %s, calibration %.4f + %.4f x, cut %s; out of fold (cross-fitted) %s",
-        fit["weights"], fit["offset"], fit["slope"], fit["cut"], result["oof"],
-    )  # fmt: skip
+        fit["weights"],
+        fit["offset"],
+        fit["slope"],
+        fit["cut"],
+        result["oof"],
+    )
     prediction_figure(
         scoring,
         column_values(oof["target"]),
@@ -40,10 +48,12 @@ def main() -> None:
         Path(snakemake.output.plot),
     )
     test_prediction_figures(
-        scoring, Path(snakemake.output.predictions),
+        scoring,
+        Path(snakemake.output.predictions),
         test_sets,
-        f"{snakemake.wildcards.task}: ensemble", Path(snakemake.output.test_plots),
-    )  # fmt: skip
+        f"{snakemake.wildcards.task}: ensemble",
+        Path(snakemake.output.test_plots),
+    )
 
 
 run_step(main, snakemake.log[0])

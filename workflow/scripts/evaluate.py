@@ -39,10 +39,12 @@ def main() -> None:
     title = f"{task}: {arch} (out of fold)"
     prediction_figure(scoring, target, prediction, title, Path(snakemake.output.plot))
     test_prediction_figures(
-        scoring, Path(snakemake.output.predictions),
-        test_sets, f"{task}: {arch}",
+        scoring,
+        Path(snakemake.output.predictions),
+        test_sets,
+        f"{task}: {arch}",
         Path(snakemake.output.test_plots),
-    )  # fmt: skip
+    )
 
 
 run_step(main, snakemake.log[0])

@@ -21,20 +21,23 @@ def main() -> None:
     table, prediction = predict_sequences(
         SequenceInput.from_config(job["input"]),
         {p: Path(p) for p in snakemake.input.sequences},
-        task=job["task"], choice=job["model"], scoring=scoring,
+        task=job["task"],
+        choice=job["model"],
+        scoring=scoring,
         members=member_models(snakemake.params.members, snakemake.input.models),
         vocab=read_vocab(Path(snakemake.input.vocab)),
         leaderboard=Path(leaderboard) if leaderboard else None,
         ensemble=read_combination(Path(weights)) if weights else None,
-    )  # fmt: skip
+    )
     with atomic_path(Path(snakemake.output.csv)) as tmp:
         table.to_csv(tmp, index=False)
     with atomic_path(Path(snakemake.output.parquet)) as tmp:
         table.to_parquet(tmp, index=False)
     training = read_tensors(Path(snakemake.input.train), ("target",), ("target",))["target"]
     title = f"{name}: {len(table)} sequences scored by {job['task']} ({table['model'].iloc[0]})"
-    plots.prediction_distribution(prediction, training, scoring.labels, title,
-                                  Path(snakemake.output.plot))  # fmt: skip
+    plots.prediction_distribution(
+        prediction, training, scoring.labels, title, Path(snakemake.output.plot)
+    )
     logging.info("%s: %d rows, %d padded", name, len(table), int(table["padded"].sum()))
 
 

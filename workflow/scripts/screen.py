@@ -18,20 +18,25 @@ def main() -> None:
     screen, task = snakemake.params.screen, snakemake.params.task
     fasta = snakemake.input.get("fasta")
     ranked, name = virtual_screen(
-        screen, task, f"screen.{snakemake.wildcards.screen}",
+        screen,
+        task,
+        f"screen.{snakemake.wildcards.screen}",
         vocab=read_vocab(Path(snakemake.input.vocab)),
         raw={Path(p).name: Path(p) for p in snakemake.input.raw},
         fasta=Path(fasta) if fasta else None,
         spec=json.loads(Path(snakemake.input.spec).read_text()),
         weights=read_combination(Path(snakemake.input.weights)),
         models=member_models(snakemake.params.members, snakemake.input.models),
-    )  # fmt: skip
+    )
     with atomic_path(Path(snakemake.output.table)) as tmp:
         ranked.to_csv(tmp, index=False, float_format="%.3f")
     plots.screen_plot(
-        ranked, "predicted_ensemble", screen["top"],
-        f"{name}: predicted knockdown by the {task['name']} ensemble", Path(snakemake.output.plot),
-    )  # fmt: skip
+        ranked,
+        "predicted_ensemble",
+        screen["top"],
+        f"{name}: predicted knockdown by the {task['name']} ensemble",
+        Path(snakemake.output.plot),
+    )
     logging.info("best sites:\n%s", ranked.head(screen["top"]).to_string(index=False))
 
 

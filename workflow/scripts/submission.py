@@ -12,11 +12,14 @@ from dlgenomics.tasks.objectives import Scoring
 def main() -> None:
     sample = snakemake.input.get("sample")  # the competition's sample_submission.csv
     best = write_submission(
-        Path(snakemake.input.leaderboard), list(snakemake.params.names),
+        Path(snakemake.input.leaderboard),
+        list(snakemake.params.names),
         [Path(p) for p in snakemake.input.predictions],
-        Scoring.from_params(snakemake.params.scoring), Path(snakemake.output[0]),
-        Path(sample) if sample else None, snakemake.params.label_scale,
-    )  # fmt: skip
+        Scoring.from_params(snakemake.params.scoring),
+        Path(snakemake.output[0]),
+        Path(sample) if sample else None,
+        snakemake.params.label_scale,
+    )
     logging.info("submission from %s", best)
 
 

@@ -100,12 +100,16 @@ class AliasTable:
                 continue
             words = line.split("\t") if "\t" in line else line.split()
             if len(words) != 2:
-                raise InputError(f"{path}: line {number}: {len(words)} column(s); an alias line "
-                                 "holds 2 (the name in your files, the genome's)")  # fmt: skip
+                raise InputError(
+                    f"{path}: line {number}: {len(words)} column(s); an alias line "
+                    "holds 2 (the name in your files, the genome's)"
+                )
             name, target = (word.strip() for word in words)
             if targets.get(name, target) != target:
-                raise InputError(f"{path}: line {number}: {name!r} is already an alias of "
-                                 f"{targets[name]!r} ({where[name]})")  # fmt: skip
+                raise InputError(
+                    f"{path}: line {number}: {name!r} is already an alias of "
+                    f"{targets[name]!r} ({where[name]})"
+                )
             targets[name], where[name] = target, f"{path}: line {number}"
         return cls(targets, where)
 
@@ -133,8 +137,10 @@ class ChromosomeNames:
         self.aliases = aliases or AliasTable()
         for name, target in self.aliases.targets.items():
             if target not in self.names:
-                raise InputError(f"{self.aliases.where[name]}: alias target {target!r} is not "
-                                 f"in {source} ({shown(self.names)})")  # fmt: skip
+                raise InputError(
+                    f"{self.aliases.where[name]}: alias target {target!r} is not "
+                    f"in {source} ({shown(self.names)})"
+                )
         self._known = set(self.names)
         self._by_core = self._index(core)
         roman = roman_styled(self.names)
@@ -174,11 +180,13 @@ class ChromosomeNames:
                 mapping[name] = candidates[0]
                 trusted |= {name} if exact else set()
             elif candidates:
-                problems[name] = (f"chromosome {name!r} could be any of "
-                                  f"{', '.join(candidates)} in {self.source}")  # fmt: skip
+                problems[name] = (
+                    f"chromosome {name!r} could be any of {', '.join(candidates)} in {self.source}"
+                )
             else:
-                problems[name] = (f"chromosome {name!r} is not in {self.source} "
-                                  f"({shown(self.names)})")  # fmt: skip
+                problems[name] = (
+                    f"chromosome {name!r} is not in {self.source} ({shown(self.names)})"
+                )
         claimants: dict[str, list[str]] = {}
         for name, target in mapping.items():
             claimants.setdefault(target, []).append(name)
@@ -186,14 +194,17 @@ class ChromosomeNames:
             for name in rivals if len(rivals) > 1 else []:
                 if name not in trusted:
                     other = next(n for n in rivals if n != name)
-                    problems[name] = (f"chromosome {name!r} would be read as {target!r} of "
-                                      f"{self.source}, as {other!r} is")  # fmt: skip
+                    problems[name] = (
+                        f"chromosome {name!r} would be read as {target!r} of "
+                        f"{self.source}, as {other!r} is"
+                    )
                     del mapping[name]
         return Reconciled(mapping, problems)
 
 
-def aliases_of(setting: Mapping[str, str] | str | None, files: Mapping[str, Path],
-               key: str) -> AliasTable:  # fmt: skip
+def aliases_of(
+    setting: Mapping[str, str] | str | None, files: Mapping[str, Path], key: str
+) -> AliasTable:
     """The alias table a config gives: a mapping (errors name `key`), or the name of a
     two-column file of the dataset, or none."""
     if setting is None:

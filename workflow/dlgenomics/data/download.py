@@ -249,8 +249,9 @@ def fetch_dataset_file(
         log.warning(
             "%s: no sha256 in the config, so the local file was taken as it is: sha256 %s "
             "(recorded in encode's summary.json; add it to the config to pin the file)",
-            dest, sha256_of(dest),
-        )  # fmt: skip
+            dest,
+            sha256_of(dest),
+        )
     return place
 
 
@@ -273,8 +274,12 @@ def _record_origin(dest: Path, source: Path) -> None:
         before = None
     log.info(
         "%s: copied from %s (%s bytes, modified %s, sha256 %s)",
-        dest, source, now["size"], now["modified"], now["sha256"],
-    )  # fmt: skip
+        dest,
+        source,
+        now["size"],
+        now["modified"],
+        now["sha256"],
+    )
     if isinstance(before, dict) and before != now:
         changed = "; ".join(
             f"{key} {before.get(key)} -> {value}"

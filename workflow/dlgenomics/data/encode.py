@@ -145,9 +145,12 @@ def encode_frame(
     for column, spec in in_order:
         if column.startswith(SEQ):
             out[column] = tokens.encode_nucleotides(
-                frame[column], spec["length"], f"{where}: column {names.get(column, column)}",
-                allow_n, ids,
-            )  # fmt: skip
+                frame[column],
+                spec["length"],
+                f"{where}: column {names.get(column, column)}",
+                allow_n,
+                ids,
+            )
             ambiguous = int((out[column] == tokens.UNK_ID).any(axis=1).sum())
             if ambiguous:
                 unknown[column] = {"rows with N or another IUPAC ambiguity letter": ambiguous}
@@ -156,9 +159,12 @@ def encode_frame(
             out[column] = tokens.encode_kmers(nucleotides, spec["k"], spec["stride"])
         elif column.startswith(MOD):
             out[column], counts = tokens.encode_tokens(
-                frame[column], vocab["tokens"]["modification"], spec["length"],
-                f"{where}: column {names.get(column, column)}", ids,
-            )  # fmt: skip
+                frame[column],
+                vocab["tokens"]["modification"],
+                spec["length"],
+                f"{where}: column {names.get(column, column)}",
+                ids,
+            )
             if counts:
                 unknown[column] = counts
         elif column.startswith(NMOD):
@@ -201,9 +207,11 @@ def stored(values: np.ndarray, column: str, vocab: dict[str, Any]) -> np.ndarray
 
 
 def check_lengths(
-    frame: pd.DataFrame, shortest: dict[str, tuple[int, str]], where: str,
+    frame: pd.DataFrame,
+    shortest: dict[str, tuple[int, str]],
+    where: str,
     names: dict[str, str],
-) -> None:  # fmt: skip
+) -> None:
     """Sequences too short for what a kind computes from them (an siRNA guide shorter than its
     duplex core) stop encode, naming the file, the user's column and the row's id: later
     steps would fail on them while training already runs."""
@@ -292,9 +300,14 @@ def train_folds(
     text = kind.context_text(train) if kind.context_text else None
     try:
         folds = assign_folds(
-            len(train), split["method"], split["folds"], split["seed"], split["valid_fraction"],
-            groups=groups, labels=labels,
-        )  # fmt: skip
+            len(train),
+            split["method"],
+            split["folds"],
+            split["seed"],
+            split["valid_fraction"],
+            groups=groups,
+            labels=labels,
+        )
     except InputError as error:  # name the key to change
         message = str(error).replace("split: ", "split.folds: ", 1)
         raise InputError(f"tasks.{name}.{message}") from None
@@ -312,8 +325,11 @@ def train_folds(
     }
     log.info(
         "validated rows sharing a %d-nt stretch with a training row: %.1f%% with these folds, "
-        "%.1f%% with random folds", shared, 100 * leak["these_folds"], 100 * leak["random_folds"],
-    )  # fmt: skip
+        "%.1f%% with random folds",
+        shared,
+        100 * leak["these_folds"],
+        100 * leak["random_folds"],
+    )
     return folds, groups, leak
 
 
@@ -337,9 +353,10 @@ def held_out_leak(
         }
     shares = {"all test rows": leak["test"], **leak.get("test_sets", {})}
     log.info(
-        "test rows sharing a %d-nt stretch with a training row: %s", shared,
+        "test rows sharing a %d-nt stretch with a training row: %s",
+        shared,
         ", ".join(f"{100 * share:.1f}% of {name}" for name, share in shares.items()),
-    )  # fmt: skip
+    )
     return leak
 
 
@@ -385,9 +402,12 @@ def encode_task(
     if streamed is None:  # streamed: checked chunk by chunk, before each is padded
         check_max_length(frames, task.get("max_length"), sources, name)
     vocab = build_vocab(
-        frames, tables.modification_tokens, task["kmer"], tables.non_nucleotide_tokens,
+        frames,
+        tables.modification_tokens,
+        task["kmer"],
+        tables.non_nucleotide_tokens,
         None if streamed is None else streamed.lengths,
-    )  # fmt: skip
+    )
     folds, groups, leak = train_folds(kind_name, frames["train"], task, name)
     summary: dict[str, Any] = {"rows": {}, "dropped": tables.dropped, "unknown": {}}
     summary["rows_read"] = rows_read  # kept and dropped, before any max_rows sample
@@ -494,8 +514,9 @@ class EncodeJob:
                 for number, role in enumerate(frames):
                     mine = role_of[rows] == number
                     part = chunk[mine].reset_index(drop=True)
-                    check_max_length({role: part}, self.task.get("max_length"), self.sources,
-                                     self.name)  # fmt: skip
+                    check_max_length(
+                        {role: part}, self.task.get("max_length"), self.sources, self.name
+                    )
                     columns, seen = self.encoded(part, role)
                     columns[FOLD] = fold_of[rows[mine]]
                     writers[role].write(columns)

@@ -382,8 +382,10 @@ def check_bounds(
     where = _where(intervals_path, intervals["line"].iloc[row], intervals["name"].iloc[row])
     past_end = f"past the end of {chrom} ({size} bp in {genome_path})"
     if ends[row] > size:  # another assembly's coordinates, most often: the window may still fit
-        raise InputError(f"{where}: interval {interval} ends {past_end}: is the file for "
-                         "another assembly of the genome?")  # fmt: skip
+        raise InputError(
+            f"{where}: interval {interval} ends {past_end}: is the file for "
+            "another assembly of the genome?"
+        )
     problem = "starts before 0" if start < 0 else f"ends {past_end}"
     raise InputError(
         f"{where}: the {length} bp window {chrom}:{start}-{start + length} of "

@@ -37,9 +37,21 @@ NOT_TEXT = {
 # label or sequence so spelled drops its row (counted). Everything else stays the string in
 # the file (ids like '007' survive).
 MISSING_VALUES = (
-    "", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "-nan", "<NA>", "#N/A",
-    "null", "NULL", "Null", "None",
-)  # fmt: skip
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "NaN",
+    "nan",
+    "NAN",
+    "-nan",
+    "<NA>",
+    "#N/A",
+    "null",
+    "NULL",
+    "Null",
+    "None",
+)
 SEPARATOR_NAMES = {"\t": "tab-separated", ",": "comma-separated"}
 
 
@@ -230,9 +242,13 @@ def read_delimited(
 
 
 def _delimited(
-    path: Path, lines: list[str], separator: str | None, header: bool,
-    columns: Sequence[str | int], numeric: Sequence[str | int],
-) -> pd.DataFrame:  # fmt: skip
+    path: Path,
+    lines: list[str],
+    separator: str | None,
+    header: bool,
+    columns: Sequence[str | int],
+    numeric: Sequence[str | int],
+) -> pd.DataFrame:
     """read_delimited on the file's lines (the header first, when there is one)."""
     sep = separator if separator is not None else ("\t" if "\t" in lines[0] else ",")
     kind = SEPARATOR_NAMES.get(sep, f"{sep!r}-separated")
@@ -254,9 +270,14 @@ def _delimited(
 
 
 def read_delimited_chunks(
-    path: Path, rows: int, *, separator: str | None = None, header: bool = True,
-    columns: Sequence[str | int] = (), numeric: Sequence[str | int] = (),
-) -> Iterator[pd.DataFrame]:  # fmt: skip
+    path: Path,
+    rows: int,
+    *,
+    separator: str | None = None,
+    header: bool = True,
+    columns: Sequence[str | int] = (),
+    numeric: Sequence[str | int] = (),
+) -> Iterator[pd.DataFrame]:
     """read_delimited's table `rows` data rows at a time, never the whole file in memory (a
     table of millions of 1-kb sequences). Each frame's attrs["first_row"] is its first row's
     number in the whole table; errors name the file's own line, as read_delimited's do."""
@@ -283,9 +304,14 @@ def read_delimited_chunks(
 
 
 def _chunk(
-    path: Path, lines: list[str], first_row: int, separator: str | None, header: bool,
-    columns: Sequence[str | int], numeric: Sequence[str | int],
-) -> pd.DataFrame:  # fmt: skip
+    path: Path,
+    lines: list[str],
+    first_row: int,
+    separator: str | None,
+    header: bool,
+    columns: Sequence[str | int],
+    numeric: Sequence[str | int],
+) -> pd.DataFrame:
     """One chunk's frame; its errors name the file's line, not the chunk's."""
     try:
         frame = _delimited(path, lines, separator, header, columns, numeric)

@@ -44,10 +44,9 @@ log = logging.getLogger(__name__)
 INTERVALS, BIGWIG = "intervals", "bigwig"
 # File name endings (lower case) of each track type: the task's objective follows from them.
 TRACK_SUFFIXES = {
-    INTERVALS: (".bed", ".narrowpeak", ".broadpeak", ".bed.gz", ".narrowpeak.gz",
-                ".broadpeak.gz"),
+    INTERVALS: (".bed", ".narrowpeak", ".broadpeak", ".bed.gz", ".narrowpeak.gz", ".broadpeak.gz"),
     BIGWIG: (".bw", ".bigwig"),
-}  # fmt: skip
+}
 PLACEMENTS = ("peaks", "tiles")
 SIGNALS = ("mean", "log1p_sum")
 ALIASES_KEY = "chromosome_aliases"
@@ -164,9 +163,12 @@ class _Placed:
 
 
 def _place(
-    chrom: str, seq: np.ndarray, starts: np.ndarray, settings: WindowSettings,
+    chrom: str,
+    seq: np.ndarray,
+    starts: np.ndarray,
+    settings: WindowSettings,
     excluded: np.ndarray,
-) -> _Placed:  # fmt: skip
+) -> _Placed:
     """Windows off the chromosome and those with too many unknown letters dropped (counted),
     those overlapping an excluded region left out."""
     length = settings.length
@@ -178,8 +180,10 @@ def _place(
     starts = starts[~overlapping(starts, length, excluded)]
     unknown = _unknown_share(seq, starts, length) > settings.max_unknown
     if unknown.any():
-        reason = (f"windows with more than {settings.max_unknown:g} unknown letters (N; "
-                  "windows.max_unknown)")  # fmt: skip
+        reason = (
+            f"windows with more than {settings.max_unknown:g} unknown letters (N; "
+            "windows.max_unknown)"
+        )
         dropped[reason] = _window_ids(chrom, starts[unknown], length)
     return _Placed(starts[~unknown], dropped)
 
@@ -192,9 +196,12 @@ def _tiles(size: int, settings: WindowSettings) -> np.ndarray:
 
 
 def read_interval_tracks(
-    tracks: dict[str, Path], genome: pyfaidx.Fasta, genome_path: Path, names: ChromosomeNames,
+    tracks: dict[str, Path],
+    genome: pyfaidx.Fasta,
+    genome_path: Path,
+    names: ChromosomeNames,
     chosen: list[str],
-) -> dict[str, pd.DataFrame]:  # fmt: skip
+) -> dict[str, pd.DataFrame]:
     """Each track's intervals on the chosen chromosomes, named as the genome's. A name no
     chromosome matches, an interval past its chromosome's end or a track with no interval
     stops naming the file (and line)."""
@@ -202,12 +209,13 @@ def read_interval_tracks(
     for track, path in tracks.items():
         intervals = reconcile_chromosomes(read_intervals(path), names, path, ALIASES_KEY)
         sizes = chromosome_sizes(intervals, genome, genome_path, path)
-        check_bounds(intervals, intervals["start"].to_numpy(np.int64), sizes, 0, genome_path,
-                      path)  # fmt: skip
+        check_bounds(intervals, intervals["start"].to_numpy(np.int64), sizes, 0, genome_path, path)
         intervals = intervals[intervals["chrom"].isin(chosen)]
         if intervals.empty:
-            raise InputError(f"{path}: has no intervals on the chosen chromosomes "
-                             f"({shown(chosen)}; windows.chromosomes)")  # fmt: skip
+            raise InputError(
+                f"{path}: has no intervals on the chosen chromosomes "
+                f"({shown(chosen)}; windows.chromosomes)"
+            )
         out[track] = intervals
     return out
 
@@ -230,9 +238,12 @@ def _interval_labels(
 
 
 def _background_pool(
-    chrom: str, seq: np.ndarray, union: tuple[np.ndarray, np.ndarray],
-    settings: WindowSettings, excluded: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+    chrom: str,
+    seq: np.ndarray,
+    union: tuple[np.ndarray, np.ndarray],
+    settings: WindowSettings,
+    excluded: np.ndarray,
+) -> np.ndarray:
     """Tiles whose central bin no interval of any track touches, clean and not excluded."""
     placed = _place(chrom, seq, _tiles(len(seq), settings), settings, excluded)
     touched = _covered_bins(placed.starts + settings.flank, settings.bin, *union, 0.0)
@@ -250,9 +261,12 @@ def _background_count(peaks: int, pool: int, share: float | None) -> int:
 
 
 def _peak_windows(
-    genome: pyfaidx.Fasta, chosen: list[str], tracks: dict[str, pd.DataFrame],
-    settings: WindowSettings, excluded: dict[str, np.ndarray],
-) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:  # fmt: skip
+    genome: pyfaidx.Fasta,
+    chosen: list[str],
+    tracks: dict[str, pd.DataFrame],
+    settings: WindowSettings,
+    excluded: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Starts per chromosome of `peaks` placement: windows around the union of the tracks'
     intervals, and background tiles drawn at random (seeded) from every chromosome."""
     peaks: dict[str, np.ndarray] = {}
@@ -281,9 +295,12 @@ def _peak_windows(
 
 
 def _tile_windows(
-    genome: pyfaidx.Fasta, chosen: list[str], tracks: dict[str, pd.DataFrame],
-    settings: WindowSettings, excluded: dict[str, np.ndarray],
-) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:  # fmt: skip
+    genome: pyfaidx.Fasta,
+    chosen: list[str],
+    tracks: dict[str, pd.DataFrame],
+    settings: WindowSettings,
+    excluded: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Starts per chromosome of `tiles` placement: every window with a positive bin, and of
     the all-negative ones each with probability `background` (all for None or 1)."""
     rng = np.random.default_rng(settings.seed)
@@ -304,9 +321,12 @@ def _tile_windows(
 
 
 def interval_track_windows(
-    genome_path: Path, tracks: dict[str, Path], settings: WindowSettings,
-    exclude: Path | None = None, aliases: AliasTable | None = None,
-) -> GenomeWindows:  # fmt: skip
+    genome_path: Path,
+    tracks: dict[str, Path],
+    settings: WindowSettings,
+    exclude: Path | None = None,
+    aliases: AliasTable | None = None,
+) -> GenomeWindows:
     """Windows on the genome labelled 0/1 per interval track (see the module)."""
     genome = genome_index(genome_path)
     names = ChromosomeNames(genome.keys(), str(genome_path), aliases)
@@ -354,35 +374,46 @@ def _bigwig_track(path: Path, names: ChromosomeNames, chosen: list[str]) -> _Big
     to_file = {genome: name for name, genome in reconciled.mapping.items()}
     for chrom in chosen:
         if chrom not in to_file:
-            raise InputError(f"{path}: no chromosome {chrom} (it holds {shown(list(own))}), and "
-                             "windows cover it: set windows.chromosomes to the ones it "
-                             "covers")  # fmt: skip
+            raise InputError(
+                f"{path}: no chromosome {chrom} (it holds {shown(list(own))}), and "
+                "windows cover it: set windows.chromosomes to the ones it "
+                "covers"
+            )
     return _BigWig(path, handle, to_file)
 
 
-def _bin_signal(track: _BigWig, chrom: str, size: int, bins: np.ndarray, width: int,
-                signal: str) -> np.ndarray:  # fmt: skip
+def _bin_signal(
+    track: _BigWig, chrom: str, size: int, bins: np.ndarray, width: int, signal: str
+) -> np.ndarray:
     """The track's signal over each bin: one read of the chromosome, no data read as 0."""
     name = track.names[chrom]
     length = track.handle.chroms(name)
     if length != size:
-        raise InputError(f"{track.path}: {name} is {length} bp, {size} bp in the genome: is the "
-                         "file for another assembly?")  # fmt: skip
+        raise InputError(
+            f"{track.path}: {name} is {length} bp, {size} bp in the genome: is the "
+            "file for another assembly?"
+        )
     values = np.nan_to_num(track.handle.values(name, 0, size, numpy=True), nan=0.0)
     sums = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
     total = sums[bins + width] - sums[bins]
     if signal == "mean":
         return total / width
     if (total < 0).any():
-        raise InputError(f"{track.path}: {name} holds negative coverage, which log1p_sum cannot "
-                         "read: use signal: mean")  # fmt: skip
+        raise InputError(
+            f"{track.path}: {name} holds negative coverage, which log1p_sum cannot "
+            "read: use signal: mean"
+        )
     return np.log1p(total)
 
 
 def bigwig_track_windows(
-    genome_path: Path, tracks: dict[str, Path], settings: WindowSettings, signal: str,
-    exclude: Path | None = None, aliases: AliasTable | None = None,
-) -> GenomeWindows:  # fmt: skip
+    genome_path: Path,
+    tracks: dict[str, Path],
+    settings: WindowSettings,
+    signal: str,
+    exclude: Path | None = None,
+    aliases: AliasTable | None = None,
+) -> GenomeWindows:
     """Tiled windows on the genome valued per bigWig track by their central bin's `signal`
     (`mean`, or `log1p_sum`); every tile is kept."""
     if settings.placement != "tiles":
@@ -425,9 +456,13 @@ def _excluded(path: Path | None, names: ChromosomeNames) -> dict[str, np.ndarray
 
 
 def _assemble(
-    genome: pyfaidx.Fasta, starts: dict[str, np.ndarray], settings: WindowSettings,
-    labels: Any, dropped: dict[str, list[str]], n_tracks: int,
-) -> GenomeWindows:  # fmt: skip
+    genome: pyfaidx.Fasta,
+    starts: dict[str, np.ndarray],
+    settings: WindowSettings,
+    labels: Any,
+    dropped: dict[str, list[str]],
+    n_tracks: int,
+) -> GenomeWindows:
     """Each chromosome read once more: its windows' text and labels, in genome order."""
     chroms, positions, texts, values = [], [], [], []
     for chrom, mine in starts.items():
@@ -440,10 +475,15 @@ def _assemble(
         texts.extend(byte_rows_to_strings(view[mine]))
         values.append(labels(chrom, seq, mine))
     if not positions:
-        raise InputError("windows: no window left on the chosen chromosomes (windows.length, "
-                         "windows.max_unknown, exclude)")  # fmt: skip
+        raise InputError(
+            "windows: no window left on the chosen chromosomes (windows.length, "
+            "windows.max_unknown, exclude)"
+        )
     log.info("%d windows of %d nt on %d chromosome(s)", len(texts), settings.length, len(chroms))
     return GenomeWindows(
-        np.concatenate(chroms), np.concatenate(positions), texts,
-        np.concatenate(values).reshape(-1, n_tracks), dropped,
-    )  # fmt: skip
+        np.concatenate(chroms),
+        np.concatenate(positions),
+        texts,
+        np.concatenate(values).reshape(-1, n_tracks),
+        dropped,
+    )

@@ -280,8 +280,13 @@ def _generator_step(
 
 
 _HISTORY_COLUMNS = [
-    "epoch", "critic_loss", "generator_loss", "wasserstein", "gradient_penalty", "motif_rate"
-]  # fmt: skip
+    "epoch",
+    "critic_loss",
+    "generator_loss",
+    "wasserstein",
+    "gradient_penalty",
+    "motif_rate",
+]
 
 
 def _history_row(

@@ -186,9 +186,11 @@ def best_members(
 
 
 def fit_combination(
-    predictions: pd.DataFrame, target: np.ndarray, scoring: Scoring,
+    predictions: pd.DataFrame,
+    target: np.ndarray,
+    scoring: Scoring,
     settings: EnsembleSettings = EnsembleSettings(),
-) -> Combination:  # fmt: skip
+) -> Combination:
     """Weights on the chosen members of `predictions` (least squares against the objective's
     target: values, or one-hot classes; or equal), then the calibration where the objective
     wants one: affine, and a cut where the metric decides at a threshold."""
@@ -256,9 +258,11 @@ def cross_fit_groups(folds: np.ndarray, seed: int) -> np.ndarray:
 
 
 def build_ensemble(
-    prediction_paths: dict[str, Path], scoring: Scoring,
-    settings: EnsembleSettings = EnsembleSettings(), seed: int = 0,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:  # fmt: skip
+    prediction_paths: dict[str, Path],
+    scoring: Scoring,
+    settings: EnsembleSettings = EnsembleSettings(),
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """(out-of-fold rows, test rows, fit) of the ensemble of the members' evaluation
     predictions (`evaluate` outputs: roles oof and test); regression ensembles are calibrated
     on the task's selection metric."""
@@ -281,22 +285,30 @@ def build_ensemble(
         per_group[int(group)] = asdict(fitted)
     final = fit_combination(oof[members], target, scoring, settings)
     oof_rows = pd.DataFrame(
-        {"row_id": oof.index, "fold": oof["fold"].to_numpy(),
-         "prediction": _as_column(cross_fitted), "target": oof["target"].to_numpy()}
-    )  # fmt: skip
+        {
+            "row_id": oof.index,
+            "fold": oof["fold"].to_numpy(),
+            "prediction": _as_column(cross_fitted),
+            "target": oof["target"].to_numpy(),
+        }
+    )
     test_rows = pd.DataFrame(
-        {"row_id": test.index, "fold": -1, "prediction": _as_column(final.apply(test[members])),
-         "target": test["target"].to_numpy()}
-    )  # fmt: skip
+        {
+            "row_id": test.index,
+            "fold": -1,
+            "prediction": _as_column(final.apply(test[members])),
+            "target": test["target"].to_numpy(),
+        }
+    )
     fit = {
         "members": members,
         "settings": asdict(settings),
         **asdict(final),
         "cross_fitted": per_group,
-        "cross_fit_groups": "validation folds" if len(np.unique(oof["fold"])) > 1 else (
-            f"{CROSS_FIT_PARTS} random parts of the hold-out (seed {seed})"
-        ),
-    }  # fmt: skip
+        "cross_fit_groups": "validation folds"
+        if len(np.unique(oof["fold"])) > 1
+        else (f"{CROSS_FIT_PARTS} random parts of the hold-out (seed {seed})"),
+    }
     return oof_rows, test_rows, fit
 
 

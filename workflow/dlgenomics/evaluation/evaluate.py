@@ -55,9 +55,13 @@ def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFr
 
 
 def evaluate_architecture(
-    scoring: Scoring, prediction_paths: list[Path], out_metrics: Path, out_predictions: Path,
-    test_sets: dict[str, list[str]] | None = None, test_leak: dict[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    scoring: Scoring,
+    prediction_paths: list[Path],
+    out_metrics: Path,
+    out_predictions: Path,
+    test_sets: dict[str, list[str]] | None = None,
+    test_leak: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One architecture's metrics: pooled out-of-fold, per fold, held-out test (if labelled),
     and each external test set's."""
     oof, test = combine_folds(prediction_paths)
@@ -80,9 +84,11 @@ def leak_of_test_rows(encode_summary: Path) -> dict[str, Any]:
 
 
 def prediction_metrics(
-    scoring: Scoring, oof: pd.DataFrame, test: pd.DataFrame,
+    scoring: Scoring,
+    oof: pd.DataFrame,
+    test: pd.DataFrame,
     test_sets: dict[str, list[str]] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Metrics of out-of-fold rows (pooled and per fold), of labelled test rows, and of the
     labelled rows of each external test set (None where a set has none)."""
 
@@ -188,16 +194,22 @@ def with_uncertainty(
     order, same = frames[best].index.get_indexer(rows), frames[best].index
     target = column_values(frames[best]["target"].iloc[order])
     predictions = {
-        n: column_values(f["prediction"].iloc[order] if f.index.equals(same) else
-                         f.loc[rows, "prediction"])
+        n: column_values(
+            f["prediction"].iloc[order] if f.index.equals(same) else f.loc[rows, "prediction"]
+        )
         for n, f in frames.items()
-    }  # fmt: skip
+    }
     # The selection metric as weighted sums where it has that form: resamples as group counts.
     summed = partial(summed_selection, scoring.family, scoring.selection, **scoring.options)
     comparisons = compare_to_best(
-        scoring.selection_value, target, predictions, best, groups, scoring.higher_is_better,
+        scoring.selection_value,
+        target,
+        predictions,
+        best,
+        groups,
+        scoring.higher_is_better,
         summed=summed,
-    )  # fmt: skip
+    )
     selection = scoring.selection
     extra = pd.DataFrame(
         {
@@ -292,9 +304,14 @@ def leaderboard_key(board: pd.DataFrame, selection: str) -> pd.DataFrame:
 
 
 def write_leaderboard(
-    board: pd.DataFrame, title: str, out_csv: Path, out_md: Path, out_html: Path,
-    notes: Sequence[str] = (), selection: str | None = None,
-) -> None:  # fmt: skip
+    board: pd.DataFrame,
+    title: str,
+    out_csv: Path,
+    out_md: Path,
+    out_html: Path,
+    notes: Sequence[str] = (),
+    selection: str | None = None,
+) -> None:
     """The same ranking as CSV (for code), Markdown (for reading in a terminal or on GitHub)
     and HTML (for the Snakemake report), the last two with `notes` on the columns below. With
     the `selection` metric, the HTML starts with the key columns (`leaderboard_key`), narrow
@@ -303,8 +320,10 @@ def write_leaderboard(
     every = table(board, ranked=True) + f"<ul>{listed}</ul>"
     sections = [("", every)]
     if selection is not None:
-        sections = [("", key_table(leaderboard_key(board, selection), ranked=True)),
-                    ("Every column", every)]  # fmt: skip
+        sections = [
+            ("", key_table(leaderboard_key(board, selection), ranked=True)),
+            ("Every column", every),
+        ]
     write_page(out_html, title, sections)
     with atomic_path(out_csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.4f")
@@ -350,9 +369,14 @@ def ranked_candidates(
 
 
 def write_submission(
-    leaderboard_csv: Path, names: list[str], prediction_paths: list[Path], scoring: Scoring,
-    out_csv: Path, competition_sample: Path | None = None, label_scale: str | None = None,
-) -> str:  # fmt: skip
+    leaderboard_csv: Path,
+    names: list[str],
+    prediction_paths: list[Path],
+    scoring: Scoring,
+    out_csv: Path,
+    competition_sample: Path | None = None,
+    label_scale: str | None = None,
+) -> str:
     """The test predictions of the leaderboard's best row: in the competition's own format when
     its sample submission is given, else a table keyed by row id (and, for a user's siRNA
     table, in its own `label_scale` too). Returns the row's name."""
@@ -425,9 +449,14 @@ def prediction_figure(
 ) -> None:
     """The figure of one architecture's (or the ensemble's) out-of-fold predictions."""
     plots.prediction_figure(
-        scoring.objective.prediction_figure, scoring.family, target, prediction,
-        scoring.labels, title, path,
-    )  # fmt: skip
+        scoring.objective.prediction_figure,
+        scoring.family,
+        target,
+        prediction,
+        scoring.labels,
+        title,
+        path,
+    )
 
 
 def labelled_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -454,9 +483,12 @@ def test_rows_by_set(
 
 
 def test_prediction_figures(
-    scoring: Scoring, predictions: Path, test_sets: dict[str, list[str]], title: str,
+    scoring: Scoring,
+    predictions: Path,
+    test_sets: dict[str, list[str]],
+    title: str,
     out_dir: Path,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """The prediction figure of each test set (`test_rows_by_set`) of one evaluation's
     predictions.parquet, out_dir/<set>.png (none without labelled test rows). Returns the
     sets drawn."""
@@ -504,34 +536,51 @@ OUT_OF_FOLD = "out of fold"
 
 
 def track_table(
-    scoring: Scoring, tables: dict[str, pd.DataFrame], best: str,
+    scoring: Scoring,
+    tables: dict[str, pd.DataFrame],
+    best: str,
     test_sets: dict[str, list[str]] | None = None,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """Each track's (label's) own metrics (`PER_NAME`) of every ranked name's predictions
     (`tables`), out of fold and on each test set (`test_rows_by_set`): one row per track, set
     of rows and architecture."""
     per_name = PER_NAME[scoring.family][0]
     sets = {OUT_OF_FOLD: tables[best][tables[best]["role"] == "oof"]["row_id"]}
-    sets |= {f"test: {name}": rows["row_id"]
-             for name, rows in test_rows_by_set(tables[best], test_sets or {}).items()}  # fmt: skip
+    sets |= {
+        f"test: {name}": rows["row_id"]
+        for name, rows in test_rows_by_set(tables[best], test_sets or {}).items()
+    }
     records = []
     for set_name, row_ids in sets.items():
         role = "oof" if set_name == OUT_OF_FOLD else "test"
         for name, predictions in tables.items():
             rows = predictions[predictions["role"] == role].set_index("row_id").loc[row_ids]
-            metrics = scoring.metrics(column_values(rows["target"]),
-                                      column_values(rows["prediction"]))  # fmt: skip
+            metrics = scoring.metrics(
+                column_values(rows["target"]), column_values(rows["prediction"])
+            )
             prefix = f"{per_name[0]}_"
             for track in (m.removeprefix(prefix) for m in metrics if m.startswith(prefix)):
-                records.append({"track": track, "rows": set_name, "architecture": name,
-                                **{m: metrics[f"{m}_{track}"] for m in per_name}})  # fmt: skip
+                records.append(
+                    {
+                        "track": track,
+                        "rows": set_name,
+                        "architecture": name,
+                        **{m: metrics[f"{m}_{track}"] for m in per_name},
+                    }
+                )
     return pd.DataFrame(records)
 
 
 def track_figures(
-    scoring: Scoring, names: list[str], prediction_paths: list[Path], leaderboard_csv: Path,
-    title: str, out_figure: Path, out_table: Path, test_sets: dict[str, list[str]] | None = None,
-) -> None:  # fmt: skip
+    scoring: Scoring,
+    names: list[str],
+    prediction_paths: list[Path],
+    leaderboard_csv: Path,
+    title: str,
+    out_figure: Path,
+    out_table: Path,
+    test_sets: dict[str, list[str]] | None = None,
+) -> None:
     """The per-track table (TSV, `track_table`) beside the leaderboard and its figure: each
     track's metrics (`TRACK_FIGURE_METRICS`) per ranked name, tracks ordered by the best."""
     tables = {n: pd.read_parquet(p) for n, p in zip(names, prediction_paths, strict=True)}
@@ -544,9 +593,13 @@ def track_figures(
 
 
 def _curves(
-    scoring: Scoring, frames: dict[str, pd.DataFrame], best: str, title: str, roc: Path,
+    scoring: Scoring,
+    frames: dict[str, pd.DataFrame],
+    best: str,
+    title: str,
+    roc: Path,
     pr: Path,
-) -> ClassesView:  # fmt: skip
+) -> ClassesView:
     """ROC and precision-recall curves of the rows of `frames` (name -> rows by row id, the
     best's rows drawn); returns the best one's view. A regression scored as classes (siRNA
     families) says in the title which rows are positive: the threshold its AUROC uses."""
@@ -555,9 +608,11 @@ def _curves(
     def view(name: str) -> ClassesView:
         frame = frames[name].loc[rows]
         return scoring.objective.classes_view(
-            column_values(frame["target"]), column_values(frame["prediction"]),
-            scoring.labels, scoring.options,
-        )  # fmt: skip
+            column_values(frame["target"]),
+            column_values(frame["prediction"]),
+            scoring.labels,
+            scoring.options,
+        )
 
     best_view = view(best)
     if len(best_view.labels) > 1:

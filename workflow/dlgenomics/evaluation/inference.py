@@ -136,10 +136,16 @@ def score_rows(
 
 
 def cross_evaluate(
-    pair_name: str, pair: dict[str, Any], evaluated: dict[str, Any], *, raw: dict[str, Path],
-    models: dict[str, Any], vocab: dict[str, Any], spec: dict[str, Any] | None,
+    pair_name: str,
+    pair: dict[str, Any],
+    evaluated: dict[str, Any],
+    *,
+    raw: dict[str, Path],
+    models: dict[str, Any],
+    vocab: dict[str, Any],
+    spec: dict[str, Any] | None,
     ensemble: Combination | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, str]:  # fmt: skip
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """One task's trained models (and ensemble) scoring every labelled row of another:
     (scores per row, leaderboard ranked by the evaluated task's selection metric, its title).
     `evaluated` holds that task's `name`, `kind` and `data` settings; `raw` its files."""
@@ -150,9 +156,13 @@ def cross_evaluate(
     task_scoring = scoring(evaluated["data"])
     _, frames = standard_tables(evaluated["kind"], raw, evaluated["data"])
     scores = score_rows(
-        labelled_rows(frames), models, vocab, spec, ensemble,
+        labelled_rows(frames),
+        models,
+        vocab,
+        spec,
+        ensemble,
         f"task {evaluated['name']} scored by {pair['train']}",
-    )  # fmt: skip
+    )
     names = [*models, *([ENSEMBLE] if ensemble else [])]
     board = score_board(scores, names, task_scoring)
     title = (

@@ -47,9 +47,12 @@ class ModelChoice:
 
 
 def choose_models(
-    choice: str, members: dict[str, list[Path]], leaderboard_csv: Path | None,
-    ensemble: Combination | None, where: str,
-) -> ModelChoice:  # fmt: skip
+    choice: str,
+    members: dict[str, list[Path]],
+    leaderboard_csv: Path | None,
+    ensemble: Combination | None,
+    where: str,
+) -> ModelChoice:
     """`best`, `ensemble` or an architecture name -> the models that score the rows."""
     if choice == BEST:
         if leaderboard_csv is None:
@@ -100,9 +103,12 @@ def _as_column(values: np.ndarray) -> list | np.ndarray:
 
 
 def predict_new(
-    frame: pd.DataFrame, members: dict[str, list[Path]], chosen: ModelChoice,
-    vocab: dict[str, Any], where: str,
-) -> np.ndarray:  # fmt: skip
+    frame: pd.DataFrame,
+    members: dict[str, list[Path]],
+    chosen: ModelChoice,
+    vocab: dict[str, Any],
+    where: str,
+) -> np.ndarray:
     """(n,) or (n, K) predictions of the chosen models for a standard table."""
     columns, _ = encode_rows(frame, vocab, None, where)
     scores = pd.DataFrame({ROW_ID: columns[ROW_ID]})
@@ -116,9 +122,12 @@ def predict_new(
 
 
 def predictions_table(
-    ids: np.ndarray, prediction: np.ndarray, padded: np.ndarray, scoring: Scoring,
+    ids: np.ndarray,
+    prediction: np.ndarray,
+    padded: np.ndarray,
+    scoring: Scoring,
     chosen: ModelChoice,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """One row per input: its id, the prediction in the task's units (regression), the
     positive class's probability (binary) or one probability per class or label, and the
     models that made it."""
@@ -131,10 +140,17 @@ def predictions_table(
 
 
 def predict_sequences(
-    source: SequenceInput, files: dict[str, Path], *, task: str, choice: str, scoring: Scoring,
-    members: dict[str, list[Path]], vocab: dict[str, Any], leaderboard: Path | None,
+    source: SequenceInput,
+    files: dict[str, Path],
+    *,
+    task: str,
+    choice: str,
+    scoring: Scoring,
+    members: dict[str, list[Path]],
+    vocab: dict[str, Any],
+    leaderboard: Path | None,
     ensemble: Combination | None,
-) -> tuple[pd.DataFrame, np.ndarray]:  # fmt: skip
+) -> tuple[pd.DataFrame, np.ndarray]:
     """A `predict` job: the user's sequences scored by the chosen models of `task` ->
     (predictions table, the raw (n,) or (n, K) predictions)."""
     where = str(files[source.file])

@@ -87,10 +87,13 @@ class VariantIsm:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
-            "variants": np.array(self.variants, dtype=str), "offsets": self.offsets,
-            "reference": self.reference, "delta": self.delta,
-            "heads": np.array(self.heads, dtype=str), "bases": np.array(list(DNA)),
-        }  # fmt: skip
+            "variants": np.array(self.variants, dtype=str),
+            "offsets": self.offsets,
+            "reference": self.reference,
+            "delta": self.delta,
+            "heads": np.array(self.heads, dtype=str),
+            "bases": np.array(list(DNA)),
+        }
 
 
 # --- Variants and their windows ------------------------------------------------------------
@@ -125,9 +128,13 @@ def _check_ref(
 
 
 def _check_fits(
-    records: pd.DataFrame, starts: np.ndarray, sizes: np.ndarray, length: int,
-    vcf_path: Path, genome_path: Path,
-) -> None:  # fmt: skip
+    records: pd.DataFrame,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    length: int,
+    vcf_path: Path,
+    genome_path: Path,
+) -> None:
     """Raise for the first window that does not fit on its chromosome: padding or shifting it
     would score a sequence the model never sees around a variant."""
     bad = (starts < 0) | (starts + length > sizes)
@@ -155,8 +162,9 @@ def variants_from_vcf(vcf_path: Path, genome_path: Path, length: int) -> Variant
     skipped = dict(records.attrs.get("skipped", {}))
     records = records.assign(variant=_names(records["chrom"], records))
     if records.empty:  # header lines only, or indels only: zero variants, not an error
-        return VariantWindows(records[["chrom", *KEYS]], [], np.empty(0, np.int64), vcf_path,
-                              skipped)  # fmt: skip
+        return VariantWindows(
+            records[["chrom", *KEYS]], [], np.empty(0, np.int64), vcf_path, skipped
+        )
     genome = genome_index(genome_path)
     # Named by line (every VCF row has one); `name` is what the shared check expects.
     named = records.assign(name=records["variant"])
@@ -264,11 +272,18 @@ def _table_windows(
 
 
 def variants_from_table(
-    path: Path, length: int, *, position: str | int = "position", ref: str | int = "ref",
-    alt: str | int = "alt", sequence: str | int | None = None,
-    sequence_id: str | int | None = None, fasta: Path | None = None,
-    name: str | int | None = None, separator: str | None = None,
-) -> VariantWindows:  # fmt: skip
+    path: Path,
+    length: int,
+    *,
+    position: str | int = "position",
+    ref: str | int = "ref",
+    alt: str | int = "alt",
+    sequence: str | int | None = None,
+    sequence_id: str | int | None = None,
+    fasta: Path | None = None,
+    name: str | int | None = None,
+    separator: str | None = None,
+) -> VariantWindows:
     """SNVs from a CSV/TSV table (tables.read_delimited: gzip or not, separator sniffed):
     `position` (1-based), `ref`, `alt` and either `sequence` (a column holding the sequence)
     or `sequence_id` (a column of ids) with `fasta` (their sequences); `name` optionally the
@@ -328,13 +343,17 @@ def model_objective(path: Path) -> Objective:
 
 
 def _predict(
-    sequences: list[str], column: str, model_paths: Sequence[Path], vocab: dict[str, Any],
+    sequences: list[str],
+    column: str,
+    model_paths: Sequence[Path],
+    vocab: dict[str, Any],
     where: str,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """(n, heads) mean prediction of the fold models for these sequences, in their order.
     Encoded as in training, N and IUPAC letters included (the unknown token)."""
-    frame, _ = complete_columns(pd.DataFrame({ROW_ID: np.arange(len(sequences)).astype(str),
-                                              column: sequences}), vocab)  # fmt: skip
+    frame, _ = complete_columns(
+        pd.DataFrame({ROW_ID: np.arange(len(sequences)).astype(str), column: sequences}), vocab
+    )
     columns, _ = encode_frame(frame, vocab, where, allow_n=True)
     prediction = predict_member([Path(p) for p in model_paths], columns, None, vocab)
     return np.asarray(prediction, dtype=np.float64).reshape(len(sequences), -1)
@@ -350,12 +369,16 @@ def _check_inputs(windows: VariantWindows, vocab: dict[str, Any], column: str) -
             f"the models read: use a window length of {model_length}"
         )
     if min(len(s) for s in windows.sequences) < model_length:
-        log.warning("%s: windows shorter than %d nt are padded on the right, as in training",
-                    windows.source, model_length)  # fmt: skip
+        log.warning(
+            "%s: windows shorter than %d nt are padded on the right, as in training",
+            windows.source,
+            model_length,
+        )
     _, absent = complete_columns(pd.DataFrame({column: []}), vocab)
     if absent:
-        log.warning("%s: inputs the variants lack, filled as missing: %s",
-                    windows.source, ", ".join(absent))  # fmt: skip
+        log.warning(
+            "%s: inputs the variants lack, filled as missing: %s", windows.source, ", ".join(absent)
+        )
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -364,9 +387,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def effect_table(
-    variants: pd.DataFrame, ref: np.ndarray, alt: np.ndarray, objective: Objective,
+    variants: pd.DataFrame,
+    ref: np.ndarray,
+    alt: np.ndarray,
+    objective: Objective,
     heads: list[str],
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """The variants with, per head (suffix _<head> when there are several): pred_ref,
     pred_alt, diff (alt - ref) and, for class probabilities, log_odds_ratio (logit alt -
     logit ref); `effect` is the diff (of the head where it is largest in size, `effect_head`,
@@ -390,9 +416,13 @@ def effect_table(
 
 
 def variant_ism(
-    windows: VariantWindows, top: np.ndarray, flank: int, model_paths: Sequence[Path],
-    vocab: dict[str, Any], heads: list[str],
-) -> VariantIsm:  # fmt: skip
+    windows: VariantWindows,
+    top: np.ndarray,
+    flank: int,
+    model_paths: Sequence[Path],
+    vocab: dict[str, Any],
+    heads: list[str],
+) -> VariantIsm:
     """Every other base (3, or 4 at an N) at each position within `flank` of each variant in
     `top`, scored in one call with the variant's reference window just before its mutants."""
     column = nucleotide_column(vocab)
@@ -423,9 +453,12 @@ def variant_ism(
 
 
 def score_variants(
-    windows: VariantWindows, model_paths: Sequence[Path], vocab: dict[str, Any],
-    ism_flank: int = 10, ism_top: int = 20,
-) -> tuple[pd.DataFrame, VariantIsm]:  # fmt: skip
+    windows: VariantWindows,
+    model_paths: Sequence[Path],
+    vocab: dict[str, Any],
+    ism_flank: int = 10,
+    ism_top: int = 20,
+) -> tuple[pd.DataFrame, VariantIsm]:
     """Reference and alternative predictions of each variant by the fold models (their
     mean, both strands where the task reads both), the effect table (`effect_table`) and
     in-silico mutagenesis maps around the `ism_top` variants of largest |effect|
@@ -459,8 +492,9 @@ def score_variants(
     table = effect_table(windows.variants, prediction[0::2], prediction[1::2], objective, heads)
     top = np.argsort(-np.abs(table["effect"].to_numpy()), kind="stable")[:ism_top]
     ism = variant_ism(windows, top, ism_flank, model_paths, vocab, heads)
-    log.info("%s: %d variants scored; ISM around the %d largest", windows.source,
-             len(table), len(top))  # fmt: skip
+    log.info(
+        "%s: %d variants scored; ISM around the %d largest", windows.source, len(table), len(top)
+    )
     return table, ism
 
 
@@ -482,8 +516,13 @@ def draw_top_variants(
 
     shown = table.nsmallest(bars, "rank")
     maps = min(maps, len(ism.variants))
-    fig, axes = plt.subplots(1 + maps, 1, squeeze=False, layout="constrained",
-                             figsize=(7.5, 0.22 * len(shown) + 1.5 + 1.6 * maps))  # fmt: skip
+    fig, axes = plt.subplots(
+        1 + maps,
+        1,
+        squeeze=False,
+        layout="constrained",
+        figsize=(7.5, 0.22 * len(shown) + 1.5 + 1.6 * maps),
+    )
     ax = axes[0, 0]
     effect = shown["effect"].to_numpy()
     ax.barh(np.arange(len(shown)), effect, color=np.where(effect > 0, "#c0392b", "#2e6da4"))
@@ -492,16 +531,30 @@ def draw_top_variants(
     ax.axvline(0, color="black", lw=0.6)
     ax.set(xlabel="effect (alternative − reference prediction)", title=title)
     if shown.empty:
-        ax.text(0.5, 0.5, "no SNV to score in this file", ha="center", va="center",
-                transform=ax.transAxes, bbox={"fc": "white", "ec": "none"})  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "no SNV to score in this file",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            bbox={"fc": "white", "ec": "none"},
+        )
     finite = ism.delta[:maps, :, :, 0]
     limit = float(np.nanmax(np.abs(finite))) if np.isfinite(finite).any() else 0.0
     image = None
     for k in range(maps):
         ax = axes[1 + k, 0]
         extent = (ism.offsets[0] - 0.5, ism.offsets[-1] + 0.5, 3.5, -0.5)
-        image = ax.imshow(finite[k].T, aspect="auto", cmap="RdBu_r", vmin=-(limit or 1.0),
-                          vmax=limit or 1.0, interpolation="nearest", extent=extent)  # fmt: skip
+        image = ax.imshow(
+            finite[k].T,
+            aspect="auto",
+            cmap="RdBu_r",
+            vmin=-(limit or 1.0),
+            vmax=limit or 1.0,
+            interpolation="nearest",
+            extent=extent,
+        )
         for p, base in enumerate(ism.reference[k]):
             if base in DNA:
                 ax.plot(ism.offsets[p], DNA.index(base), "k.", ms=3)
@@ -519,16 +572,22 @@ def draw_top_variants(
 
 
 def write_variant_effects(
-    table: pd.DataFrame, ism: VariantIsm, folder: Path, title: str = "variant effects",
-    bars: int = 20, maps: int = 3,
-) -> dict[str, Path]:  # fmt: skip
+    table: pd.DataFrame,
+    ism: VariantIsm,
+    folder: Path,
+    title: str = "variant effects",
+    bars: int = 20,
+    maps: int = 3,
+) -> dict[str, Path]:
     """effects.csv and effects.parquet (the table), ism.npz (VariantIsm.arrays) and
     top_variants.png (`draw_top_variants`) in `folder`, each written atomically."""
     folder = Path(folder)
     paths = {
-        "csv": folder / "effects.csv", "parquet": folder / "effects.parquet",
-        "ism": folder / "ism.npz", "figure": folder / "top_variants.png",
-    }  # fmt: skip
+        "csv": folder / "effects.csv",
+        "parquet": folder / "effects.parquet",
+        "ism": folder / "ism.npz",
+        "figure": folder / "top_variants.png",
+    }
     with atomic_path(paths["csv"]) as tmp:
         table.to_csv(tmp, index=False)
     with atomic_path(paths["parquet"]) as tmp:
@@ -541,9 +600,11 @@ def write_variant_effects(
 
 
 def variant_job(
-    job: dict[str, Any], members: dict[str, list[Path]], vocab: dict[str, Any],
+    job: dict[str, Any],
+    members: dict[str, list[Path]],
+    vocab: dict[str, Any],
     leaderboard: Path,
-) -> tuple[pd.DataFrame, VariantIsm, str]:  # fmt: skip
+) -> tuple[pd.DataFrame, VariantIsm, str]:
     """One `variants:` job of the config: its windows (VCF + genome, or a table), scored by
     the chosen architecture's fold models -> (effects table, mutagenesis maps, architecture).
     `best` is the leaderboard's first architecture (the ensemble is not a model of its own:
@@ -558,15 +619,22 @@ def variant_job(
     else:
         table = job["table"]
         windows = variants_from_table(
-            Path(table["file"]), length, position=table["position"], ref=table["ref"],
-            alt=table["alt"], sequence=table.get("sequence"),
+            Path(table["file"]),
+            length,
+            position=table["position"],
+            ref=table["ref"],
+            alt=table["alt"],
+            sequence=table.get("sequence"),
             sequence_id=table.get("sequence_id"),
             fasta=Path(table["fasta"]) if table.get("fasta") else None,
-            name=table.get("name"), separator=table.get("separator"),
-        )  # fmt: skip
+            name=table.get("name"),
+            separator=table.get("separator"),
+        )
     effects, ism = score_variants(windows, members[arch], vocab, job["ism_flank"], job["top"])
     if effects.empty:
         skipped = skipped_text(windows.skipped) or "header lines only"
-        warn_console(f"{windows.source}: no SNV to score ({skipped}); the effects table and "
-                     "its figure are empty")  # fmt: skip
+        warn_console(
+            f"{windows.source}: no SNV to score ({skipped}); the effects table and "
+            "its figure are empty"
+        )
     return effects, ism, arch

@@ -491,9 +491,13 @@ def interpret_task(
     )
     heads = scoring.objective.head_names(scoring.labels)
     summary: dict[str, Any] = {
-        "architecture": arch, "fold_models": len(models), "rows_from": rows_from,
-        "passed_over": skipped, "heads": {}, "skipped": [],
-    }  # fmt: skip
+        "architecture": arch,
+        "fold_models": len(models),
+        "rows_from": rows_from,
+        "passed_over": skipped,
+        "heads": {},
+        "skipped": [],
+    }
     for head, name in settings.explained(heads):
         attributions = _attribute(run, scoring, settings, head)
         if attributions is None:

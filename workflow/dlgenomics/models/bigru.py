@@ -40,9 +40,13 @@ class BiGRU(GenomicsModel):
             self.offsets[column] = vocab_offsets[name]
         self.embedding = nn.Embedding(total, config.embed_dim, padding_idx=0)
         self.gru = nn.GRU(
-            config.embed_dim, config.hidden, config.layers,
-            bidirectional=True, batch_first=True, dropout=config.dropout,
-        )  # fmt: skip
+            config.embed_dim,
+            config.hidden,
+            config.layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=config.dropout,
+        )
         self.dropout = nn.Dropout(config.dropout)
         self.conditions = condition_encoder(config.use_conditions, layout, numeric_stats)
         width = 2 * config.hidden * len(self.inputs)

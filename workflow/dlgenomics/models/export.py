@@ -173,10 +173,12 @@ def trace_folds(module: FoldAverage, layout: InputLayout, columns: list[str]) ->
     """TorchScript by tracing: one path for every architecture, the Python around the tensor
     operations (configs, strands, objective) resolved once. Checked against the eager module
     at another batch size, so the batch dimension is known to be free."""
-    trace_inputs = {c: v for c, v in example_batch(layout, TRACE_ROWS, seed=1).items()
-                    if c in columns}  # fmt: skip
-    check_inputs = {c: v for c, v in example_batch(layout, CHECK_ROWS, seed=2).items()
-                    if c in columns}  # fmt: skip
+    trace_inputs = {
+        c: v for c, v in example_batch(layout, TRACE_ROWS, seed=1).items() if c in columns
+    }
+    check_inputs = {
+        c: v for c, v in example_batch(layout, CHECK_ROWS, seed=2).items() if c in columns
+    }
     module.eval()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
@@ -245,8 +247,11 @@ def output_spec(checkpoint: dict[str, Any], facts: dict[str, Any]) -> dict[str, 
         units = facts.get("units", "the target's own units (un-standardised)")
         return {"shape": ["batch"], "names": [facts.get("target", "prediction")], "units": units}
     if objective == "binary":
-        return {"shape": ["batch"], "names": labels[-1:] or ["probability"],
-                "units": "probability of the positive class"}  # fmt: skip
+        return {
+            "shape": ["batch"],
+            "names": labels[-1:] or ["probability"],
+            "units": "probability of the positive class",
+        }
     n_outputs = checkpoint["n_outputs"]
     names = labels if len(labels) == n_outputs else [f"class_{i}" for i in range(n_outputs)]
     units = {
@@ -342,30 +347,61 @@ def model_card(
     output = document["output"]
     data, tests = facts.get("training_data") or [], facts.get("test_data") or []
     lines = [
-        f"# {facts.get('task', 'task')}: {facts.get('arch', checkpoints[0]['arch'])}", "",
+        f"# {facts.get('task', 'task')}: {facts.get('arch', checkpoints[0]['arch'])}",
+        "",
         f"Objective: {document['objective']}; architecture `{checkpoints[0]['model']}`; "
         f"the mean of {len(checkpoints)} fold models"
         + ("; both strands averaged inside." if document["both_strands_averaged_inside"] else "."),
-        "", "## What it reads", "",
+        "",
+        "## What it reads",
+        "",
         f"Nucleotides: {reads}. Alphabet A C G T/U (T and U the same id), lower case allowed; "
         "N and IUPAC ambiguity letters are read as unknown; sequences are right-padded.",
-        f"Other inputs: {', '.join(others) or 'none'} (inputs.json says what each holds).", "",
+        f"Other inputs: {', '.join(others) or 'none'} (inputs.json says what each holds).",
+        "",
         f"Output: {', '.join(output['names'])} — {output['units']}, shape {output['shape']}.",
-        "", "## Training data", "",
+        "",
+        "## Training data",
+        "",
         *(_file_lines(data) or ["Not recorded."]),
-        *(["", "## External test data", "", "Scored for the test figures, never learnt from:",
-           "", *_file_lines(tests)] if tests else []),
-        "", "## How well it does", "", *_metric_lines(facts, checkpoints),
-        "", "## Provenance", "",
+        *(
+            [
+                "",
+                "## External test data",
+                "",
+                "Scored for the test figures, never learnt from:",
+                "",
+                *_file_lines(tests),
+            ]
+            if tests
+            else []
+        ),
+        "",
+        "## How well it does",
+        "",
+        *_metric_lines(facts, checkpoints),
+        "",
+        "## Provenance",
+        "",
         f"- commit: {facts.get('commit', 'not recorded')}",
         *[f"- {name}: {version}" for name, version in (facts.get("versions") or {}).items()],
         f"- torch used to export: {torch.__version__}",
-        "- config:", "", "```json", json.dumps(facts.get("config", {}), indent=1, sort_keys=True),
-        "```", "", "## How to call it (torch only)", "",
-        "```python", _call_snippet(document), "```", "",
+        "- config:",
+        "",
+        "```json",
+        json.dumps(facts.get("config", {}), indent=1, sort_keys=True),
+        "```",
+        "",
+        "## How to call it (torch only)",
+        "",
+        "```python",
+        _call_snippet(document),
+        "```",
+        "",
         "Or: `python predict.py sequences.fa > predictions.csv` (FASTA, or one sequence per "
-        "line; tab-separated, in the order above, when the model reads several).", "",
-    ]  # fmt: skip
+        "line; tab-separated, in the order above, when the model reads several).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -418,8 +454,11 @@ def save_reproducibly(traced: Any, path: Path) -> None:
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
         torch.jit.save(traced, buffer)
     with zipfile.ZipFile(buffer) as source:
-        members = [(info.filename, source.read(info)) for info in source.infolist()
-                   if not info.filename.endswith(_DEBUG_SUFFIX)]  # fmt: skip
+        members = [
+            (info.filename, source.read(info))
+            for info in source.infolist()
+            if not info.filename.endswith(_DEBUG_SUFFIX)
+        ]
     digest = hashlib.sha256()
     for name, data in members:
         if not name.endswith(_SERIALIZATION_ID):
@@ -466,8 +505,10 @@ def export_model(model_paths: list[Path], out_dir: Path, facts: dict[str, Any]) 
     layout = InputLayout(**checkpoints[0]["layout"])
     columns = columns_read(models, layout)
     if not any(column.startswith(SEQ) for column in columns):
-        raise InputError(f"{model_paths[0]}: this model reads no nucleotides; only networks on "
-                         "sequences can be exported")  # fmt: skip
+        raise InputError(
+            f"{model_paths[0]}: this model reads no nucleotides; only networks on "
+            "sequences can be exported"
+        )
     module = FoldAverage([FoldPrediction(m, c) for m, c in zip(models, checkpoints, strict=True)])
     traced = trace_folds(module, layout, columns)
     document = inputs_document(checkpoints[0], columns, len(checkpoints), facts)
@@ -607,9 +648,11 @@ if __name__ == "__main__":
 
 
 def export_best_network(
-    candidates: list[tuple[str, list[Path]]], out_dir: Path, facts: dict[str, Any],
+    candidates: list[tuple[str, list[Path]]],
+    out_dir: Path,
+    facts: dict[str, Any],
     leaderboard: pd.DataFrame,
-) -> str:  # fmt: skip
+) -> str:
     """Export the task's chosen model: the best-ranked network (`candidates`, best first, as
     `evaluate.ranked_candidates` gives them) that reads nucleotides, with its leaderboard row
     as its metrics. Returns its name."""

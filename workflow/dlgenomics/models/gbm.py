@@ -45,8 +45,9 @@ def feature_matrix(
         for name in columns:
             if name.startswith(SEQ) and vocab["columns"][name].get("vocab") == "nucleotide":
                 counts, kmers = kmer_counts(columns[name], kmer_size, both_strands(vocab))
-                parts.extend((f"{name}_{kmer}", counts[:, j], False)
-                             for j, kmer in enumerate(kmers))  # fmt: skip
+                parts.extend(
+                    (f"{name}_{kmer}", counts[:, j], False) for j, kmer in enumerate(kmers)
+                )
     if "modifications" in groups:
         for name in columns:
             if name.startswith(NMOD):
@@ -90,8 +91,9 @@ class PerOutput:
 
     @property
     def n_iter_(self) -> int:
-        fitted = [e.n_iter_ for e, c in zip(self.estimators, self.constants, strict=True)
-                  if c is None]  # fmt: skip
+        fitted = [
+            e.n_iter_ for e, c in zip(self.estimators, self.constants, strict=True) if c is None
+        ]
         return max(fitted, default=1)
 
     def fit(
@@ -114,10 +116,12 @@ class PerOutput:
             if X_val is not None and np.isfinite(y_val[:, k]).any():
                 seen = np.isfinite(y_val[:, k])
                 valid = {
-                    "X_val": X_val[seen], "y_val": y_val[seen, k],
-                    "sample_weight_val": None if sample_weight_val is None
+                    "X_val": X_val[seen],
+                    "y_val": y_val[seen, k],
+                    "sample_weight_val": None
+                    if sample_weight_val is None
                     else sample_weight_val[seen],
-                }  # fmt: skip
+                }
             estimator.fit(matrix[known], target[known, k], weight, **valid)
         return self
 
@@ -145,22 +149,29 @@ class PerOutput:
 
     def refitted(self, rounds: int, make: Any) -> PerOutput:
         """A copy to refit with `rounds` rounds (fewer for an output that stopped sooner)."""
-        kept = [min(rounds, e.n_iter_) if c is None else 1
-                for e, c in zip(self.estimators, self.constants, strict=True)]  # fmt: skip
+        kept = [
+            min(rounds, e.n_iter_) if c is None else 1
+            for e, c in zip(self.estimators, self.constants, strict=True)
+        ]
         return PerOutput([make(r) for r in kept])
 
 
 def gbm_estimator(
-    objective: Objective, config: GBMConfig, categorical: np.ndarray, rounds: int, stop: bool,
+    objective: Objective,
+    config: GBMConfig,
+    categorical: np.ndarray,
+    rounds: int,
+    stop: bool,
     outputs: int | None = None,
-) -> Any:  # fmt: skip
+) -> Any:
     """scikit-learn's estimator; given the task's `outputs`, one per output (`PerOutput`)
     where a row has several."""
     from sklearn import ensemble
 
     if outputs is not None and not objective.one_prediction_per_row:
-        return PerOutput([gbm_estimator(objective, config, categorical, rounds, stop)
-                          for _ in range(outputs)])  # fmt: skip
+        return PerOutput(
+            [gbm_estimator(objective, config, categorical, rounds, stop) for _ in range(outputs)]
+        )
     estimator = getattr(ensemble, objective.gradient_boosting())
     return estimator(
         learning_rate=config.learning_rate,

@@ -118,15 +118,24 @@ def class_probabilities(
             values = probability[(truth == k) == own, k]
             if len(values):
                 ax.boxplot(
-                    values, positions=[k + offset], widths=0.3, patch_artist=True,
+                    values,
+                    positions=[k + offset],
+                    widths=0.3,
+                    patch_artist=True,
                     boxprops={"facecolor": colour, "alpha": 0.6},
-                    medianprops={"color": "black"}, flierprops={"markersize": 2},
-                )  # fmt: skip
+                    medianprops={"color": "black"},
+                    flierprops={"markersize": 2},
+                )
     handles = [Patch(facecolor=c, alpha=0.6, label=name) for name, _, c, _ in groups]
     ax.legend(handles=handles, fontsize="small", loc="upper right")
     ax.set_xticks(range(n_classes), names)
-    ax.set(xlim=(-0.6, n_classes - 0.4), ylim=(-0.02, 1.02), xlabel="class",
-           ylabel="predicted probability of the class", title=title)  # fmt: skip
+    ax.set(
+        xlim=(-0.6, n_classes - 0.4),
+        ylim=(-0.02, 1.02),
+        xlabel="class",
+        ylabel="predicted probability of the class",
+        title=title,
+    )
     _rotate_long_ticks(ax, names)
     _save(fig, path)
 
@@ -135,14 +144,21 @@ def screen_plot(table: pd.DataFrame, column: str, top: int, title: str, path: Pa
     """Predicted % mRNA remaining along the transcript; the `top` best sites marked."""
     ordered = table.sort_values("position")
     fig, ax = plt.subplots(figsize=(11, 3.6))
-    ax.plot(ordered["position"], ordered[column], lw=0.5, color="tab:blue", alpha=0.6,
-            label="each site")  # fmt: skip
+    ax.plot(
+        ordered["position"], ordered[column], lw=0.5, color="tab:blue", alpha=0.6, label="each site"
+    )
     if len(ordered) > 200:  # long transcripts: where along the mRNA the good regions are
         smooth = ordered[column].rolling(51, center=True, min_periods=10).median()
         ax.plot(ordered["position"], smooth, lw=1.4, color="navy", label="running median (51)")
     best = table.nsmallest(top, column)
-    ax.scatter(best["position"], best[column], s=14, color="tab:red", zorder=3,
-               label=f"best {len(best)} sites")  # fmt: skip
+    ax.scatter(
+        best["position"],
+        best[column],
+        s=14,
+        color="tab:red",
+        zorder=3,
+        label=f"best {len(best)} sites",
+    )
     ax.axhline(
         SIRNA_THRESHOLD, color="grey", lw=0.8, ls="--", label=f"{SIRNA_THRESHOLD:g}% remaining"
     )
@@ -539,8 +555,12 @@ def gan_curves(history: pd.DataFrame, title: str, criterion: str, path: Path) ->
     distance_ax.plot(history["epoch"], history["wasserstein"], color="tab:purple")
     distance_ax.set(xlabel="epoch", ylabel="critic estimate", title="Wasserstein distance")
     motif_ax.plot(history["epoch"], history["motif_rate"], color="tab:green")
-    motif_ax.set(xlabel="epoch", ylabel="fraction of samples", ylim=(0, 1.02),
-                 title="samples holding the motif")  # fmt: skip
+    motif_ax.set(
+        xlabel="epoch",
+        ylabel="fraction of samples",
+        ylim=(0, 1.02),
+        title="samples holding the motif",
+    )
     motif_ax.annotate(criterion, (0.98, 0.03), xycoords="axes fraction", fontsize=7, ha="right")
     for ax in (loss_ax, distance_ax, motif_ax):
         ax.grid(alpha=0.3)
@@ -591,9 +611,12 @@ def track_figure(
     names = list(dict.fromkeys(table["architecture"]))
     tracks = table["track"].nunique()
     fig, axes = plt.subplots(
-        len(metrics) * len(sets), 1, figsize=(max(6.0, 0.14 * tracks + 2.5), 3.4 * len(metrics)
-        * len(sets)), squeeze=False, layout="constrained",
-    )  # fmt: skip
+        len(metrics) * len(sets),
+        1,
+        figsize=(max(6.0, 0.14 * tracks + 2.5), 3.4 * len(metrics) * len(sets)),
+        squeeze=False,
+        layout="constrained",
+    )
     panels = [(metric, rows) for metric in metrics for rows in sets]
     for ax, (metric, rows) in zip(axes[:, 0], panels, strict=True):
         wide = table[table["rows"] == rows].pivot(
@@ -603,8 +626,15 @@ def track_figure(
         position = np.arange(len(wide))
         for k, name in enumerate(names):
             median = float(np.nanmedian(wide[name])) if wide[name].notna().any() else np.nan
-            ax.plot(position, wide[name], marker="o", ms=3, lw=1.6 if name == best else 0.8,
-                    color=f"C{k}", label=f"{name} (median {median:.3f})")  # fmt: skip
+            ax.plot(
+                position,
+                wide[name],
+                marker="o",
+                ms=3,
+                lw=1.6 if name == best else 0.8,
+                color=f"C{k}",
+                label=f"{name} (median {median:.3f})",
+            )
             ax.axhline(median, color=f"C{k}", ls="--", lw=0.8)
         ax.set_xticks(position, list(wide.index), rotation=90, fontsize=6 if tracks > 30 else 8)
         ax.set(ylabel=metric, title=f"{metric} per track, {rows}")
@@ -617,24 +647,36 @@ def track_figure(
 
 
 def _predicted_vs_observed(
-    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    family: str,
+    target: np.ndarray,
+    prediction: np.ndarray,
+    labels: list[str],
+    title: str,
     path: Path,
-) -> None:  # fmt: skip
+) -> None:
     prediction_plot(family, target, prediction, title, path, labels=labels or None)
 
 
 def _predicted_vs_observed_known(
-    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    family: str,
+    target: np.ndarray,
+    prediction: np.ndarray,
+    labels: list[str],
+    title: str,
     path: Path,
-) -> None:  # fmt: skip
+) -> None:
     known = np.isfinite(target)
     prediction_plot("regression", target[known], prediction[known], title, path)
 
 
 def _roc_per_label(
-    family: str, target: np.ndarray, prediction: np.ndarray, labels: list[str], title: str,
+    family: str,
+    target: np.ndarray,
+    prediction: np.ndarray,
+    labels: list[str],
+    title: str,
     path: Path,
-) -> None:  # fmt: skip
+) -> None:
     roc_curves(target, prediction, labels, title, path)
 
 
@@ -646,9 +688,14 @@ PREDICTION_FIGURES = {
 
 
 def prediction_figure(
-    figure: str, family: str, target: np.ndarray, prediction: np.ndarray,
-    labels: list[str], title: str, path: Path,
-) -> None:  # fmt: skip
+    figure: str,
+    family: str,
+    target: np.ndarray,
+    prediction: np.ndarray,
+    labels: list[str],
+    title: str,
+    path: Path,
+) -> None:
     """The evaluate rule's figure of predictions, the one the objective names."""
     PREDICTION_FIGURES[figure](family, target, prediction, labels, title, path)
 

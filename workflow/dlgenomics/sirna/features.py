@@ -41,9 +41,11 @@ PASSENGER = "seq_sense"
 VIENNA_ENERGIES = {name: name for name in ENERGY_COLUMNS}
 # Accessibility columns, named so that the tabular model counts them with the target site.
 ACCESSIBILITY_FEATURES = {
-    "access_site": "site_access", "access_seed": "site_access_seed",
-    "access_flank_5p": "flank_access_5p", "access_flank_3p": "flank_access_3p",
-}  # fmt: skip
+    "access_site": "site_access",
+    "access_seed": "site_access_seed",
+    "access_flank_5p": "flank_access_5p",
+    "access_flank_3p": "flank_access_3p",
+}
 
 
 def feature_settings(task: dict[str, Any]) -> dict[str, int]:
@@ -210,8 +212,11 @@ def check_sirna_frame(
         return
     settings = feature_settings(task)
     guides = frame[GUIDE][has_target].reset_index(drop=True)
-    sites = locate_sites(guides, frame[TRANSCRIPT][has_target].reset_index(drop=True),
-                         max_mismatches=settings["max_mismatches"])  # fmt: skip
+    sites = locate_sites(
+        guides,
+        frame[TRANSCRIPT][has_target].reset_index(drop=True),
+        max_mismatches=settings["max_mismatches"],
+    )
     missing = int((~sites["found"]).sum())
     if missing > MAX_SHARE_WITHOUT_SITE * len(sites):
         raise InputError(

@@ -291,11 +291,13 @@ def template_from_task(
             row = rows.iloc[0]
             try:
                 return ModificationTemplate.from_duplex(
-                    row["mod_sense"], row["mod_antisense"],
-                    len(row["seq_sense"]), len(row["seq_antisense"]),
+                    row["mod_sense"],
+                    row["mod_antisense"],
+                    len(row["seq_sense"]),
+                    len(row["seq_antisense"]),
                     vocab["tokens"]["modification"],
                     frozenset(vocab["tokens"]["modification_non_nucleotide"]),
-                )  # fmt: skip
+                )
             except ValueError as error:
                 raise InputError(f"{where}.template: row {row_id}: {error}") from None
     raise InputError(f"{where}.template: the task has no row with id {row_id!r}")
@@ -305,12 +307,16 @@ def candidate_table(
     candidates: pd.DataFrame, transcript: str, conditions: dict[str, Any]
 ) -> pd.DataFrame:
     """Candidates as a standard table (tasks.py), under the chosen experimental conditions."""
-    frame = pd.DataFrame({
-        "row_id": candidates["position"].astype(str),
-        "seq_sense": candidates["sense"], "seq_antisense": candidates["antisense"],
-        "mod_sense": candidates["mod_sense"], "mod_antisense": candidates["mod_antisense"],
-        "target_context": transcript,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "row_id": candidates["position"].astype(str),
+            "seq_sense": candidates["sense"],
+            "seq_antisense": candidates["antisense"],
+            "mod_sense": candidates["mod_sense"],
+            "mod_antisense": candidates["mod_antisense"],
+            "target_context": transcript,
+        }
+    )
     for key, value in conditions.items():
         column = SIRNA_TABLE_CONDITIONS[key]
         frame[column] = np.log10(value) if key == "concentration_nm" else value
@@ -327,10 +333,17 @@ def rank_candidates(candidates: pd.DataFrame, scores: pd.DataFrame, by: str) -> 
 
 
 def virtual_screen(
-    screen: dict[str, Any], task: dict[str, Any], where: str, *, vocab: dict[str, Any],
-    raw: dict[str, Path], fasta: Path | None, spec: dict[str, Any], weights: Any,
+    screen: dict[str, Any],
+    task: dict[str, Any],
+    where: str,
+    *,
+    vocab: dict[str, Any],
+    raw: dict[str, Path],
+    fasta: Path | None,
+    spec: dict[str, Any],
+    weights: Any,
     models: dict[str, Any],
-) -> tuple[pd.DataFrame, str]:  # fmt: skip
+) -> tuple[pd.DataFrame, str]:
     """Every site of the screen's transcript, designed in its template's chemistry and scored by
     the task's models and ensemble (`weights`): (candidates ranked best first, transcript name).
     `task` holds the trained task's `name`, `kind` and `data` settings; `raw` its files."""

@@ -70,8 +70,9 @@ def _listed(config: dict[str, Any], task: dict[str, Any], where: str) -> list[tu
     prefix = "" if owner == task["dataset"] else f"{owner}/"
     names = [n for n in config["datasets"][owner]["files"] if fnmatch.fnmatchcase(n, pattern)]
     if not names:
-        raise InputError(f"{where}.tracks.glob: {pattern!r} matches no file of "
-                         f"datasets.{owner}.files")  # fmt: skip
+        raise InputError(
+            f"{where}.tracks.glob: {pattern!r} matches no file of datasets.{owner}.files"
+        )
     return [(prefix + name, f"{where}.tracks.glob ({name})") for name in sorted(names)]
 
 
@@ -83,8 +84,9 @@ def _named(listed: list[tuple[str, str]], regex: str | None, where: str) -> dict
         try:
             pattern = re.compile(regex)
         except re.error as error:
-            raise InputError(f"{where}.tracks.name_regex: not a regular expression "
-                             f"({error})") from None  # fmt: skip
+            raise InputError(
+                f"{where}.tracks.name_regex: not a regular expression ({error})"
+            ) from None
         if "track" not in pattern.groupindex:
             raise InputError(f"{where}.tracks.name_regex: needs a group (?P<track>...)")
     named: list[tuple[str, str, str]] = []
@@ -107,8 +109,10 @@ def _unique_names(named: list[tuple[str, str, str]], where: str) -> dict[str, st
     for name, reference, key in named:
         safe = safe_name(name)  # a label column's name: letters, digits and _
         if safe in out:
-            raise InputError(f"{key}: track name {safe!r} is already {out[safe]!r}'s: name "
-                             "tracks apart (tracks.name_regex, or a sheet)")  # fmt: skip
+            raise InputError(
+                f"{key}: track name {safe!r} is already {out[safe]!r}'s: name "
+                "tracks apart (tracks.name_regex, or a sheet)"
+            )
         out[safe] = reference
     return out
 
@@ -135,8 +139,10 @@ def resolve_tracks(config: dict[str, Any], task: dict[str, Any], where: str) -> 
     tracks = task["tracks"]
     given = [key for key in ("files", "glob", "sheet") if tracks.get(key)]
     if len(given) != 1:
-        raise InputError(f"{where}.tracks: give exactly one of files, glob or sheet "
-                         f"(got {', '.join(given) or 'none'})")  # fmt: skip
+        raise InputError(
+            f"{where}.tracks: give exactly one of files, glob or sheet "
+            f"(got {', '.join(given) or 'none'})"
+        )
     sheet_names: dict[str, str] = {}
     if given == ["sheet"]:
         listed, sheet_names = _sheet(tracks["sheet"], where)
@@ -145,8 +151,10 @@ def resolve_tracks(config: dict[str, Any], task: dict[str, Any], where: str) -> 
     for reference, key in listed:
         _check_reference(config, reference, task["dataset"], key)
         if track_type(reference) is None:
-            raise InputError(f"{key}: {reference!r} is not a track file (BED/narrowPeak: .bed, "
-                             ".narrowPeak[.gz]; bigWig: .bw, .bigWig)")  # fmt: skip
+            raise InputError(
+                f"{key}: {reference!r} is not a track file (BED/narrowPeak: .bed, "
+                ".narrowPeak[.gz]; bigWig: .bw, .bigWig)"
+            )
     if sheet_names:
         return _unique_names([(sheet_names[ref], ref, key) for ref, key in listed], where)
     return _named(listed, tracks.get("name_regex"), where)
@@ -162,12 +170,16 @@ def check_genome_tracks_task(config: dict[str, Any], task: dict[str, Any], where
     resolved = resolve_tracks(config, task, where)
     kinds = {track_type(reference) for reference in resolved.values()}
     if len(kinds) > 1:
-        raise InputError(f"{where}.tracks: interval (BED) and bigWig files in one task: a task "
-                         "reads one type (make two tasks)")  # fmt: skip
+        raise InputError(
+            f"{where}.tracks: interval (BED) and bigWig files in one task: a task "
+            "reads one type (make two tasks)"
+        )
     objective = OBJECTIVES[kinds.pop()]
     if task.get("objective", objective) != objective:
-        raise InputError(f"{where}.objective: {task['objective']!r}, but these tracks make a "
-                         f"{objective} task: leave `objective` out")  # fmt: skip
+        raise InputError(
+            f"{where}.objective: {task['objective']!r}, but these tracks make a "
+            f"{objective} task: leave `objective` out"
+        )
     for key in ("genome", "exclude"):
         if task.get(key):
             _check_reference(config, task[key], task["dataset"], f"{where}.{key}")
@@ -175,8 +187,9 @@ def check_genome_tracks_task(config: dict[str, Any], task: dict[str, Any], where
         _check_reference(config, task[ALIASES_KEY], task["dataset"], f"{where}.{ALIASES_KEY}")
     windows = task["windows"]
     if windows["bin"] > windows["length"]:
-        raise InputError(f"{where}.windows.bin: {windows['bin']} is longer than the window "
-                         f"({windows['length']})")  # fmt: skip
+        raise InputError(
+            f"{where}.windows.bin: {windows['bin']} is longer than the window ({windows['length']})"
+        )
     if objective == "multiregression" and windows["placement"] != "tiles":
         raise InputError(f"{where}.windows.placement: bigWig tracks are read on tiles")
     task["tracks"][RESOLVED] = resolved
@@ -211,15 +224,20 @@ def load_genome_tracks(files: dict[str, Path], task: dict[str, Any]) -> Any:
         windows = interval_track_windows(genome, tracks, settings, exclude, aliases)
     chrom = pd.Series(windows.chrom, dtype=object)
     start = pd.Series(windows.start)
-    frame = pd.DataFrame({
-        "row_id": chrom + ":" + start.astype(str) + "-" + (start + settings.length).astype(str),
-        "seq_dna": windows.sequence,
-        "group": chrom,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "row_id": chrom + ":" + start.astype(str) + "-" + (start + settings.length).astype(str),
+            "seq_dna": windows.sequence,
+            "group": chrom,
+        }
+    )
     labels = pd.DataFrame(windows.labels, columns=[LABEL + name for name in tracks])
     frame = pd.concat([frame, labels], axis=1)
-    return TaskTables(frames={"labelled": frame}, dropped_ids=windows.dropped_ids,
-                      sources={"labelled": str(genome)})  # fmt: skip
+    return TaskTables(
+        frames={"labelled": frame},
+        dropped_ids=windows.dropped_ids,
+        sources={"labelled": str(genome)},
+    )
 
 
 def genomic_blocks(row_ids: np.ndarray) -> np.ndarray:

@@ -66,13 +66,26 @@ def scoring(task: dict[str, Any]) -> Scoring:
 # --- siRNA competition --------------------------------------------------------------------
 
 SIRNA_COLUMNS = (
-    "id", "publication_id", "gene_target_symbol_name", "gene_target_ncbi_id",
-    "gene_target_species", "siRNA_duplex_id", "siRNA_sense_seq", "siRNA_antisense_seq",
-    "cell_line_donor", "siRNA_concentration", "concentration_unit", "Transfection_method",
-    "Duration_after_transfection_h", "modified_siRNA_sense_seq", "modified_siRNA_antisense_seq",
-    "modified_siRNA_sense_seq_list", "modified_siRNA_antisense_seq_list", "gene_target_seq",
+    "id",
+    "publication_id",
+    "gene_target_symbol_name",
+    "gene_target_ncbi_id",
+    "gene_target_species",
+    "siRNA_duplex_id",
+    "siRNA_sense_seq",
+    "siRNA_antisense_seq",
+    "cell_line_donor",
+    "siRNA_concentration",
+    "concentration_unit",
+    "Transfection_method",
+    "Duration_after_transfection_h",
+    "modified_siRNA_sense_seq",
+    "modified_siRNA_antisense_seq",
+    "modified_siRNA_sense_seq_list",
+    "modified_siRNA_antisense_seq_list",
+    "gene_target_seq",
     "mRNA_remaining_pct",
-)  # fmt: skip
+)
 SIRNA_TARGET = "mRNA_remaining_pct"
 SIRNA_TARGET_RANGE = (0.0, 1000.0)  # % of mRNA left; > 100 happens (up-regulation), < 0 cannot
 _NANOMOLAR = {"pM": 1e-3, "nM": 1.0, "uM": 1e3, "µM": 1e3, "mM": 1e6}
@@ -158,10 +171,12 @@ def _sirna_table(path: Path, labelled: bool) -> tuple[pd.DataFrame, dict[str, li
 
 # The competition's own column behind each standard column, for errors a user can act on.
 COMPETITION_COLUMNS = {
-    "seq_sense": "siRNA_sense_seq", "seq_antisense": "siRNA_antisense_seq",
+    "seq_sense": "siRNA_sense_seq",
+    "seq_antisense": "siRNA_antisense_seq",
     "mod_sense": "modified_siRNA_sense_seq_list",
-    "mod_antisense": "modified_siRNA_antisense_seq_list", "target_context": "gene_target_seq",
-}  # fmt: skip
+    "mod_antisense": "modified_siRNA_antisense_seq_list",
+    "target_context": "gene_target_seq",
+}
 # The guide's 19-nt duplex core is what the design rules and the target-site search read.
 GUIDE_LENGTH = {"seq_antisense": (CORE_LENGTH, f"the {CORE_LENGTH}-nt duplex core")}
 

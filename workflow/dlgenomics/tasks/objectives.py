@@ -68,14 +68,16 @@ class Objective:
     def n_outputs(self, labels: Sequence[str]) -> int:
         return 1
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         """A user's label column(s) -> standard columns (`target`, or `label_<name>` each);
         a value that is no label stops the run, `where(row)` naming the file and line."""
         raise NotImplementedError
 
-    def class_counts(self, target: np.ndarray, names: Sequence[str],
-                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+    def class_counts(
+        self, target: np.ndarray, names: Sequence[str], positive: str | None
+    ) -> dict[str, int] | None:
         """Rows per class (None: the objective has no single class per row)."""
         return None
 
@@ -140,8 +142,13 @@ class Objective:
         names = labels or [str(k) for k in range(prediction.shape[1])]
         return {f"p_{name}": prediction[:, k] for k, name in enumerate(names)}
 
-    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
-                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+    def classes_view(
+        self,
+        target: np.ndarray,
+        prediction: np.ndarray,
+        labels: list[str],
+        options: Mapping[str, Any],
+    ) -> ClassesView:
         """Rows as classes, for ROC / precision-recall curves and confusion matrices."""
         raise NotImplementedError(f"{self.name} predictions have no classes")
 
@@ -237,8 +244,9 @@ class Regression(Objective):
     custom_losses = True
     design_score = "predicted_value"
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         return {"target": _numbers(raw[0], where, "a regression task")}
 
     def target_scale(self, fitted: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
@@ -269,18 +277,24 @@ class Regression(Objective):
     def gradient_boosting(self) -> str:
         return "HistGradientBoostingRegressor"
 
-    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
-                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+    def classes_view(
+        self,
+        target: np.ndarray,
+        prediction: np.ndarray,
+        labels: list[str],
+        options: Mapping[str, Any],
+    ) -> ClassesView:
         # siRNA families: "effective" is at most the threshold % remaining, scored by -value.
         from dlgenomics.metrics import SIRNA_THRESHOLD, effective_rule, is_effective
 
         threshold = float(options.get("threshold", SIRNA_THRESHOLD))
         inclusive = bool(options.get("inclusive", False))
         return ClassesView(
-            is_effective(target, threshold, inclusive).astype(int)[:, None], -prediction[:, None],
+            is_effective(target, threshold, inclusive).astype(int)[:, None],
+            -prediction[:, None],
             is_effective(prediction, threshold, inclusive).astype(int)[:, None],
             [f"effective ({effective_rule(options)})"],
-        )  # fmt: skip
+        )
 
 
 class Binary(Objective):
@@ -288,16 +302,18 @@ class Binary(Objective):
     stratified = True
     takes_negatives = True
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         if positive is None:  # 0/1 labels
             return {"target": _zero_one(raw[0], where)}
         index = _class_index(raw[0], list(names) or [positive], where)
         is_positive = index == (list(names) or [positive]).index(positive)
         return {"target": np.where(np.isnan(index), np.nan, is_positive.astype(float))}
 
-    def class_counts(self, target: np.ndarray, names: Sequence[str],
-                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+    def class_counts(
+        self, target: np.ndarray, names: Sequence[str], positive: str | None
+    ) -> dict[str, int] | None:
         counts = np.bincount(target.astype(np.int64), minlength=2)
         negative = "negative" if positive is None else "other than " + positive
         return {negative: int(counts[0]), positive or "positive": int(counts[1])}
@@ -324,10 +340,19 @@ class Binary(Objective):
     def tabular_prediction(self, probabilities: np.ndarray) -> np.ndarray:
         return probabilities[:, 1]
 
-    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
-                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
-        return ClassesView(target[:, None], prediction[:, None],
-                           (prediction >= 0.5)[:, None].astype(int), ["positive"])  # fmt: skip
+    def classes_view(
+        self,
+        target: np.ndarray,
+        prediction: np.ndarray,
+        labels: list[str],
+        options: Mapping[str, Any],
+    ) -> ClassesView:
+        return ClassesView(
+            target[:, None],
+            prediction[:, None],
+            (prediction >= 0.5)[:, None].astype(int),
+            ["positive"],
+        )
 
 
 class MultiClass(Objective):
@@ -336,12 +361,14 @@ class MultiClass(Objective):
     needs_classes = True
     design_score = "class_probability"  # the chosen class's
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         return {"target": _class_index(raw[0], list(names), where)}
 
-    def class_counts(self, target: np.ndarray, names: Sequence[str],
-                     positive: str | None) -> dict[str, int] | None:  # fmt: skip
+    def class_counts(
+        self, target: np.ndarray, names: Sequence[str], positive: str | None
+    ) -> dict[str, int] | None:
         counts = np.bincount(target.astype(np.int64), minlength=len(names))
         return dict(zip(names, (int(c) for c in counts), strict=True))
 
@@ -380,12 +407,18 @@ class MultiClass(Objective):
     def design_learnt(self, head_name: str, top_fraction: float) -> str:
         return f"training sequences of class {head_name}"
 
-    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
-                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+    def classes_view(
+        self,
+        target: np.ndarray,
+        prediction: np.ndarray,
+        labels: list[str],
+        options: Mapping[str, Any],
+    ) -> ClassesView:
         n_classes = prediction.shape[1]
         predicted = np.eye(n_classes, dtype=int)[prediction.argmax(axis=1)]
-        return OneOfClasses(self.ensemble_target(target, n_classes).astype(int), prediction,
-                            predicted, list(labels))  # fmt: skip
+        return OneOfClasses(
+            self.ensemble_target(target, n_classes).astype(int), prediction, predicted, list(labels)
+        )
 
     def prediction_columns(self, prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
         """One probability per class, and the most probable class named."""
@@ -401,8 +434,9 @@ class MultiLabel(Objective):
     label_columns = 2
     prediction_figure = "roc_per_label"
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         return {
             f"label_{name}": _zero_one(column, where)
             for name, column in zip(names, raw, strict=True)
@@ -433,8 +467,13 @@ class MultiLabel(Objective):
     def design_learnt(self, head_name: str, top_fraction: float) -> str:
         return f"bound training sequences of {head_name}"
 
-    def classes_view(self, target: np.ndarray, prediction: np.ndarray, labels: list[str],
-                     options: Mapping[str, Any]) -> ClassesView:  # fmt: skip
+    def classes_view(
+        self,
+        target: np.ndarray,
+        prediction: np.ndarray,
+        labels: list[str],
+        options: Mapping[str, Any],
+    ) -> ClassesView:
         return ClassesView(target, prediction, (prediction >= 0.5).astype(int), list(labels))
 
 
@@ -447,8 +486,9 @@ class MultiRegression(Objective):
     design_score = "predicted_value"
     prediction_figure = "predicted_vs_observed_known"  # every track's known values, one cloud
 
-    def read_labels(self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None,
-                    where: Where) -> dict[str, np.ndarray]:  # fmt: skip
+    def read_labels(
+        self, raw: Sequence[pd.Series], names: Sequence[str], positive: str | None, where: Where
+    ) -> dict[str, np.ndarray]:
         return {
             f"label_{name}": _numbers(column, where, "a multi-output regression task")
             for name, column in zip(names, raw, strict=True)
@@ -471,8 +511,9 @@ class MultiRegression(Objective):
     def scaled_target(self, target: Any, target_scale: Sequence[Any]) -> Any:
         import torch
 
-        mean, sd = (torch.as_tensor(v, dtype=target.dtype, device=target.device)
-                    for v in target_scale)  # fmt: skip
+        mean, sd = (
+            torch.as_tensor(v, dtype=target.dtype, device=target.device) for v in target_scale
+        )
         return (target - mean) / sd
 
     def loss(self, output: Any, target: Any, weight: Any = None, name: str = "mse") -> Any:
@@ -538,9 +579,11 @@ class Scoring:
 
     def as_params(self) -> dict[str, Any]:
         return {
-            "objective_name": self.objective_name, "family": self.family,
-            "selection": self.selection, "options": dict(self.options),
-        }  # fmt: skip
+            "objective_name": self.objective_name,
+            "family": self.family,
+            "selection": self.selection,
+            "options": dict(self.options),
+        }
 
     def metrics(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
         return task_metrics(self.family, target, prediction, **self.options)

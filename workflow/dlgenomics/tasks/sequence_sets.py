@@ -114,8 +114,16 @@ def positive_class(task: dict[str, Any]) -> str | None:
 
 
 # Task settings only kind `sequences` reads (`reverse_complement` also genome_tracks).
-SEQUENCE_TASK_KEYS = ("objective", "input", "test", "negatives", "classes", "positive_class",
-                      "alphabet", "reverse_complement")  # fmt: skip
+SEQUENCE_TASK_KEYS = (
+    "objective",
+    "input",
+    "test",
+    "negatives",
+    "classes",
+    "positive_class",
+    "alphabet",
+    "reverse_complement",
+)
 
 
 def check_sequence_task(task: dict[str, Any], where: str) -> None:
@@ -129,15 +137,19 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
         _check_input(source, f"{where}.{name}", objective)
     names = class_names(task)
     if objective.needs_classes and not names:
-        raise InputError(f"{where}.classes: a {objective.name} task lists its classes "
-                         "(or input.classes names a file per class)")  # fmt: skip
+        raise InputError(
+            f"{where}.classes: a {objective.name} task lists its classes "
+            "(or input.classes names a file per class)"
+        )
     if objective.takes_negatives and names and not positive_class(task):
         raise InputError(f"{where}.positive_class: name the class that is 1 (one of {names})")
     if task.get("positive_class") and names and task["positive_class"] not in names:
         raise InputError(f"{where}.positive_class: {task['positive_class']!r} is not in {names}")
     if main.format == "table" and len(main.labels) < objective.label_columns:
-        raise InputError(f"{where}.input.labels: a {objective.name} task reads "
-                         f"{objective.label_columns} or more label columns")  # fmt: skip
+        raise InputError(
+            f"{where}.input.labels: a {objective.name} task reads "
+            f"{objective.label_columns} or more label columns"
+        )
     negatives = task.get("negatives")
     if negatives and not objective.takes_negatives:
         raise InputError(f"{where}.negatives: only a binary task adds negatives")
@@ -148,8 +160,10 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
     if task["split"]["method"] == "chromosome" and main.format != "bed":
         raise InputError(f"{where}.split.method: 'chromosome' needs BED input")
     if task["split"].get("test_chromosomes") and (main.format != "bed" or tests):
-        raise InputError(f"{where}.split.test_chromosomes: needs BED input, and no `test` files "
-                         "(the test rows are those chromosomes' windows)")  # fmt: skip
+        raise InputError(
+            f"{where}.split.test_chromosomes: needs BED input, and no `test` files "
+            "(the test rows are those chromosomes' windows)"
+        )
     if task["split"]["method"] == "group" and main.group is None:
         raise InputError(f"{where}.split.method: 'group' needs input.group (a column)")
 
@@ -203,8 +217,12 @@ def _table_columns(source: SequenceInput) -> dict[str, Any]:
     """What read_delimited is asked for a table input."""
     wanted = [source.sequence, *source.labels, *source.numeric, *source.categorical]
     wanted += [c for c in (source.id, source.group) if c is not None]
-    return {"separator": source.separator, "header": source.header, "columns": wanted,
-            "numeric": source.numeric}  # fmt: skip
+    return {
+        "separator": source.separator,
+        "header": source.header,
+        "columns": wanted,
+        "numeric": source.numeric,
+    }
 
 
 def _read_table(source: SequenceInput, path: Path) -> pd.DataFrame:
@@ -261,19 +279,22 @@ def _fasta_frame(path: Path, label_of: Any) -> pd.DataFrame:
     from dlgenomics.data.tables import read_fasta_records
 
     records = read_fasta_records(path)
-    return pd.DataFrame({
-        "row_id": _unique([r.id for r in records]),
-        "sequence": [r.sequence for r in records],
-        f"{LABEL_RAW}0": [label_of(r, path) for r in records],
-        LINE: [r.line for r in records],
-        SOURCE: str(path),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "row_id": _unique([r.id for r in records]),
+            "sequence": [r.sequence for r in records],
+            f"{LABEL_RAW}0": [label_of(r, path) for r in records],
+            LINE: [r.line for r in records],
+            SOURCE: str(path),
+        }
+    )
 
 
 def _read_fasta(source: SequenceInput, files: dict[str, Path]) -> pd.DataFrame:
     if source.classes is not None:
-        frames = [_fasta_frame(files[f], lambda r, p, c=name: c)
-                  for name, f in source.classes.items()]  # fmt: skip
+        frames = [
+            _fasta_frame(files[f], lambda r, p, c=name: c) for name, f in source.classes.items()
+        ]
         frame = pd.concat(frames, ignore_index=True)
         frame["row_id"] = _unique(frame["row_id"].tolist())
         return frame
@@ -304,8 +325,12 @@ def _joined_labels(
 
     spec = source.label_table
     path = files[spec["file"]]
-    table = read_delimited(path, separator=spec.get("separator"), header=spec.get("header", True),
-                           columns=[spec["id"], *spec["labels"]])  # fmt: skip
+    table = read_delimited(
+        path,
+        separator=spec.get("separator"),
+        header=spec.get("header", True),
+        columns=[spec["id"], *spec["labels"]],
+    )
     ids = table[column_name(table, spec["id"])].astype(str)
     check_unique(ids, path, column_name(table, spec["id"]))
     frame = frame.drop(columns=[f"{LABEL_RAW}0"])
@@ -333,10 +358,15 @@ def _read_bed(source: SequenceInput, files: dict[str, Path]) -> pd.DataFrame:
     names = ChromosomeNames(genome.keys(), str(genome_path), aliases)
     intervals = reconcile_chromosomes(intervals, names, bed)
     windows = interval_windows(intervals, genome, genome_path, bed, source.length, source.anchor)
-    frame = pd.DataFrame({
-        "row_id": windows["row_id"].to_numpy(), "sequence": windows["sequence"].to_numpy(),
-        "chrom": windows["chrom"].to_numpy(), LINE: windows["line"].to_numpy(), SOURCE: str(bed),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "row_id": windows["row_id"].to_numpy(),
+            "sequence": windows["sequence"].to_numpy(),
+            "chrom": windows["chrom"].to_numpy(),
+            LINE: windows["line"].to_numpy(),
+            SOURCE: str(bed),
+        }
+    )
     raw = _bed_columns(bed, source.labels) if source.labels else {}
     for k, values in enumerate(raw.values()):
         frame[f"{LABEL_RAW}{k}"] = values
@@ -377,8 +407,11 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     objective reads them; a value that is no label stops the run naming file, line and value."""
     objective = OBJECTIVES[task["objective"]]
     raw = [frame[c] for c in frame.columns if c.startswith(LABEL_RAW)]
-    names = [safe_name(n) for n in label_names(task)] if objective.label_columns > 1 else (
-        class_names(task) or [])  # fmt: skip
+    names = (
+        [safe_name(n) for n in label_names(task)]
+        if objective.label_columns > 1
+        else (class_names(task) or [])
+    )
     labels = objective.read_labels(raw, names, positive_class(task), _where(frame))
     out = frame.drop(columns=[c for c in frame.columns if c.startswith(LABEL_RAW)])
     return out.assign(**labels)
@@ -387,8 +420,9 @@ def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
 # --- Cleaning, negatives, the loader -----------------------------------------------------------
 
 
-def _clean(frame: pd.DataFrame, dropped_ids: dict[str, list[str]], partial: bool = False
-           ) -> pd.DataFrame:  # fmt: skip
+def _clean(
+    frame: pd.DataFrame, dropped_ids: dict[str, list[str]], partial: bool = False
+) -> pd.DataFrame:
     """Drop rows without a sequence or a label (counted by file and reason, their ids kept;
     with `partial`, a row needs one label of its several); stop at a letter that is no
     nucleotide, naming the file, line, position and letter."""
@@ -457,9 +491,12 @@ def _shuffled_negatives(frame: pd.DataFrame, per_positive: int, seed: int) -> pd
 
 
 def _genome_negatives(
-    frame: pd.DataFrame, source: SequenceInput, files: dict[str, Path], per_positive: int,
+    frame: pd.DataFrame,
+    source: SequenceInput,
+    files: dict[str, Path],
+    per_positive: int,
     seed: int,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     from dlgenomics.data.intervals import genome_background, genome_index
 
     genome = genome_index(files[source.genome])
@@ -467,11 +504,16 @@ def _genome_negatives(
     windows = genome_background(
         genome, positives.assign(start=0), per_positive * len(positives), source.length, seed
     )
-    return pd.DataFrame({
-        "row_id": windows["row_id"].to_numpy(), "sequence": windows["sequence"].to_numpy(),
-        "chrom": windows["chrom"].to_numpy(), "target": 0.0, LINE: -1,
-        SOURCE: str(files[source.genome]),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "row_id": windows["row_id"].to_numpy(),
+            "sequence": windows["sequence"].to_numpy(),
+            "chrom": windows["chrom"].to_numpy(),
+            "target": 0.0,
+            LINE: -1,
+            SOURCE: str(files[source.genome]),
+        }
+    )
 
 
 def _standard(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
@@ -497,8 +539,11 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
     negatives = task.get("negatives")
     if negatives:
         method, count, seed = negatives["method"], negatives["per_positive"], negatives["seed"]
-        extra = (_shuffled_negatives(labelled, count, seed) if method == "shuffle"
-                 else _genome_negatives(labelled, main, files, count, seed))  # fmt: skip
+        extra = (
+            _shuffled_negatives(labelled, count, seed)
+            if method == "shuffle"
+            else _genome_negatives(labelled, main, files, count, seed)
+        )
         labelled = pd.concat([labelled, extra], ignore_index=True)
     check_classes(labelled, task, str(files[main.files()[0]]))
     frames = {"labelled": _standard(labelled, task)}
@@ -542,8 +587,9 @@ def load_sequences_streamed(files: dict[str, Path], task: dict[str, Any], rows: 
 
         check_unique(labelled["row_id"], path, str(main.id))
     check_classes(labelled, task, str(path))
-    tables = TaskTables(frames={"labelled": labelled}, dropped_ids=dropped,
-                        sources={"labelled": str(path)})  # fmt: skip
+    tables = TaskTables(
+        frames={"labelled": labelled}, dropped_ids=dropped, sources={"labelled": str(path)}
+    )
     return StreamedTables(tables, lengths, lambda: chunks({}))
 
 
@@ -580,7 +626,6 @@ def sequences_read_both_strands(task: dict[str, Any]) -> bool:
 
 def sequences_metric_options(task: dict[str, Any]) -> dict[str, Any]:
     """The label names of a multi-class, multi-label or multi-output task."""
-    labels = {"multiclass": class_names, "multilabel": label_names,
-              "multiregression": label_names}  # fmt: skip
+    labels = {"multiclass": class_names, "multilabel": label_names, "multiregression": label_names}
     named = labels[task["objective"]](task) if task["objective"] in labels else None
     return {"labels": named} if named else {}

@@ -73,9 +73,12 @@ def load_fold_tables(
     stream = Stream(train, test, groups_per_chunk=max(1, limit // 2 // group_bytes))
     log.info(
         "the tables need about %.2f GiB in memory, over training.memory_budget (%.2f GiB): "
-        "streamed in chunks of %d row groups of %d rows", needed / 2**30, limit / 2**30,
-        stream.groups_per_chunk, ROW_GROUP_ROWS,
-    )  # fmt: skip
+        "streamed in chunks of %d row groups of %d rows",
+        needed / 2**30,
+        limit / 2**30,
+        stream.groups_per_chunk,
+        ROW_GROUP_ROWS,
+    )
     return _small_columns(train), _small_columns(test), stream
 
 
@@ -103,9 +106,12 @@ def _chunk_columns(
 
 
 def epoch_chunks(
-    data: dict[str, torch.Tensor], train_index: torch.Tensor, is_train: np.ndarray,
-    stream: Stream | None, generator: torch.Generator,
-) -> Iterator[tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]]:  # fmt: skip
+    data: dict[str, torch.Tensor],
+    train_index: torch.Tensor,
+    is_train: np.ndarray,
+    stream: Stream | None,
+    generator: torch.Generator,
+) -> Iterator[tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]]:
     """One epoch's training rows, a chunk at a time: (the chunk's columns, its training rows
     in a random order as indices into those columns, the same rows' numbers in the table)."""
     device = train_index.device
@@ -125,9 +131,13 @@ def epoch_chunks(
 
 
 def streamed_predictions(
-    network: Any, meta: dict[str, Any], table: TensorFile, small: dict[str, torch.Tensor],
-    rows: np.ndarray | None, device: torch.device,
-) -> np.ndarray:  # fmt: skip
+    network: Any,
+    meta: dict[str, Any],
+    table: TensorFile,
+    small: dict[str, torch.Tensor],
+    rows: np.ndarray | None,
+    device: torch.device,
+) -> np.ndarray:
     """Predictions of a table's `rows` (sorted; all rows: None), a row group at a time."""
     outputs = []
     for group in range(table.groups):

@@ -108,9 +108,12 @@ def pretrain(
             row = history[-1]
             log.info(
                 "pretrain epoch %d/%d: reconstruction loss %.4f, corrupted accuracy %.3f, %.1f s",
-                epoch, config.pretrain_epochs, row["reconstruction_loss"],
-                row["corrupted_accuracy"], row["seconds"],
-            )  # fmt: skip
+                epoch,
+                config.pretrain_epochs,
+                row["reconstruction_loss"],
+                row["corrupted_accuracy"],
+                row["seconds"],
+            )
     _save_encoder(out_encoder, model, network, n_rows, list(data))
     write_history(history, out_history)
     log.info("pretrained on the sequences of %d rows: %s", n_rows, history[-1])
