@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dlgenomics.report import plots
+from dlgenomics.tasks.objectives import OBJECTIVES
 
 PNG = b"\x89PNG"
 
@@ -282,3 +283,10 @@ def test_prediction_plot_other_families(family, binary, tmp_path: Path) -> None:
     y_true = truth[:, 0] if family == "binary" else 100 * score[:, 1]
     plots.prediction_plot(family, y_true, score[:, 0], "t", tmp_path / "p.png")
     assert is_png(tmp_path / "p.png")
+
+
+def test_every_objective_names_a_figure_the_report_draws():
+    for objective in OBJECTIVES.values():
+        assert objective.prediction_figure in plots.PREDICTION_FIGURES, objective.name
+    with pytest.raises(ValueError, match="unknown prediction figure"):
+        plots.prediction_figure("pie", "regression", np.zeros(2), np.zeros(2), [], "t", Path("x"))

@@ -646,45 +646,7 @@ def track_figure(
 # --- The figures an objective names (`Objective.prediction_figure`, `ClassesView`) ----------
 
 
-def _predicted_vs_observed(
-    family: str,
-    target: np.ndarray,
-    prediction: np.ndarray,
-    labels: list[str],
-    title: str,
-    path: Path,
-) -> None:
-    prediction_plot(family, target, prediction, title, path, labels=labels or None)
-
-
-def _predicted_vs_observed_known(
-    family: str,
-    target: np.ndarray,
-    prediction: np.ndarray,
-    labels: list[str],
-    title: str,
-    path: Path,
-) -> None:
-    known = np.isfinite(target)
-    prediction_plot("regression", target[known], prediction[known], title, path)
-
-
-def _roc_per_label(
-    family: str,
-    target: np.ndarray,
-    prediction: np.ndarray,
-    labels: list[str],
-    title: str,
-    path: Path,
-) -> None:
-    roc_curves(target, prediction, labels, title, path)
-
-
-PREDICTION_FIGURES = {
-    "predicted_vs_observed": _predicted_vs_observed,
-    "predicted_vs_observed_known": _predicted_vs_observed_known,
-    "roc_per_label": _roc_per_label,
-}
+PREDICTION_FIGURES = ("predicted_vs_observed", "predicted_vs_observed_known", "roc_per_label")
 
 
 def prediction_figure(
@@ -696,8 +658,17 @@ def prediction_figure(
     title: str,
     path: Path,
 ) -> None:
-    """The evaluate rule's figure of predictions, the one the objective names."""
-    PREDICTION_FIGURES[figure](family, target, prediction, labels, title, path)
+    """The evaluate rule's figure of predictions, the one the objective names (one of
+    PREDICTION_FIGURES)."""
+    if figure == "roc_per_label":
+        roc_curves(target, prediction, labels, title, path)
+    elif figure == "predicted_vs_observed_known":  # every track's known values, one cloud
+        known = np.isfinite(target)
+        prediction_plot("regression", target[known], prediction[known], title, path)
+    elif figure == "predicted_vs_observed":
+        prediction_plot(family, target, prediction, title, path, labels=labels or None)
+    else:
+        raise ValueError(f"unknown prediction figure {figure!r} (known: {PREDICTION_FIGURES})")
 
 
 def classes_confusion(view: ClassesView, title: str, path: Path) -> None:
