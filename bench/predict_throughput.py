@@ -45,8 +45,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from dlgenomics.evaluation.inference import encode_rows, predict_member
     from dlgenomics.evaluation.predict import predict_sequences
+    from dlgenomics.tasks.kinds.sequences import SequenceInput
     from dlgenomics.tasks.objectives import Scoring
-    from dlgenomics.tasks.sequence_sets import SequenceInput
 
     params, _ = primer_cnn()
     scoring = Scoring("binary", "binary", "auroc")

@@ -72,9 +72,8 @@ def save_models(
 
     from dlgenomics.data import tokens
     from dlgenomics.data.schema import InputLayout
-    from dlgenomics.models.architectures import make_config
+    from dlgenomics.models.architectures import build_model, make_config
     from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
-    from dlgenomics.models.registry import build_model
 
     vocab = {
         "format": 1, "tokens": {"nucleotide": tokens.nucleotide_vocab()}, "categories": {},

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dlgenomics.tasks.kinds import SIRNA_COLUMNS
+from dlgenomics.tasks.kinds.sirna_competition import SIRNA_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 # The tests reach the real data as a user would: through the download step's mirror.

@@ -66,7 +66,7 @@ def test_patterns_spare_legitimate_wording():
 
 
 # A path of the repository in the docs: under a top-level folder (any file), or a package
-# module named from the package or a subpackage (`dlgenomics/config.py`, `tasks/kinds.py`).
+# module named from the package or a subpackage (`dlgenomics/config.py`, `tasks/kinds/__init__.py`).
 TOP_LEVEL = ("workflow", "tests", "bench", "config", "envs", "profiles", ".ci")
 MODULE_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)+[\w.-]+\.(?:py|smk|yaml|md|sh))\b")
 

@@ -20,9 +20,9 @@ from dlgenomics.data.encode import build_vocab, encode_frame
 from dlgenomics.data.schema import FOLD, InputLayout
 from dlgenomics.evaluation.inference import predict_member
 from dlgenomics.models import export
+from dlgenomics.models.architectures import build_model, networks
 from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
 from dlgenomics.models.export import MODEL_FILE, TRACE_ROWS, export_model
-from dlgenomics.models.registry import ARCHITECTURES, build_model
 from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.objectives import OBJECTIVES, Scoring
 from dlgenomics.training.loop import TrainSettings, train_fold
@@ -45,7 +45,7 @@ PARAMS = {**SMALL, "cnn": {**SMALL["cnn"], "inputs": ["seq_dna", "kmer_dna"]}}
 
 
 def test_every_architecture_reading_nucleotides_is_covered():
-    assert set(CASES) == set(ARCHITECTURES)
+    assert set(CASES) == set(networks())
     assert {objective for _, objective, _ in CASES.values()} >= {"regression", "binary",
                                                                   "multiclass"}  # fmt: skip
 

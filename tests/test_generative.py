@@ -391,8 +391,8 @@ def _tiny_checkpoint(path, vocab_path, objective_name, sequences, target, labels
     `sequences` and saved as train writes a fold model; loaded back as generate reads it."""
     from dlgenomics.data.schema import InputLayout, read_vocab
     from dlgenomics.data.tokens import encode_nucleotides
+    from dlgenomics.models.architectures import build_model
     from dlgenomics.models.checkpoint import layout_dict, load_model, save_checkpoint
-    from dlgenomics.models.registry import build_model
     from dlgenomics.tasks.objectives import OBJECTIVES
 
     vocab = read_vocab(vocab_path)

@@ -15,16 +15,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 from test_reliability import error_lines, run_snakemake
 
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
+from dlgenomics.data.tokens import nucleotide_vocab
 from dlgenomics.data.tracks import WindowSettings, bigwig_track_windows, interval_track_windows
-from dlgenomics.tasks.genome_tracks import genomic_blocks
-from dlgenomics.tasks.kinds import scoring
+from dlgenomics.models.checkpoint import predict
+from dlgenomics.tasks.kinds import TASK_KINDS, scoring
+from dlgenomics.tasks.kinds.genome_tracks import genomic_blocks
 
 LENGTHS = {"chrI": 3000, "chrII": 2400, "chrIII": 1800}
+ID = {"A": nucleotide_vocab().index("A"), "T": nucleotide_vocab().index("U")}  # T is U
 MOTIF = "TTACCCGG"  # planted at track `a`'s summits, so a network can learn it
 
 
@@ -245,6 +249,44 @@ def test_track_lists_that_cannot_work_are_named(tmp_path, tracks, message):
     (tmp_path / "g.fa").write_text(">chrI\nACGT\n")
     with pytest.raises(InputError, match=re.escape(message)):
         validate_config(tracks_config(tmp_path, tracks))
+
+
+def test_strand_pairs_swap_their_outputs_and_name_what_is_wrong(tmp_path):
+    for name in ("plus.bed", "minus.bed", "other.bed"):
+        write_bed(tmp_path / name, [("chrI", 10, 11)])
+    files = {"files": ["plus.bed", "minus.bed", "other.bed"]}
+    config = tracks_config(tmp_path, {**files, "strand_pairs": [["plus", "minus"]]},
+                           reverse_complement=True)  # fmt: skip
+    task = validate_config(config)["tasks"]["t"]
+    assert TASK_KINDS["genome_tracks"].reverse_strand_outputs(task) == [1, 0, 2]
+    for pairs, message in [
+        ([["plus", "nope"]], "tasks.t.tracks.strand_pairs: no track named 'nope'"),
+        ([["plus", "minus"], ["other", "minus"]], "track 'minus' is in more than one pair"),
+        ([["plus", "plus"]], "track 'plus' is in more than one pair"),
+    ]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            validate_config(tracks_config(tmp_path, {**files, "strand_pairs": pairs}))
+
+
+class BaseCounts(torch.nn.Module):
+    """Outputs each row's count of A, then of T: on the reverse strand, each the other's."""
+
+    def forward(self, batch):
+        ids = batch["seq_dna"]
+        return torch.stack([(ids == ID["A"]).sum(1), (ids == ID["T"]).sum(1)], dim=1).float()
+
+
+@pytest.mark.parametrize(("partners", "expected"), [([1, 0], [3.0, 1.0]), (None, [2.0, 2.0])])
+def test_both_strands_read_a_stranded_pair_back_in_its_own_order(partners, expected):
+    vocab = {"reverse_complement": True}
+    if partners is not None:
+        vocab["reverse_strand_outputs"] = partners
+    checkpoint = {"vocab": vocab, "n_outputs": 2, "objective": "multiregression",
+                  "target_scale": ([0.0, 0.0], [1.0, 1.0])}  # fmt: skip
+    ids = torch.tensor([[ID[letter] for letter in "AAAT"]])
+    # Paired, the reverse strand's counts are swapped back: the mean is the forward's own.
+    # Unpaired, A and T are averaged across strands, as a strand-blind track should be.
+    np.testing.assert_allclose(predict(BaseCounts(), checkpoint, {"seq_dna": ids}), [expected])
 
 
 # --- Through the real CLI --------------------------------------------------------------------

@@ -32,8 +32,8 @@ from dlgenomics.interpretation.motifs import (
     motif_similarity,
     recover_motif,
 )
+from dlgenomics.models.architectures import build_model, networks
 from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
-from dlgenomics.models.registry import ARCHITECTURES, build_model
 from dlgenomics.tasks.objectives import Scoring
 
 PRIMER_MOTIF = "CGACCGAACTCC"
@@ -93,7 +93,7 @@ def test_a_contrasted_head_is_explained_less_the_mean_of_all_heads():
     assert np.abs(shared).max() < 1e-6 < np.abs(each[2]).max()
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(networks()))
 def test_every_architecture_exposes_the_gradient_of_each_token_column_it_reads(name):
     torch.manual_seed(0)
     model = build_model(name, {}, LAYOUT, {"num_log10_concentration_nm": (0.0, 1.0)})

@@ -35,7 +35,7 @@ def test_no_module_branches_on_an_objective_name():
 
 
 def test_no_module_branches_on_a_task_kind_name():
-    """What depends on a task's kind is a field of its TaskKind entry (tasks/kinds.py): no
+    """What depends on a task's kind is a field of its TaskKind entry (a module of tasks/kinds/): no
     comparison with a kind's name anywhere else, in the package or the rules."""
     from dlgenomics.tasks.kinds import TASK_KINDS
 
@@ -56,7 +56,7 @@ def test_no_module_branches_on_a_task_kind_name():
 def test_each_stage_of_the_workflow_is_a_subpackage():
     stages = {"data", "tasks", "models", "training", "evaluation", "interpretation", "design",
               "sirna", "report"}  # fmt: skip
-    found = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    found = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}  # tasks/kinds/ is within
     assert found == stages
     # The layout DEVELOPERS.md draws names every module that exists.
     developers = (REPO / "DEVELOPERS.md").read_text()

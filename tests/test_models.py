@@ -7,9 +7,9 @@ import torch
 from dlgenomics import InputError
 from dlgenomics.data import tokens
 from dlgenomics.data.schema import InputLayout
+from dlgenomics.models.architectures import build_model, networks
 from dlgenomics.models.common import masked_mean_max, pooled_patches
 from dlgenomics.models.gcn import backbone_adjacency, pairing_adjacency
-from dlgenomics.models.registry import ARCHITECTURES, build_model
 from dlgenomics.models.transformer import sinusoidal_positions
 from dlgenomics.training.pretraining import corrupt
 
@@ -107,7 +107,7 @@ def batch(n: int = 5) -> dict[str, torch.Tensor]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(networks()))
 @pytest.mark.parametrize("n_outputs", [1, 2])
 def test_every_architecture_maps_a_batch_to_outputs_and_gradients(name, n_outputs):
     torch.manual_seed(0)

@@ -18,7 +18,7 @@ from dlgenomics.data.schema import read_tensors, read_vocab
 from dlgenomics.data.tokens import decode_nucleotides
 from dlgenomics.evaluation.predict import prediction_frame
 from dlgenomics.files import column_values
-from dlgenomics.tasks.sequence_sets import SequenceInput, read_unlabelled
+from dlgenomics.tasks.kinds.sequences import SequenceInput, read_unlabelled
 
 
 def write_test_fasta(run: Path, task: str, path: Path) -> list[str]:

@@ -21,7 +21,8 @@ from dlgenomics.data.splits import assign_folds, leak_share, shared_context_grou
 from dlgenomics.data.tokens import decode_nucleotides
 from dlgenomics.evaluation.evaluate import leaderboard, prediction_metrics
 from dlgenomics.metrics import sirna_table_metrics
-from dlgenomics.tasks.kinds import from_remaining_percent, scoring, to_remaining_percent
+from dlgenomics.tasks.kinds import scoring
+from dlgenomics.tasks.sirna_tables import from_remaining_percent, to_remaining_percent
 
 DATA = REPO / "tests" / "data"
 TRAIN, TEST_A, TEST_B = (f"published_sirna_{role}.csv" for role in ("train", "test_a", "test_b"))

@@ -5,7 +5,7 @@ import pytest
 
 from dlgenomics.sirna.screening import ModificationTemplate, candidate_duplexes
 from dlgenomics.sirna.target_site import reverse_complement
-from dlgenomics.tasks.kinds import SIRNA_NON_NUCLEOTIDE_TOKENS
+from dlgenomics.tasks.kinds.sirna_competition import SIRNA_NON_NUCLEOTIDE_TOKENS
 
 VOCAB = [
     *"ACGUacgut",

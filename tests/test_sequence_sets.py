@@ -13,7 +13,7 @@ import pytest
 from dlgenomics import InputError
 from dlgenomics.config import validate_config
 from dlgenomics.tasks.kinds import scoring
-from dlgenomics.tasks.sequence_sets import load_sequences
+from dlgenomics.tasks.kinds.sequences import load_sequences
 
 
 def _task(**settings) -> dict:
@@ -25,7 +25,7 @@ def _task(**settings) -> dict:
 
 
 def _files_of(task: dict) -> list[str]:
-    from dlgenomics.tasks.sequence_sets import sequence_files
+    from dlgenomics.tasks.kinds.sequences import sequence_files
 
     return list(sequence_files(task))
 

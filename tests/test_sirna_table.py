@@ -18,12 +18,9 @@ from dlgenomics.config import validate_config
 from dlgenomics.data.encode import encode_task
 from dlgenomics.data.schema import FOLD, ROW_ID, TARGET, read_tensors, read_vocab
 from dlgenomics.data.tokens import decode_nucleotides
-from dlgenomics.tasks.kinds import (
-    TASK_KINDS,
-    load_sirna_competition,
-    metric_options,
-    to_remaining_percent,
-)
+from dlgenomics.tasks.kinds import TASK_KINDS, metric_options
+from dlgenomics.tasks.kinds.sirna_competition import load_sirna_competition
+from dlgenomics.tasks.sirna_tables import to_remaining_percent
 
 DATA = REPO / "tests" / "data"
 EXAMPLE = DATA / "example_sirna_table.csv"

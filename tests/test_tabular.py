@@ -157,7 +157,8 @@ def test_kmer_counts_match_counting_by_hand_on_one_and_both_strands(k):
 
 
 def test_kmer_count_features_are_opt_in_and_read_every_nucleotide_column(tables):
-    from dlgenomics.models.architectures import GBMConfig, make_config
+    from dlgenomics.models.architectures import make_config
+    from dlgenomics.models.gbm import GBMConfig
 
     train, vocab = tables["train"], tables["vocab"]
     assert "kmer_counts" not in GBMConfig().features  # the default gbm reads what it read

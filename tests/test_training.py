@@ -20,8 +20,8 @@ from dlgenomics import InputError
 from dlgenomics.data.encode import encode_task
 from dlgenomics.data.schema import TARGET, InputLayout, read_tensors, read_vocab
 from dlgenomics.metrics import sirna_metrics
+from dlgenomics.models.architectures import build_model
 from dlgenomics.models.checkpoint import load_model, predict, to_tensors
-from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 from dlgenomics.training.loop import TrainSettings, train_fold
 from dlgenomics.training.pretraining import pretrain

@@ -15,6 +15,11 @@ import yaml
 from dlgenomics import InputError
 from dlgenomics.data.download import dataset_file
 from dlgenomics.evaluation.ensemble import ENSEMBLE
+from dlgenomics.evaluation.predict import BEST
+from dlgenomics.metrics import SIRNA_FAMILIES
+from dlgenomics.models.architectures import ARCHITECTURES, is_tabular, make_config
+from dlgenomics.tasks.kinds import TASK_KINDS, metric_options, objective_of, scoring
+from dlgenomics.tasks.objectives import OBJECTIVES, SINGLE_HEAD, check_selection_metric
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -59,13 +64,23 @@ def _key_path(path: Any) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+def load_schema() -> dict[str, Any]:
+    """The config schema, the names of kinds and objectives filled in from their registries
+    (their one owner, so a registered kind is a valid `kind`)."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    task = schema["properties"]["tasks"]["additionalProperties"]["properties"]
+    task["kind"]["enum"] = list(TASK_KINDS)
+    task["objective"]["enum"] = list(OBJECTIVES)
+    return schema
+
+
 def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
     """Validate `config` in place (defaults filled in) and return it.
 
     Raises InputError with one line naming the offending key, e.g.
     `config/config.yaml: tasks.primer.split.folds: 'five' is not of type 'integer'`.
     """
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    schema = load_schema()
     errors = sorted(_Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         error = errors[0]
@@ -90,7 +105,6 @@ VARIANT_KEYS = ("model", "multitask", "training")
 
 def _check_cross_references(config: dict[str, Any], source: str, training_keys: set[str]) -> None:
     """What JSON Schema cannot say: names that must refer to other entries."""
-    from dlgenomics.models.architectures import CONFIGS, make_config
 
     def check_arch(name: str, where: str) -> None:
         if name == ENSEMBLE:
@@ -98,8 +112,8 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
                 f"{where}: {ENSEMBLE!r} names the task's ensemble, not an architecture"
             )
         model = model_name(config, name)
-        if model not in CONFIGS:
-            known = sorted(set(CONFIGS) | set(config["architectures"]))
+        if model not in ARCHITECTURES:
+            known = sorted(set(ARCHITECTURES) | set(config["architectures"]))
             raise InputError(f"{where}: unknown architecture {model!r} (known: {', '.join(known)})")
 
     for name in config["architectures"]:
@@ -135,8 +149,6 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
 
 def _check_task_data(config: dict[str, Any], task: dict[str, Any], where: str) -> None:
     """A task's kind, files, objective, selection metric, ensemble and design settings."""
-    from dlgenomics.tasks.kinds import TASK_KINDS, scoring
-    from dlgenomics.tasks.objectives import check_selection_metric
 
     kind = TASK_KINDS[task["kind"]]
     # Before kind.files: the kind's checks settle the files it reads (tracks, a table).
@@ -187,8 +199,6 @@ def _check_files(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
 
 def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, where: str) -> None:
     """An architecture fits the task: its loss, its outputs, its auxiliary head."""
-    from dlgenomics.metrics import SIRNA_FAMILIES
-    from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 
     task = config["tasks"][task_name]
     kind, task_scoring = TASK_KINDS[task["kind"]], scoring(task)
@@ -209,13 +219,11 @@ def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, 
 
 
 def objective_of_task(task: Mapping[str, Any]) -> Any:
-    from dlgenomics.tasks.kinds import objective_of
 
     return objective_of(dict(task))
 
 
 def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> None:
-    from dlgenomics.tasks.kinds import TASK_KINDS
 
     def sirna_task(name: str, where: str) -> None:
         if name not in config["tasks"]:
@@ -246,8 +254,6 @@ def _check_cross_dataset_and_screens(config: dict[str, Any], source: str) -> Non
 def _check_predictions(config: dict[str, Any], source: str) -> None:
     """`predict` jobs name a trained task and a model it has; their input is read like a
     `sequences` task's (labels are not read)."""
-    from dlgenomics.evaluation.ensemble import ENSEMBLE
-    from dlgenomics.evaluation.predict import BEST
 
     for name, job in config.get("predict", {}).items():
         where = f"{source}: predict.{name}"
@@ -407,9 +413,6 @@ def model_settings(config: Mapping[str, Any], task: str, arch: str) -> dict[str,
 def check_design(config: dict[str, Any], task: dict[str, Any], kind: Any, where: str) -> None:
     """A GAN designs DNA (not siRNA duplexes) and the task's best network judges it; `label`
     picks one of several classes or labels."""
-    from dlgenomics.models.architectures import TABULAR
-    from dlgenomics.tasks.kinds import metric_options
-    from dlgenomics.tasks.objectives import SINGLE_HEAD
 
     design = task["design"]
     if not kind.has_sequences or kind.sirna_features:
@@ -429,7 +432,7 @@ def check_design(config: dict[str, Any], task: dict[str, Any], kind: Any, where:
         )
     if "label" in design and design["label"] not in heads:
         raise InputError(f"{where}.design.label: {design['label']!r} is not one of {heads}")
-    if all(model_name(config, arch) in TABULAR for arch in task["architectures"]):
+    if all(is_tabular(model_name(config, arch)) for arch in task["architectures"]):
         raise InputError(
             f"{where}.design: judging designed sequences needs a network among "
             f"{where}.architectures"

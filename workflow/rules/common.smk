@@ -5,7 +5,7 @@ from pathlib import Path
 
 from dlgenomics import InputError
 from dlgenomics.data.download import dataset_file
-from dlgenomics.models.architectures import TABULAR, TABULAR_SETTINGS, needs_pretraining
+from dlgenomics.models.architectures import TABULAR_SETTINGS, is_tabular, needs_pretraining
 from dlgenomics.config import (
     data_settings,
     ensemble_members_of,
@@ -28,7 +28,8 @@ from dlgenomics.data.download import (
 )
 from dlgenomics.data.schema import TARGET_CONTEXT
 from dlgenomics.steps import check_log_folders
-from dlgenomics.tasks.kinds import SIMULATED_FILE, TASK_KINDS, label_scale, scoring
+from dlgenomics.tasks.base import SIMULATED_FILE
+from dlgenomics.tasks.kinds import TASK_KINDS, label_scale, scoring
 from snakemake.exceptions import WorkflowError
 
 RAW_DIR = "resources/data"
@@ -92,10 +93,10 @@ _ARCH_NAMES = set(config["architectures"]).union(
 )
 # Tabular architectures are trained by train_tabular, networks by train.
 TABULAR_PATTERN = _name_pattern(
-    a for a in _ARCH_NAMES if model_name(config, a) in TABULAR
+    a for a in _ARCH_NAMES if is_tabular(model_name(config, a))
 )
 NETWORK_PATTERN = _name_pattern(
-    a for a in _ARCH_NAMES if model_name(config, a) not in TABULAR
+    a for a in _ARCH_NAMES if not is_tabular(model_name(config, a))
 )
 
 
@@ -360,7 +361,7 @@ def networks_of(task):
     return [
         a
         for a in config["tasks"][task]["architectures"]
-        if model_name(config, a) not in TABULAR
+        if not is_tabular(model_name(config, a))
     ]
 
 
@@ -420,7 +421,7 @@ def trained_outputs(task, arch):
     """Every file training `arch` on `task` makes: its pretraining, its fold models, their
     histories, predictions and run records, and its evaluation."""
     model_rule = (
-        rules.train_tabular if model_name(config, arch) in TABULAR else rules.train
+        rules.train_tabular if is_tabular(model_name(config, arch)) else rules.train
     )
     outputs = outputs_of(model_rule, task=task, arch=arch, fold=range(fold_count(task)))
     if needs_pretraining(model_name(config, arch), model_settings(config, task, arch)):
@@ -506,7 +507,7 @@ VARIANTS_DIR = "results/variants/{job}"
 
 
 def model_file(task, arch, fold):
-    name = "model.joblib" if model_name(config, arch) in TABULAR else "model.pt"
+    name = "model.joblib" if is_tabular(model_name(config, arch)) else "model.pt"
     return f"{MODEL_DIR}/{name}".format(task=task, arch=arch, fold=fold)
 
 

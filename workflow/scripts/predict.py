@@ -10,8 +10,8 @@ from dlgenomics.evaluation.predict import predict_sequences
 from dlgenomics.files import atomic_path
 from dlgenomics.report import plots
 from dlgenomics.steps import run_step
+from dlgenomics.tasks.kinds.sequences import SequenceInput
 from dlgenomics.tasks.objectives import Scoring
-from dlgenomics.tasks.sequence_sets import SequenceInput
 
 
 def main() -> None:

@@ -50,12 +50,8 @@ from dlgenomics.data.splits import (
     shares_with_training,
 )
 from dlgenomics.files import atomic_path
-from dlgenomics.tasks.kinds import (
-    TASK_KINDS,
-    TaskKind,
-    TaskTables,
-    objective_of,
-)
+from dlgenomics.tasks.base import TaskKind, TaskTables
+from dlgenomics.tasks.kinds import TASK_KINDS, objective_of
 
 log = logging.getLogger(__name__)
 MISSING_CATEGORY = "<missing or unseen>"
@@ -254,7 +250,7 @@ def split_roles(
     elif "labelled" in frames:
         labelled = frames.pop("labelled")
         if split.get("test_chromosomes"):  # their rows, whatever test_fraction says
-            # A BED task's `group` column holds each row's chromosome (sequence_sets.py).
+            # A BED task's `group` column holds each row's chromosome (tasks/kinds/sequences.py).
             is_test = chromosome_test(labelled["group"].to_numpy(), split["test_chromosomes"])
             counts = labelled.loc[is_test, "group"].value_counts(sort=False).items()
             log.info("test rows per chromosome: %s", ", ".join(f"{c} {n}" for c, n in counts))
@@ -434,6 +430,9 @@ def encode_task(
     }
     if kind.both_strands(task):
         vocab["reverse_complement"] = True  # training and prediction read both strands
+        partners = kind.reverse_strand_outputs(task)
+        if partners is not None:
+            vocab["reverse_strand_outputs"] = partners
     options = kind.metric_options(task)
     if options:  # only kinds with settings of their own record them (older files stay valid)
         vocab["metric_options"] = options

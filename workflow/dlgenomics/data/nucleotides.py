@@ -125,6 +125,21 @@ def both_strands(vocab: Mapping[str, Any]) -> bool:
     return bool(vocab.get("reverse_complement", False))
 
 
+def strand_order(vocab: Mapping[str, Any], n_outputs: int) -> list[int] | None:
+    """None where rows are read on one strand; else, for a reverse-complemented row, which
+    output holds each forward output's value: stranded tracks' pairs swapped (encode records
+    them), every other output (an auxiliary head included) in place."""
+    if not both_strands(vocab):
+        return None
+    partners = vocab.get("reverse_strand_outputs") or []
+    return [*partners, *range(len(partners), n_outputs)]
+
+
+def swaps_outputs(order: list[int] | None) -> bool:
+    """Whether a strand order moves any output (stranded tracks), or leaves them all."""
+    return order is not None and order != list(range(len(order)))
+
+
 KMER_CHUNK_ROWS = 4096  # rows counted at once: their (rows, positions) k-mer codes are int64
 
 

@@ -421,3 +421,19 @@ def line_of(row: int, header: bool) -> int:
     """1-based line in the file of 0-based data row `row` (header counted): read_delimited
     keeps rows and lines one to one, so errors found later can still point into the file."""
     return row + (2 if header else 1)
+
+
+def first_row(mask: pd.Series) -> int:
+    """0-based position of the first True in `mask`."""
+    return int(mask.to_numpy().nonzero()[0][0])
+
+
+def check_range(values: pd.Series, bounds: tuple[float, float], path: Path, column: str) -> None:
+    """Raise naming the first row (1-based) whose value lies outside `bounds`; NaN passes."""
+    low, high = bounds
+    outside = values.notna() & ~values.between(low, high)
+    if outside.any():
+        row = first_row(outside)
+        raise InputError(
+            f"{path}: column {column}, row {row + 1}: {values.iloc[row]} is outside [{low}, {high}]"
+        )

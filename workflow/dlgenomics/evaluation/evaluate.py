@@ -380,7 +380,7 @@ def write_submission(
     """The test predictions of the leaderboard's best row: in the competition's own format when
     its sample submission is given, else a table keyed by row id (and, for a user's siRNA
     table, in its own `label_scale` too). Returns the row's name."""
-    from dlgenomics.tasks.kinds import SIRNA_TARGET
+    from dlgenomics.tasks.sirna_tables import SIRNA_TARGET
 
     best = best_architecture(leaderboard_csv)
     predictions = Path(prediction_paths[names.index(best)])
@@ -416,7 +416,7 @@ def predictions_table(
     """Held-out predictions keyed by row id, for tasks without a competition format; tasks with
     several labels or classes per row get a prediction and a target column for each (the
     target one-hot for classes); a `label_scale` other than % remaining adds both in it."""
-    from dlgenomics.tasks.kinds import from_remaining_percent
+    from dlgenomics.tasks.sirna_tables import from_remaining_percent
 
     predictions = pd.read_parquet(test_predictions)
     table = predictions[predictions["role"] == "test"][["row_id", "prediction", "target"]]

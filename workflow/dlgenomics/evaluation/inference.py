@@ -22,8 +22,7 @@ from dlgenomics import InputError
 from dlgenomics.data.encode import encode_frame
 from dlgenomics.data.schema import CAT, MOD, NUM, ROW_ID, SEQ, TARGET
 from dlgenomics.evaluation.ensemble import ENSEMBLE, Combination
-from dlgenomics.models.architectures import GBMConfig
-from dlgenomics.models.gbm import feature_matrix, predict_tabular
+from dlgenomics.models.gbm import GBMConfig, feature_matrix, predict_tabular
 from dlgenomics.sirna.features import feature_settings, sirna_features
 
 log = logging.getLogger(__name__)

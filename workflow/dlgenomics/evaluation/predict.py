@@ -1,7 +1,7 @@
 """Predicting new sequences with a trained task (`snakemake predict`).
 
 New sequences come from the same readers as a task's own input (FASTA, a delimited table, or
-BED intervals + a genome: `tasks.sequence_sets.read_unlabelled`), are checked against what the
+BED intervals + a genome: `tasks.kinds.sequences.read_unlabelled`), are checked against what the
 task's networks read (one nucleotide input, its alphabet, its length), encoded with the task's
 own vocabularies and scored by the chosen models: the leaderboard's best row, the ensemble, or
 a named architecture, each architecture as the mean of its fold models (as for test rows).
@@ -24,8 +24,8 @@ from dlgenomics import InputError
 from dlgenomics.data.schema import ROW_ID, SEQ, TARGET
 from dlgenomics.evaluation.ensemble import ENSEMBLE, Combination
 from dlgenomics.evaluation.inference import encode_rows, predict_member
+from dlgenomics.tasks.kinds.sequences import LINE, SequenceInput, read_unlabelled
 from dlgenomics.tasks.objectives import Scoring
-from dlgenomics.tasks.sequence_sets import LINE, SequenceInput, read_unlabelled
 
 BEST = "best"  # the `model` choice that follows the leaderboard's first row
 PADDED = "padded"  # per-row flag: the sequence was shorter than the task's length

@@ -12,6 +12,7 @@ Decoder: per-position linear maps back to the input vocabularies.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -19,7 +20,7 @@ from torch import nn
 
 from dlgenomics import InputError
 from dlgenomics.data.schema import SEQ, InputLayout
-from dlgenomics.models.architectures import AutoencoderConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -30,6 +31,23 @@ from dlgenomics.models.common import (
 )
 
 ENCODER_PREFIXES = ("embed.", "encoders.")  # parameters that pretraining trains and transfers
+
+
+@dataclass
+class AutoencoderConfig:
+    dim: int = 64
+    layers: int = 3
+    kernel_size: int = 5
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # also embed and reconstruct each nucleotide's modification
+    use_conditions: bool = True
+    pretrained: bool = True  # fine-tune from the pretrained encoder (else: from scratch)
+    pretrain_epochs: int = 30
+    pretrain_batch_size: int = 256
+    pretrain_learning_rate: float = 2e-3
+    mask_fraction: float = 0.15  # share of positions corrupted during pretraining
 
 
 class ConvEncoder(nn.Module):
@@ -57,8 +75,6 @@ class ConvEncoder(nn.Module):
 
 
 class Autoencoder(GenomicsModel):
-    Config = AutoencoderConfig
-
     def __init__(
         self, config: AutoencoderConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1
     ):
@@ -119,3 +135,6 @@ class Autoencoder(GenomicsModel):
                 "dimensions); re-run its pretrain rule"
             )
         self.load_state_dict(saved, strict=False)
+
+
+ARCHITECTURE = Architecture(config=AutoencoderConfig, network=Autoencoder)

@@ -7,11 +7,13 @@ bidirectional GRU applied to each input sequence, the output at the *last* time 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from dlgenomics.data.schema import MOD, SEQ, InputLayout
-from dlgenomics.models.architectures import BiGRUConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     GenomicsModel,
@@ -21,9 +23,17 @@ from dlgenomics.models.common import (
 )
 
 
-class BiGRU(GenomicsModel):
-    Config = BiGRUConfig
+@dataclass
+class BiGRUConfig:
+    embed_dim: int = 200
+    hidden: int = 256
+    layers: int = 3
+    dropout: float = 0.5
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = False  # the baseline reads sequences only
 
+
+class BiGRU(GenomicsModel):
     def __init__(self, config: BiGRUConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ, MOD))
@@ -64,3 +74,6 @@ class BiGRU(GenomicsModel):
         if self.conditions is not None:
             outputs.append(self.conditions(batch))
         return self.fc(torch.cat(outputs, dim=1))
+
+
+ARCHITECTURE = Architecture(config=BiGRUConfig, network=BiGRU)

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.data.nucleotides import reverse_complement_batch, strand_order
 from dlgenomics.data.schema import ROW_ID, InputLayout
 from dlgenomics.files import save_torch
+from dlgenomics.models.architectures import build_model
 from dlgenomics.models.common import GenomicsModel
-from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.objectives import OBJECTIVES
 
 CHECKPOINT_FORMAT = 1
@@ -74,12 +74,14 @@ def predict(
     model.eval()
     n_rows = len(next(iter(columns.values())))
     outputs = []
-    strands = both_strands(checkpoint.get("vocab", {}))
+    strands = strand_order(checkpoint.get("vocab", {}), checkpoint["n_outputs"])
     for start in range(0, n_rows, batch_size):
         batch = {k: v[start : start + batch_size] for k, v in columns.items()}
         output = model(batch).float()
-        if strands:  # the mean of both strands' outputs (logits, or standardised values)
-            output = (output + model(reverse_complement_batch(batch)).float()) / 2
+        if strands is not None:  # the mean of both strands' outputs (logits, or standardised
+            # values), the reverse strand's read back in the forward's order
+            reverse = model(reverse_complement_batch(batch)).float()
+            output = (output + reverse[:, strands]) / 2
         outputs.append(output)
     raw = torch.cat(outputs) if outputs else torch.zeros(0, checkpoint["n_outputs"])
     objective = OBJECTIVES[checkpoint_objective(checkpoint)]

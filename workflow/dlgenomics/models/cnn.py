@@ -3,11 +3,13 @@ global max and average pooling; pooled features and conditions -> a small dense 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import nn
 
 from dlgenomics.data.schema import MOD, SEQ, InputLayout
-from dlgenomics.models.architectures import CNNConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -17,6 +19,25 @@ from dlgenomics.models.common import (
 )
 
 DEEP_KERNEL = 7  # width of the convolutions after the first layer (Basset's later layers)
+
+
+@dataclass
+class CNNConfig:
+    embed_dim: int = 32
+    channels: int = 128
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 7, 11])
+    hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = True
+    # Basset-style depth for genome windows: after the first convolutions, this many blocks of
+    # max-pooling (`pool` wide) and a convolution (`channels`, 7 wide), so later layers see
+    # motif combinations hundreds of bases apart. 0: one layer, pooled over the whole input.
+    extra_layers: int = 0
+    pool: int = 4
+    # Batch normalisation after each convolution (Basset): larger steps stay stable, so a
+    # deep tower trains in fewer epochs.
+    batch_norm: bool = False
 
 
 def deeper_layers(in_channels: int, config: CNNConfig) -> nn.Sequential:
@@ -77,8 +98,6 @@ class ConvTower(nn.Module):
 
 
 class CNN(GenomicsModel):
-    Config = CNNConfig
-
     def __init__(self, config: CNNConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ, MOD))
@@ -95,3 +114,6 @@ class CNN(GenomicsModel):
 
     def forward(self, batch: Batch) -> torch.Tensor:
         return self.head([self.towers[c](batch[c]) for c in self.inputs], batch)
+
+
+ARCHITECTURE = Architecture(config=CNNConfig, network=CNN)

@@ -39,7 +39,7 @@ from torch import nn
 
 from dlgenomics import InputError
 from dlgenomics.data import tokens
-from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch, strand_order
 from dlgenomics.data.schema import CAT, KMER, MOD, NMOD, NUM, SEQ, InputLayout
 from dlgenomics.files import atomic_path, umask
 from dlgenomics.models.checkpoint import checkpoint_objective, load_model
@@ -59,7 +59,10 @@ class FoldPrediction(nn.Module):
         super().__init__()
         self.model = model
         self.objective = checkpoint_objective(checkpoint)
-        self.both_strands = both_strands(checkpoint.get("vocab", {}))
+        vocab = checkpoint.get("vocab", {})
+        self.both_strands = both_strands(vocab)
+        order = strand_order(vocab, checkpoint["n_outputs"]) or []
+        self.register_buffer("strand_order", torch.tensor(order, dtype=torch.long))
         mean, std = checkpoint["target_scale"]
         if self.objective == "multiregression":  # a scale per track, buffers of the trace
             self.register_buffer("track_mean", torch.tensor(mean, dtype=torch.float32))
@@ -70,7 +73,8 @@ class FoldPrediction(nn.Module):
     def forward(self, batch: Batch) -> torch.Tensor:
         raw = self.model(batch).float()
         if self.both_strands:
-            raw = (raw + self.model(reverse_complement_batch(batch)).float()) / 2
+            reverse = self.model(reverse_complement_batch(batch)).float()
+            raw = (raw + reverse.index_select(1, self.strand_order)) / 2
         # As objectives.transform: the auxiliary last output of multi-task models is dropped
         # by taking the first output (regression, binary); classes and labels keep them all.
         if self.objective == "regression":
@@ -310,7 +314,7 @@ def _metric_lines(facts: dict[str, Any], checkpoints: list[dict[str, Any]]) -> l
 def external_test_files(task: dict[str, Any]) -> set[str]:
     """The dataset files a task only scores: its `sirna_table`'s `table.test_files`, or the
     files of a `sequences` task's `test` entries that its labelled input does not read."""
-    from dlgenomics.tasks.sequence_sets import inputs_of
+    from dlgenomics.tasks.kinds.sequences import inputs_of
 
     if task.get("table"):
         return set(task["table"].get("test_files") or ())

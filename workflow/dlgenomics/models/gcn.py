@@ -12,12 +12,14 @@ batch needs no Python loop over its graphs. Each layer is a relational graph con
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from dlgenomics.data import tokens
 from dlgenomics.data.schema import SEQ, InputLayout
-from dlgenomics.models.architectures import GCNConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -30,6 +32,18 @@ from dlgenomics.models.common import (
 # How far (nt) the pairing register may shift from "5' end of one strand opposite the 3' end
 # of the other"; covers blunt ends and the usual 2-nt overhangs.
 PAIRING_SHIFTS = range(-3, 4)
+
+
+@dataclass
+class GCNConfig:
+    dim: int = 64
+    layers: int = 3
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # node features include the nucleotide's modification
+    pair_strands: bool = True  # with two inputs (sense, antisense): Watson-Crick pair edges
+    use_conditions: bool = True
 
 
 def normalise(adjacency: torch.Tensor) -> torch.Tensor:
@@ -107,8 +121,6 @@ class GraphLayer(nn.Module):
 
 
 class GCN(GenomicsModel):
-    Config = GCNConfig
-
     def __init__(self, config: GCNConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ,))
@@ -146,3 +158,6 @@ class GCN(GenomicsModel):
         for layer in self.layers:
             h = layer(h, backbone, pair).masked_fill(~mask.unsqueeze(-1), 0.0)
         return self.head([masked_mean_max(h, mask)], batch)
+
+
+ARCHITECTURE = Architecture(config=GCNConfig, network=GCN)

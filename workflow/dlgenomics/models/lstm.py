@@ -6,12 +6,14 @@ head. Sequences are not packed: packing needs the lengths on the host, a sync pe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from dlgenomics import InputError
 from dlgenomics.data.schema import SEQ, InputLayout
-from dlgenomics.models.architectures import LSTMConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -23,9 +25,20 @@ from dlgenomics.models.common import (
 )
 
 
-class LSTM(GenomicsModel):
-    Config = LSTMConfig
+@dataclass
+class LSTMConfig:
+    embed_dim: int = 64
+    hidden: int = 128
+    layers: int = 2
+    patch: int = 1  # positions pooled into one recurrent step (as transformer.patch)
+    head_hidden: int = 128
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
+    use_conditions: bool = True
 
+
+class LSTM(GenomicsModel):
     def __init__(self, config: LSTMConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
         if config.patch < 1:
@@ -67,3 +80,6 @@ class LSTM(GenomicsModel):
             outputs, _ = self.lstms[column](states)
             pooled.append(masked_mean_max(outputs, mask))
         return self.head(pooled, batch)
+
+
+ARCHITECTURE = Architecture(config=LSTMConfig, network=LSTM)

@@ -3,17 +3,25 @@ task of numbers only (the formula and XOR smoke tasks) it is the tutorial's plai
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import nn
 
 from dlgenomics.data.schema import MOD, SEQ, InputLayout
-from dlgenomics.models.architectures import MLPConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import Batch, GenomicsModel, condition_encoder, embed_tokens
 
 
-class MLP(GenomicsModel):
-    Config = MLPConfig
+@dataclass
+class MLPConfig:
+    hidden: list[int] = field(default_factory=lambda: [512, 256])
+    dropout: float = 0.2
+    inputs: list[str] | None = None  # token columns; default every seq_* and mod_* column
+    use_conditions: bool = True
 
+
+class MLP(GenomicsModel):
     def __init__(self, config: MLPConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1):
         super().__init__()
         self.inputs = layout.select(config.inputs, (SEQ, MOD), required=False)
@@ -37,3 +45,6 @@ class MLP(GenomicsModel):
         if self.conditions is not None:
             parts.append(self.conditions(batch))
         return self.net(torch.cat(parts, dim=1))
+
+
+ARCHITECTURE = Architecture(config=MLPConfig, network=MLP)

@@ -7,13 +7,14 @@ pre-norm blocks; masked mean + max pooling; conditions; a dense head."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from dlgenomics import InputError
 from dlgenomics.data.schema import SEQ, InputLayout
-from dlgenomics.models.architectures import TransformerConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import (
     Batch,
     FusionHead,
@@ -23,6 +24,23 @@ from dlgenomics.models.common import (
     masked_mean_max,
     pooled_patches,
 )
+
+
+@dataclass
+class TransformerConfig:
+    dim: int = 64
+    heads: int = 4
+    layers: int = 2
+    ff_mult: int = 4
+    # Positions pooled into one attention token (a strided convolution of that width): long
+    # DNA inputs (200 nt) cost patch² less attention and patch× less feed-forward.
+    patch: int = 1
+    positions: str = "learned"  # or "sinusoidal"
+    head_hidden: int = 128
+    dropout: float = 0.1
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+    modifications: bool = True  # add each nucleotide's modification embedding (nmod_*)
+    use_conditions: bool = True
 
 
 def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
@@ -59,8 +77,6 @@ class Block(nn.Module):
 
 
 class Transformer(GenomicsModel):
-    Config = TransformerConfig
-
     def __init__(
         self, config: TransformerConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1
     ):
@@ -105,3 +121,6 @@ class Transformer(GenomicsModel):
         for block in self.blocks:
             x = block(x, ~mask)
         return self.head([masked_mean_max(self.norm(x), mask)], batch)
+
+
+ARCHITECTURE = Architecture(config=TransformerConfig, network=Transformer)

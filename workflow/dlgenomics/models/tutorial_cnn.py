@@ -11,21 +11,32 @@ as in one-hot encoding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from dlgenomics.data.schema import SEQ, InputLayout
 from dlgenomics.data.tokens import BASES, nucleotide_vocab
-from dlgenomics.models.architectures import TutorialCNNConfig
+from dlgenomics.models.architectures import Architecture
 from dlgenomics.models.common import Batch, GenomicsModel, embed_tokens
 
 FIRST_BASE_ID = nucleotide_vocab().index(BASES[0])  # ids of A, C, G, U follow PAD and UNK
 
 
-class TutorialCNN(GenomicsModel):
-    Config = TutorialCNNConfig
+@dataclass
+class TutorialCNNConfig:
+    """The primer tutorial's Keras CNN (models/tutorial_cnn.py), its sizes as defaults."""
 
+    filters: int = 32
+    kernel_size: int = 12
+    pool_size: int = 4
+    hidden: int = 16
+    inputs: list[str] | None = None  # nucleotide columns; default every seq_* column
+
+
+class TutorialCNN(GenomicsModel):
     def __init__(
         self, config: TutorialCNNConfig, layout: InputLayout, numeric_stats, n_outputs: int = 1
     ):
@@ -53,3 +64,6 @@ class TutorialCNN(GenomicsModel):
             x = self.convs[column](one_hot.transpose(1, 2))
             flattened.append(F.max_pool1d(x, self.pool_size).flatten(1))
         return self.out(torch.relu(self.dense(torch.cat(flattened, dim=1))))
+
+
+ARCHITECTURE = Architecture(config=TutorialCNNConfig, network=TutorialCNN)

@@ -22,7 +22,7 @@ from dlgenomics import InputError
 from dlgenomics.data.nucleotides import byte_rows_to_strings
 from dlgenomics.data.tables import read_fasta
 from dlgenomics.sirna.target_site import to_dna
-from dlgenomics.tasks.kinds import SIRNA_TABLE_CONDITIONS
+from dlgenomics.tasks.kinds.sirna_table import SIRNA_TABLE_CONDITIONS
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The file the `simulate` rule writes, which a kind with `simulated` reads.
+SIMULATED_FILE = "sequences.csv"
+
 
 @dataclass
 class TaskTables:
@@ -95,6 +98,10 @@ class TaskKind:
     # Task config -> whether its rows may be read on either strand (`reverse_complement`:
     # trained on both, predicted as the mean of both). Most kinds read sequences as given.
     both_strands: Callable[[dict[str, Any]], bool] = lambda task: False
+    # Task config -> each output's partner on the reverse strand (stranded tracks swap: the
+    # plus strand's signal is the minus strand's once the window is read backwards); None:
+    # every output reads the same on both strands.
+    reverse_strand_outputs: Callable[[dict[str, Any]], list[int] | None] = lambda task: None
     # Task config -> its own metric settings (label names, siRNA thresholds), passed to
     # `metrics.task_metrics` and recorded in the vocabulary by encode.
     metric_options: Callable[[dict[str, Any]], dict[str, Any]] = lambda task: {}

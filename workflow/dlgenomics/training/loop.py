@@ -28,14 +28,13 @@ import torch
 import torch.nn.functional as F
 
 from dlgenomics import InputError
-from dlgenomics.data.nucleotides import both_strands, reverse_complement_batch
+from dlgenomics.data.nucleotides import reverse_complement_batch, strand_order, swaps_outputs
 from dlgenomics.data.schema import FOLD, NUM, ROW_ID, TARGET, InputLayout
 from dlgenomics.data.splits import fold_rows
 from dlgenomics.files import save_torch, write_fold_predictions, write_history
 from dlgenomics.metrics import is_better
-from dlgenomics.models.architectures import make_config
+from dlgenomics.models.architectures import build_model, make_config
 from dlgenomics.models.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
-from dlgenomics.models.registry import build_model
 from dlgenomics.tasks.base import TaskKind
 from dlgenomics.tasks.losses import clip_target, loss_threshold, row_weights
 from dlgenomics.tasks.objectives import Scoring
@@ -307,7 +306,7 @@ def train_fold(
         with no_host_sync(settings.sync_debug, device):
             running, seen = _train_epoch(
                 step_model, network, tensors, scoring, settings, optimizer, scheduler,
-                generator, meta["n_outputs"], both_strands(vocab),
+                generator, meta["n_outputs"], strand_order(vocab, meta["n_outputs"]),
             )  # fmt: skip
         valid = tensors.predictions(network, meta, "valid")
         metrics = scoring.metrics(targets[valid_rows], valid)
@@ -455,7 +454,7 @@ def _resumed(
 def _train_epoch(
     step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
     settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
-    n_outputs: int, strands: bool,
+    n_outputs: int, strands: list[int] | None,
 ) -> tuple[torch.Tensor, int]:  # fmt: skip
     """One pass over the training rows in a random order (at most `max_steps_per_epoch`
     batches): the summed loss and the rows it sums. No host sync: the loss stays on the
@@ -484,21 +483,23 @@ def _train_epoch(
 def _train_step(
     step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
     settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
-    n_outputs: int, strands: bool, batch: dict[str, torch.Tensor], rows: torch.Tensor,
+    n_outputs: int, strands: list[int] | None, batch: dict[str, torch.Tensor],
+    rows: torch.Tensor,
 ) -> torch.Tensor:  # fmt: skip
-    """One optimisation step on one batch (`rows`: its rows' numbers in the training table);
-    the batch's summed loss, left on the device."""
+    """One optimisation step on one batch (`rows`: its rows' numbers in the training table;
+    `strands`: `strand_order`, None for one strand); the batch's summed loss, on the device."""
     device = tensors.target.device
     multitask = tensors.auxiliary is not None
-    if strands:  # each row on a random strand: the site reads the same on both
+    target = tensors.target[rows]
+    if strands is not None:  # each row on a random strand: the site reads the same on both
         flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
         batch = reverse_complement_batch(batch, flip)
+        if swaps_outputs(strands):  # stranded tracks: a flipped row has the other's signal
+            target = torch.where(flip[:, None], target[:, strands[: target.shape[1]]], target)
     with mixed_precision(device):
         output = step_model(batch).float()
     weight = None if tensors.row_weight is None else tensors.row_weight[rows]
-    loss = scoring.objective.loss(
-        output[:, : n_outputs - multitask], tensors.target[rows], weight, settings.loss
-    )
+    loss = scoring.objective.loss(output[:, : n_outputs - multitask], target, weight, settings.loss)
     if multitask:
         loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
             output[:, -1], tensors.auxiliary[rows]

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from dlgenomics.data.schema import InputLayout
 from dlgenomics.data.tokens import PAD_ID, UNK_ID
 from dlgenomics.files import save_torch, write_history
-from dlgenomics.models.registry import build_model
+from dlgenomics.models.architectures import build_model
 from dlgenomics.training.loop import (
     TrainSettings,
     cosine_with_warmup,

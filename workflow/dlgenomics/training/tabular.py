@@ -29,8 +29,9 @@ from dlgenomics.data.schema import (
 from dlgenomics.data.splits import fold_rows
 from dlgenomics.files import atomic_path, write_fold_predictions, write_history
 from dlgenomics.metrics import is_better
-from dlgenomics.models.architectures import GBMConfig, make_config
+from dlgenomics.models.architectures import make_config
 from dlgenomics.models.gbm import (
+    GBMConfig,
     PerOutput,
     feature_matrix,
     gbm_estimator,

@@ -36,10 +36,10 @@ from dlgenomics.data.tracks import (
     interval_track_windows,
     track_type,
 )
-from dlgenomics.tasks.base import TaskTables
-from dlgenomics.tasks.sequence_sets import safe_name
+from dlgenomics.tasks.base import TaskKind, TaskTables
+from dlgenomics.tasks.kinds.sequences import safe_name
 
-KIND = "genome_tracks"
+KIND_NAME = "genome_tracks"
 # Keys only this kind reads.
 KEYS = ("genome", "tracks", "windows", "signal", "exclude", ALIASES_KEY)
 OBJECTIVES = {INTERVALS: "multilabel", BIGWIG: "multiregression"}
@@ -164,7 +164,7 @@ def check_genome_tracks_task(config: dict[str, Any], task: dict[str, Any], where
     """What the schema cannot say; fills in `tracks.resolved` and the `objective`."""
     for key in ("dataset", "genome", "tracks"):
         if key not in task:
-            raise InputError(f"{where}.{key}: kind {KIND!r} needs `{key}`")
+            raise InputError(f"{where}.{key}: kind {KIND_NAME!r} needs `{key}`")
     if task["dataset"] not in config["datasets"]:
         raise InputError(f"{where}.dataset: no dataset named {task['dataset']!r}")
     resolved = resolve_tracks(config, task, where)
@@ -194,6 +194,28 @@ def check_genome_tracks_task(config: dict[str, Any], task: dict[str, Any], where
         raise InputError(f"{where}.windows.placement: bigWig tracks are read on tiles")
     task["tracks"][RESOLVED] = resolved
     task["objective"] = objective
+    strand_partners(task, f"{where}.tracks.strand_pairs")
+
+
+def strand_partners(task: dict[str, Any], where: str = "tracks.strand_pairs") -> list[int] | None:
+    """Each track's partner on the other strand, in output order (`tracks.strand_pairs`
+    swap, the rest stay); None without pairs. Names no track, or one twice: an InputError."""
+    pairs = task["tracks"].get("strand_pairs")
+    if not pairs:
+        return None
+    names = track_names(task)
+    partners = list(range(len(names)))
+    for plus, minus in pairs:
+        for name in (plus, minus):
+            if name not in names:
+                raise InputError(f"{where}: no track named {name!r} (tracks: {', '.join(names)})")
+            if partners[names.index(name)] != names.index(name) or plus == minus:
+                raise InputError(f"{where}: track {name!r} is in more than one pair")
+        partners[names.index(plus)], partners[names.index(minus)] = (
+            names.index(minus),
+            names.index(plus),
+        )
+    return partners
 
 
 def track_names(task: dict[str, Any]) -> list[str]:
@@ -245,3 +267,22 @@ def genomic_blocks(row_ids: np.ndarray) -> np.ndarray:
     parts = pd.Series(row_ids, dtype=str).str.rsplit(":", n=1, expand=True)
     starts = parts[1].str.split("-", n=1).str[0].astype(np.int64)
     return (parts[0] + ":" + (starts // RESAMPLING_BLOCK).astype(str)).to_numpy()
+
+
+KIND = TaskKind(
+    name=KIND_NAME,
+    objective=None,  # filled in from the tracks when the config is read
+    required_files=(),
+    load=load_genome_tracks,
+    # Off unless asked: stranded tracks (RNA-seq) exist.
+    both_strands=lambda task: bool(task.get("reverse_complement", False)),
+    reverse_strand_outputs=strand_partners,
+    metric_options=lambda task: {"labels": track_names(task)},
+    # Its objective follows from its tracks (filled in by its check); it may read both strands.
+    config_keys=(*KEYS, "objective", "reverse_complement"),
+    check_config=check_genome_tracks_task,
+    allow_n=True,
+    files_from_config=genome_track_files,
+    selection_metrics=SELECTION_METRICS,
+    resampling_groups=genomic_blocks,
+)

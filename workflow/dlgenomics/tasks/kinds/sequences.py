@@ -28,7 +28,7 @@ import pandas as pd
 from dlgenomics import InputError
 from dlgenomics.data.tables import is_missing
 from dlgenomics.data.tokens import AMBIGUOUS
-from dlgenomics.tasks.base import StreamedTables, TaskTables
+from dlgenomics.tasks.base import StreamedTables, TaskKind, TaskTables
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective
 
 _NOT_SEQUENCE = re.compile(f"[^ACGTU{AMBIGUOUS}]", re.IGNORECASE)
@@ -629,3 +629,18 @@ def sequences_metric_options(task: dict[str, Any]) -> dict[str, Any]:
     labels = {"multiclass": class_names, "multilabel": label_names, "multiregression": label_names}
     named = labels[task["objective"]](task) if task["objective"] in labels else None
     return {"labels": named} if named else {}
+
+
+KIND = TaskKind(
+    name="sequences",
+    objective=None,  # the task's own `objective` setting
+    required_files=(),
+    load=load_sequences,
+    both_strands=sequences_read_both_strands,
+    metric_options=sequences_metric_options,
+    config_keys=SEQUENCE_TASK_KEYS,
+    check_config=lambda config, task, where: check_sequence_task(task, where),
+    allow_n=True,
+    files_from_config=sequence_files,
+    load_streamed=load_sequences_streamed,
+)
