@@ -153,19 +153,21 @@ def run_ours(
     started = now()
     try:
         training.train_fold(
-            kind=kind,
-            scoring=scoring({"kind": "sirna_competition"}),
-            arch="bigru",
-            model_params={"inputs": ["kmer_antisense", "mod_antisense"]},
-            settings=settings,
-            train_columns=train_columns,
-            test_columns=test_columns,
-            vocab=vocab,
-            fold=0,
-            out_checkpoint=out / "model.pt",
-            out_history=out / "history.csv",
-            out_predictions=out / "predictions.parquet",
-            progress=False,
+            training.FoldRun(
+                kind=kind,
+                scoring=scoring({"kind": "sirna_competition"}),
+                arch="bigru",
+                model_params={"inputs": ["kmer_antisense", "mod_antisense"]},
+                settings=settings,
+                train_columns=train_columns,
+                test_columns=test_columns,
+                vocab=vocab,
+                fold=0,
+                out_checkpoint=out / "model.pt",
+                out_history=out / "history.csv",
+                out_predictions=out / "predictions.parquet",
+                progress=False,
+            )
         )
     finally:
         training.predict, Scoring.metrics, training.time = original

@@ -25,7 +25,7 @@ from dlgenomics.models.checkpoint import layout_dict, save_checkpoint
 from dlgenomics.models.export import MODEL_FILE, TRACE_ROWS, export_model
 from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.objectives import OBJECTIVES, Scoring
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 
 TORCH_SITE = str(Path(torch.__file__).resolve().parents[1])
 CLASSES = ["low", "mid", "high"]
@@ -111,14 +111,14 @@ def train_folds(arch: str, folder: Path) -> tuple[list[Path], dict]:
     paths = []
     for fold in (0, 1):
         out = folder / f"fold{fold}"
-        train_fold(
+        train_fold(FoldRun(
             kind=TASK_KINDS["sequences"], scoring=scoring, arch=arch, model_params=PARAMS[arch],
             settings=TrainSettings(max_epochs=1, patience=1, batch_size=16, learning_rate=3e-3,
                                    seed=fold, threads=1, device="cpu"),
             train_columns=columns, test_columns=columns, vocab=vocab, fold=fold,
             out_checkpoint=out / "model.pt", out_history=out / "history.csv",
             out_predictions=out / "predictions.parquet", progress=False,
-        )  # fmt: skip
+        ))  # fmt: skip
         paths.append(out / "model.pt")
     return paths, vocab
 

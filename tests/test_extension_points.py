@@ -19,7 +19,7 @@ from dlgenomics.data.schema import TARGET, read_tensors, read_vocab
 from dlgenomics.metrics import regression_metrics
 from dlgenomics.models import architectures
 from dlgenomics.tasks import kinds
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 
 # A kind that makes its own rows: random 40-nt DNA, the target its share of G and C.
 TOY_KIND = """
@@ -124,7 +124,7 @@ def test_a_kind_and_an_architecture_are_one_registration_each(toy_modules, tmp_p
     out["train"].parent.mkdir()
     encode_task("toy_gc", {}, {**encode_settings("random", 2), **task}, out)
     train = read_tensors(out["train"])
-    result = train_fold(
+    result = train_fold(FoldRun(
         kind=kinds.TASK_KINDS["toy_gc"],
         scoring=replace(kinds.scoring(task), selection="rmse"),
         arch="toy",
@@ -139,7 +139,7 @@ def test_a_kind_and_an_architecture_are_one_registration_each(toy_modules, tmp_p
         out_history=tmp_path / "history.csv",
         out_predictions=tmp_path / "predictions.parquet",
         progress=False,
-    )  # fmt: skip
+    ))  # fmt: skip
     valid = train["fold"] == 0
     constant = np.full(valid.sum(), train[TARGET][~valid].mean())
     # The GC share is linear in the mean one-hot: the toy learns it, far past a constant.

@@ -289,24 +289,24 @@ def test_untrained_generator_fails_the_same_bar(planted_positives):
 
 
 def test_design_rows_are_the_objectives_choice():
-    from dlgenomics.tasks.objectives import OBJECTIVES
+    from dlgenomics.design.targets import DESIGN_TARGETS
 
-    binary, multiclass = OBJECTIVES["binary"], OBJECTIVES["multiclass"]
-    regression, multilabel = OBJECTIVES["regression"], OBJECTIVES["multilabel"]
+    binary, multiclass = DESIGN_TARGETS["binary"], DESIGN_TARGETS["multiclass"]
+    regression, multilabel = DESIGN_TARGETS["regression"], DESIGN_TARGETS["multilabel"]
     rows = lambda mask: np.flatnonzero(mask).tolist()  # noqa: E731
-    assert rows(binary.design_rows(np.array([0.0, 1, 1, 0, 1]), 0, 0.2)) == [1, 2, 4]
+    assert rows(binary.rows(np.array([0.0, 1, 1, 0, 1]), 0, 0.2)) == [1, 2, 4]
     classes = np.array([0.0, 2, 1, 2, 0, np.nan])
-    assert rows(multiclass.design_rows(classes, 2, 0.2)) == [1, 3]
-    assert rows(multiclass.design_rows(classes, 0, 0.2)) == [0, 4]
+    assert rows(multiclass.rows(classes, 2, 0.2)) == [1, 3]
+    assert rows(multiclass.rows(classes, 0, 0.2)) == [0, 4]
     labels = np.array([[1.0, 0], [0, 1], [1, 1]])
-    assert rows(multilabel.design_rows(labels, 1, 0.2)) == [1, 2]
+    assert rows(multilabel.rows(labels, 1, 0.2)) == [1, 2]
     # Regression: the ceil(fraction × n) highest known targets (0.3 × 10 is 3 rows, not 4).
     values = np.array([5.0, 9, 1, 7, np.nan, 3, 8, 2, 6, 4, 0])
-    assert rows(regression.design_rows(values, 0, 0.3)) == [1, 3, 6]
-    assert rows(regression.design_rows(values, 0, 0.2)) == [1, 6]
-    assert rows(regression.design_rows(values, 0, 0.01)) == [1]  # at least one row
+    assert rows(regression.rows(values, 0, 0.3)) == [1, 3, 6]
+    assert rows(regression.rows(values, 0, 0.2)) == [1, 6]
+    assert rows(regression.rows(values, 0, 0.01)) == [1]  # at least one row
     tied = np.array([1.0, 3, 3, 2])  # the second-highest ties the highest: both are learnt
-    assert rows(regression.design_rows(tied, 0, 0.25)) == [1, 2]
+    assert rows(regression.rows(tied, 0, 0.25)) == [1, 2]
 
 
 def _write_task(folder, sequences, target, labels=None):

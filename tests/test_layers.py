@@ -24,7 +24,7 @@ LAYERS = (
                 "dlgenomics.evaluation.*", "dlgenomics.interpretation",
                 "dlgenomics.interpretation.*", "dlgenomics.design", "dlgenomics.design.*",
                 "dlgenomics.report", "dlgenomics.report.*", "dlgenomics.sirna.screening")),
-    ("config", ("dlgenomics.config",)),
+    ("config", ("dlgenomics.config", "dlgenomics.plan")),
 )  # fmt: skip
 
 

@@ -84,3 +84,20 @@ def test_every_report_item_has_a_caption_and_a_label():
         assert 'labels={"figure": ' in body, (name, body)
     landing = (REPO / "Snakefile").read_text()
     assert 'report: "workflow/report/workflow.rst"' in landing
+
+
+def test_every_table_keyed_by_objective_names_each_objective():
+    """What differs by objective beyond its maths is a table beside the code that uses it:
+    an objective added to OBJECTIVES and forgotten in one of them fails here, not in a run."""
+    from dlgenomics.design.targets import DESIGN_TARGETS
+    from dlgenomics.evaluation.predict import PREDICTION_COLUMNS
+    from dlgenomics.interpretation.attributions import SOUGHT_ROWS
+    from dlgenomics.models.gbm import TABULAR_OUTPUTS
+    from dlgenomics.report.views import PREDICTION_VIEWS
+    from dlgenomics.tasks.labels import LABEL_FORMATS
+    from dlgenomics.tasks.objectives import OBJECTIVES
+
+    tables = (LABEL_FORMATS, DESIGN_TARGETS, SOUGHT_ROWS, TABULAR_OUTPUTS, PREDICTION_COLUMNS,
+              PREDICTION_VIEWS)  # fmt: skip
+    for table in tables:
+        assert sorted(table) == sorted(OBJECTIVES)

@@ -23,7 +23,7 @@ from dlgenomics.data.schema import FOLD, ROW_ID, TensorFile, read_tensors, write
 from dlgenomics.data.tokens import encode_nucleotides
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
 from dlgenomics.training import memory
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 from dlgenomics.training.memory import budget_bytes, epoch_chunks, load_fold_tables
 
 MOTIF = "TATAAT"
@@ -188,7 +188,7 @@ def _train(tables: dict, folder: Path, budget=None, **settings) -> pd.DataFrame:
     """One fold of an mlp (2 epochs); its predictions file."""
     train, test, stream = load_fold_tables(*tables["paths"].values(), budget=budget)
     assert (stream is not None) == (budget is not None)
-    train_fold(
+    train_fold(FoldRun(
         kind=TASK_KINDS["sequences"],
         scoring=scoring({"kind": "sequences", "objective": "binary", "input": {}}),
         arch="mlp", model_params={"hidden": [16]},
@@ -196,7 +196,7 @@ def _train(tables: dict, folder: Path, budget=None, **settings) -> pd.DataFrame:
         train_columns=train, test_columns=test, vocab=tables["vocab"], fold=0,
         out_checkpoint=folder / "model.pt", out_history=folder / "history.csv",
         out_predictions=folder / "predictions.parquet", progress=False, stream=stream,
-    )  # fmt: skip
+    ))  # fmt: skip
     return pd.read_parquet(folder / "predictions.parquet")
 
 

@@ -18,7 +18,7 @@ from dlgenomics.data.encode import encode_task
 from dlgenomics.data.schema import read_tensors, read_vocab
 from dlgenomics.metrics import multiregression_metrics
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 from dlgenomics.training.tabular import train_tabular_fold
 
 TRACKS = ["gata", "ebox"]
@@ -69,7 +69,7 @@ def test_network_and_kmer_boosting_beat_the_mean_predictor(encoded, tmp_path):
     assert train["target"].shape[1] == 2 and np.isnan(train["target"]).any()  # rows kept
     task_scoring = scoring(task)
     assert task_scoring.selection == "median_pearson"
-    network = train_fold(
+    network = train_fold(FoldRun(
         kind=TASK_KINDS["sequences"], scoring=task_scoring, arch="cnn",
         model_params={"channels": 16, "kernel_sizes": [6], "hidden": 16},
         settings=TrainSettings(max_epochs=30, patience=30, batch_size=16, learning_rate=3e-3,
@@ -77,7 +77,7 @@ def test_network_and_kmer_boosting_beat_the_mean_predictor(encoded, tmp_path):
         train_columns=train, test_columns=test, vocab=vocab, fold=0,
         out_checkpoint=tmp_path / "model.pt", out_history=tmp_path / "history.csv",
         out_predictions=tmp_path / "predictions.parquet", progress=False,
-    )  # fmt: skip
+    ))  # fmt: skip
     boosting = train_tabular_fold(
         scoring=task_scoring, arch="gbm_kmers",
         model_params={"features": ["kmer_counts"], "kmer_size": 6, "max_iter": 300,
@@ -182,6 +182,8 @@ def test_objective_scales_each_track_and_ignores_unknown_values():
     learns the top rows of one track."""
     import torch
 
+    from dlgenomics.design.targets import DESIGN_TARGETS
+    from dlgenomics.evaluation.predict import PREDICTION_COLUMNS
     from dlgenomics.tasks.objectives import OBJECTIVES
 
     objective = OBJECTIVES["multiregression"]
@@ -200,6 +202,6 @@ def test_objective_scales_each_track_and_ignores_unknown_values():
     assert output.grad[1, 1] == 0 and output.grad[3, 0] == 0 and output.grad[0, 0] != 0
     raw = torch.tensor([[0.0, 1.0, 5.0]])  # two tracks and a multitask model's auxiliary head
     assert objective.transform(raw, (mean, sd))[0].tolist() == pytest.approx([3.0, 20 + sd[1]])
-    columns = objective.prediction_columns(np.array([[1.0, 2.0]]), TRACKS)
+    columns = PREDICTION_COLUMNS["multiregression"](np.array([[1.0, 2.0]]), TRACKS)
     assert list(columns) == ["prediction_gata", "prediction_ebox"]
-    assert np.flatnonzero(objective.design_rows(target, 1, 0.3)).tolist() == [2]
+    assert np.flatnonzero(DESIGN_TARGETS["multiregression"].rows(target, 1, 0.3)).tolist() == [2]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dlgenomics.report import plots
+from dlgenomics.report.views import PREDICTION_VIEWS
 from dlgenomics.tasks.objectives import OBJECTIVES
 
 PNG = b"\x89PNG"
@@ -286,7 +287,7 @@ def test_prediction_plot_other_families(family, binary, tmp_path: Path) -> None:
 
 
 def test_every_objective_names_a_figure_the_report_draws():
-    for objective in OBJECTIVES.values():
-        assert objective.prediction_figure in plots.PREDICTION_FIGURES, objective.name
+    for name in OBJECTIVES:
+        assert PREDICTION_VIEWS[name].figure in plots.PREDICTION_FIGURES, name
     with pytest.raises(ValueError, match="unknown prediction figure"):
         plots.prediction_figure("pie", "regression", np.zeros(2), np.zeros(2), [], "t", Path("x"))

@@ -23,7 +23,7 @@ from dlgenomics.metrics import sirna_metrics
 from dlgenomics.models.architectures import build_model
 from dlgenomics.models.checkpoint import load_model, predict, to_tensors
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 from dlgenomics.training.pretraining import pretrain
 
 TASK = encode_settings(method="random", folds=2)
@@ -49,7 +49,7 @@ def encoded(sirna_files, tmp_path):
 
 def run(encoded, arch, folder: Path, epochs=25, seed=0, **options):
     train, test, vocab = encoded
-    return train_fold(
+    return train_fold(FoldRun(
         kind=SIRNA,
         scoring=replace(scoring({"kind": "sirna_competition"}), selection="mae"),
         arch=arch,
@@ -65,7 +65,7 @@ def run(encoded, arch, folder: Path, epochs=25, seed=0, **options):
         out_predictions=folder / "predictions.parquet",
         progress=False,
         **options,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @pytest.mark.parametrize("arch", sorted(SMALL))
@@ -125,14 +125,14 @@ def test_multitask_head_trains_both_outputs(encoded, tmp_path):
 def test_multitask_needs_an_auxiliary_head(encoded, tmp_path):
     train, test, vocab = encoded
     with pytest.raises(InputError, match="no auxiliary head"):
-        train_fold(
+        train_fold(FoldRun(
             kind=TASK_KINDS["primer"], scoring=scoring({"kind": "primer"}), arch="cnn",
             model_params=SMALL["cnn"],
             settings=TrainSettings(max_epochs=1), train_columns=train, test_columns=test,
             vocab=vocab, fold=0, multitask=True, out_checkpoint=tmp_path / "m.pt",
             out_history=tmp_path / "h.csv", out_predictions=tmp_path / "p.parquet",
             progress=False,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 def test_pretrained_encoder_is_transferred_and_fine_tuned(encoded, tmp_path):

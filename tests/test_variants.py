@@ -24,7 +24,7 @@ from dlgenomics.evaluation.variants import (
     write_variant_effects,
 )
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 
 MOTIF = "CGACCGAACTCC"  # the primer's planted motif
 LENGTH = 50  # the primer's sequence length
@@ -73,7 +73,7 @@ def model(tmp_path_factory) -> Path:
     train = columns_of(sequences, labels, folds)
     held, held_labels = planted(rng, 20)
     test = columns_of(held, held_labels, np.full(len(held), -1))
-    train_fold(
+    train_fold(FoldRun(
         kind=TASK_KINDS["primer"],
         scoring=replace(scoring({"kind": "primer"}), selection="log_loss"),
         arch="cnn",
@@ -83,7 +83,7 @@ def model(tmp_path_factory) -> Path:
         train_columns=train, test_columns=test, vocab=VOCAB, fold=0,
         out_checkpoint=folder / "model.pt", out_history=folder / "history.csv",
         out_predictions=folder / "predictions.parquet", progress=False,
-    )  # fmt: skip
+    ))  # fmt: skip
     return folder / "model.pt"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dlgenomics.data.schema import read_tensors, read_vocab
 from dlgenomics.tasks.kinds import TASK_KINDS, scoring
-from dlgenomics.training.loop import TrainSettings, train_fold
+from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
 
 EPOCHS = 6
 
@@ -18,22 +18,24 @@ EPOCHS = 6
 def main(folder: Path) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     result = train_fold(
-        kind=TASK_KINDS["sirna_competition"],
-        scoring=scoring({"kind": "sirna_competition"}),
-        arch="cnn",
-        model_params={"channels": 32, "kernel_sizes": [3, 7], "hidden": 32, "dropout": 0.3},
-        settings=TrainSettings(
-            max_epochs=EPOCHS, patience=EPOCHS, batch_size=8, learning_rate=3e-3, threads=1
-        ),
-        train_columns=read_tensors(folder / "train.parquet"),
-        test_columns=read_tensors(folder / "test.parquet"),
-        vocab=read_vocab(folder / "vocab.json"),
-        fold=0,
-        resume=folder / "resume.pt",
-        out_checkpoint=folder / "model.pt",
-        out_history=folder / "history.csv",
-        out_predictions=folder / "predictions.parquet",
-        progress=False,
+        FoldRun(
+            kind=TASK_KINDS["sirna_competition"],
+            scoring=scoring({"kind": "sirna_competition"}),
+            arch="cnn",
+            model_params={"channels": 32, "kernel_sizes": [3, 7], "hidden": 32, "dropout": 0.3},
+            settings=TrainSettings(
+                max_epochs=EPOCHS, patience=EPOCHS, batch_size=8, learning_rate=3e-3, threads=1
+            ),
+            train_columns=read_tensors(folder / "train.parquet"),
+            test_columns=read_tensors(folder / "test.parquet"),
+            vocab=read_vocab(folder / "vocab.json"),
+            fold=0,
+            resume=folder / "resume.pt",
+            out_checkpoint=folder / "model.pt",
+            out_history=folder / "history.csv",
+            out_predictions=folder / "predictions.parquet",
+            progress=False,
+        )
     )
     print(result)
 

@@ -2,7 +2,7 @@
 # reruns the download, and its size and mtime a parameter, so any change of either reruns it.
 rule download:
     input:
-        download_origin,
+        planned(plan.download_origin),
     output:
         f"{RAW_DIR}/{{dataset}}/{{file}}",
     log:
@@ -13,8 +13,8 @@ rule download:
     conda:
         "../../envs/data.yaml"
     params:
-        spec=download_spec,
-        origin=download_origin_stamp,
+        spec=planned(plan.download_spec),
+        origin=planned(plan.download_origin_stamp),
     script:
         "../scripts/download.py"
 
@@ -31,6 +31,6 @@ rule simulate:
     conda:
         "../../envs/data.yaml"
     params:
-        settings=simulate_settings,
+        settings=planned(plan.simulate_settings),
     script:
         "../scripts/simulate.py"

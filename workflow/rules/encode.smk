@@ -1,6 +1,6 @@
 rule encode:
     input:
-        encode_inputs,
+        planned(plan.encode_inputs),
     output:
         train=f"{ENCODED}/train.parquet",
         test=f"{ENCODED}/test.parquet",
@@ -17,16 +17,16 @@ rule encode:
     conda:
         "../../envs/data.yaml"
     params:
-        kind=task_kind,
-        task=task_data,
-        files=encode_files,
+        kind=planned(plan.task_kind),
+        task=planned(plan.task_data),
+        files=planned(plan.encode_files),
     script:
         "../scripts/encode.py"
 
 
 rule features:
     input:
-        raw=encode_inputs,
+        raw=planned(plan.encode_inputs),
         train=f"{ENCODED}/train.parquet",
         test=f"{ENCODED}/test.parquet",
     output:
@@ -40,7 +40,7 @@ rule features:
     conda:
         "../../envs/data.yaml"
     params:
-        kind=task_kind,
-        task=task_data,
+        kind=planned(plan.task_kind),
+        task=planned(plan.task_data),
     script:
         "../scripts/features.py"

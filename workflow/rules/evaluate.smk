@@ -1,7 +1,7 @@
 rule evaluate:
     input:
-        predictions=fold_outputs("predictions.parquet"),
-        histories=fold_outputs("history.csv"),
+        predictions=planned(plan.fold_outputs, "predictions.parquet"),
+        histories=planned(plan.fold_outputs, "history.csv"),
         encode_summary=f"{ENCODED}/summary.json",
     output:
         metrics=f"{EVAL_DIR}/metrics.json",
@@ -36,14 +36,14 @@ rule evaluate:
     conda:
         "../../envs/report.yaml"
     params:
-        scoring=task_scoring,
+        scoring=planned(plan.task_scoring),
     script:
         "../scripts/evaluate.py"
 
 
 rule ensemble:
     input:
-        members=ensemble_inputs,
+        members=planned(plan.ensemble_inputs),
         encode_summary=f"{ENCODED}/summary.json",
     output:
         metrics=f"{ENSEMBLE_DIR}/metrics.json",
@@ -73,23 +73,23 @@ rule ensemble:
     conda:
         "../../envs/report.yaml"
     params:
-        scoring=task_scoring,
-        members=ensemble_members,
-        fit=ensemble_fit,
+        scoring=planned(plan.task_scoring),
+        members=planned(plan.ensemble_members),
+        fit=planned(plan.ensemble_fit),
     script:
         "../scripts/ensemble.py"
 
 
 rule leaderboard:
     input:
-        metrics=architecture_metrics,
-        predictions=architecture_predictions,
+        metrics=planned(plan.architecture_metrics),
+        predictions=planned(plan.architecture_predictions),
         groups=f"{ENCODED}/groups.parquet",
     output:
-        csv="results/{task}/leaderboard.csv",
-        md="results/{task}/leaderboard.md",
+        csv=LEADERBOARD,
+        md=f"{TASK_DIR}/leaderboard.md",
         html=report(
-            "results/{task}/leaderboard.html",
+            f"{TASK_DIR}/leaderboard.html",
             category="{task}",
             subcategory="leaderboard",
             caption="../report/leaderboard.rst",
@@ -104,15 +104,15 @@ rule leaderboard:
     conda:
         "../../envs/report.yaml"
     params:
-        scoring=task_scoring,
-        names=ranked_names,
+        scoring=planned(plan.task_scoring),
+        names=planned(plan.ranked_names),
     script:
         "../scripts/leaderboard.py"
 
 
 rule classification_figures:
     input:
-        unpack(figure_inputs),
+        unpack(planned(plan.figure_inputs)),
     output:
         roc=report(
             f"{FIGURES_DIR}/roc.png",
@@ -161,15 +161,15 @@ rule classification_figures:
     conda:
         "../../envs/report.yaml"
     params:
-        scoring=task_scoring,
-        names=ranked_names,
+        scoring=planned(plan.task_scoring),
+        names=planned(plan.ranked_names),
     script:
         "../scripts/classification_figures.py"
 
 
 rule track_figures:
     input:
-        unpack(figure_inputs),
+        unpack(planned(plan.figure_inputs)),
     output:
         figure=report(
             f"{FIGURES_DIR}/tracks.png",
@@ -178,7 +178,7 @@ rule track_figures:
             caption="../report/tracks.rst",
             labels={"figure": "per-track figures"},
         ),
-        table="results/{task}/leaderboard_tracks.tsv",
+        table=f"{TASK_DIR}/leaderboard_tracks.tsv",
     log:
         "logs/track_figures/{task}.log",
     benchmark:
@@ -188,7 +188,7 @@ rule track_figures:
     conda:
         "../../envs/report.yaml"
     params:
-        scoring=task_scoring,
-        names=ranked_names,
+        scoring=planned(plan.task_scoring),
+        names=planned(plan.ranked_names),
     script:
         "../scripts/track_figures.py"

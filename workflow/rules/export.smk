@@ -1,6 +1,6 @@
 rule export:
     input:
-        unpack(export_inputs),
+        unpack(planned(plan.export_inputs)),
     output:
         folder=directory(EXPORT_DIR),
     log:
@@ -10,7 +10,7 @@ rule export:
     conda:
         "../../envs/train.yaml"
     params:
-        task=task_config,
-        networks=network_architectures,
+        task=planned(plan.task_config),
+        networks=planned(plan.network_architectures),
     script:
         "../scripts/export.py"

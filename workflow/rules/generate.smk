@@ -5,7 +5,7 @@
 
 rule train_gan:
     input:
-        unpack(gan_inputs),
+        unpack(planned(plan.gan_inputs)),
     output:
         generator=f"{GENERATED_DIR}/generator.pt",
         history=f"{GENERATED_DIR}/history.csv",
@@ -23,21 +23,21 @@ rule train_gan:
         "benchmarks/train_gan/{task}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: train_threads
+    threads: planned(plan.train_threads)
     resources:
-        gpu=train_gpus,
+        gpu=planned(plan.train_gpus),
     params:
-        objective=design_objective,
-        settings=design_settings,
-        known_motif=known_consensus,
-        device=train_device,
+        objective=planned(plan.design_objective),
+        settings=planned(plan.design_settings),
+        known_motif=planned(plan.known_consensus),
+        device=planned(plan.train_device),
     script:
         "../scripts/train_gan.py"
 
 
 rule generate:
     input:
-        unpack(generate_inputs),
+        unpack(planned(plan.generate_inputs)),
     output:
         fasta=f"{GENERATED_DIR}/sequences.fasta",
         parquet=f"{GENERATED_DIR}/sequences.parquet",
@@ -63,10 +63,10 @@ rule generate:
     conda:
         "../../envs/train.yaml"
     params:
-        objective=design_objective,
-        settings=design_settings,
-        known_motif=known_consensus,
-        networks=network_architectures,
-        interpretation=interpretation_settings,
+        objective=planned(plan.design_objective),
+        settings=planned(plan.design_settings),
+        known_motif=planned(plan.known_consensus),
+        networks=planned(plan.network_architectures),
+        interpretation=planned(plan.interpretation_settings),
     script:
         "../scripts/generate.py"

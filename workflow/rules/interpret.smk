@@ -1,6 +1,6 @@
 rule interpret:
     input:
-        unpack(interpret_inputs),
+        unpack(planned(plan.interpret_inputs)),
     output:
         summary=f"{INTERPRET_DIR}/summary.json",
         attributions=f"{INTERPRET_DIR}/attributions.npz",
@@ -33,8 +33,8 @@ rule interpret:
         "../../envs/train.yaml"
     threads: 2
     params:
-        scoring=task_scoring,
-        networks=network_architectures,
-        settings=interpretation_settings,
+        scoring=planned(plan.task_scoring),
+        networks=planned(plan.network_architectures),
+        settings=planned(plan.interpretation_settings),
     script:
         "../scripts/interpret.py"

@@ -1,6 +1,6 @@
 rule predict_sequences:
     input:
-        unpack(predict_inputs),
+        unpack(planned(plan.predict_inputs)),
     output:
         csv=f"{PREDICT_DIR}/predictions.csv",
         parquet=f"{PREDICT_DIR}/predictions.parquet",
@@ -18,21 +18,21 @@ rule predict_sequences:
     conda:
         "../../envs/train.yaml"
     params:
-        job=predict_config,
-        members=predict_members,
-        scoring=predict_scoring,
+        job=planned(plan.predict_config),
+        members=planned(plan.predict_members),
+        scoring=planned(plan.predict_scoring),
     script:
         "../scripts/predict.py"
 
 
 rule predict:
     input:
-        all_predictions(),
+        plan.all_predictions(config),
 
 
 rule score_variants:
     input:
-        unpack(variants_inputs),
+        unpack(planned(plan.variants_inputs)),
     output:
         csv=f"{VARIANTS_DIR}/effects.csv",
         parquet=f"{VARIANTS_DIR}/effects.parquet",
@@ -51,12 +51,12 @@ rule score_variants:
     conda:
         "../../envs/train.yaml"
     params:
-        job=variants_config,
-        members=variants_members,
+        job=planned(plan.variants_config),
+        members=planned(plan.variants_members),
     script:
         "../scripts/variant_effects.py"
 
 
 rule variant_effects:
     input:
-        all_variant_effects(),
+        plan.all_variant_effects(config),

@@ -4,12 +4,12 @@
 
 rule provenance:
     input:
-        runs=trained_runs,
+        runs=planned(plan.trained_runs),
         data=f"{ENCODED}/summary.json",
     output:
-        json="results/{task}/provenance.json",
+        json=f"{TASK_DIR}/provenance.json",
         html=report(
-            "results/{task}/provenance.html",
+            f"{TASK_DIR}/provenance.html",
             category="{task}",
             subcategory="provenance",
             caption="../report/provenance.rst",

@@ -1,6 +1,6 @@
 rule cross_evaluate:
     input:
-        unpack(cross_inputs),
+        unpack(planned(plan.cross_inputs)),
     output:
         scores=f"{CROSS_DIR}/predictions.parquet",
         csv=f"{CROSS_DIR}/leaderboard.csv",
@@ -19,16 +19,16 @@ rule cross_evaluate:
     conda:
         "../../envs/train.yaml"
     params:
-        pair=cross_pair,
-        members=cross_members,
-        evaluated=cross_evaluated_task,
+        pair=planned(plan.cross_pair),
+        members=planned(plan.cross_members),
+        evaluated=planned(plan.cross_evaluated_task),
     script:
         "../scripts/cross_evaluate.py"
 
 
 rule screen_transcript:
     input:
-        unpack(screen_inputs),
+        unpack(planned(plan.screen_inputs)),
     output:
         table=f"{SCREEN_DIR}/candidates.csv",
         plot=report(
@@ -45,13 +45,13 @@ rule screen_transcript:
     conda:
         "../../envs/train.yaml"
     params:
-        screen=screen_config,
-        members=screen_members,
-        task=screen_task,
+        screen=planned(plan.screen_config),
+        members=planned(plan.screen_members),
+        task=planned(plan.screen_task),
     script:
         "../scripts/screen.py"
 
 
 rule screen:
     input:
-        all_screens(),
+        plan.all_screens(config),

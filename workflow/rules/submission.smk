@@ -1,8 +1,8 @@
 rule submission:
     input:
-        unpack(submission_inputs),
+        unpack(planned(plan.submission_inputs)),
     output:
-        "results/{task}/submission.csv",
+        f"{TASK_DIR}/submission.csv",
     log:
         "logs/submission/{task}.log",
     benchmark:
@@ -12,8 +12,8 @@ rule submission:
     conda:
         "../../envs/report.yaml"
     params:
-        names=ranked_names,
-        scoring=task_scoring,
-        label_scale=task_label_scale,
+        names=planned(plan.ranked_names),
+        scoring=planned(plan.task_scoring),
+        label_scale=planned(plan.task_label_scale),
     script:
         "../scripts/submission.py"

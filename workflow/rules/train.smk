@@ -12,20 +12,20 @@ rule pretrain:
         "benchmarks/pretrain/{task}/{arch}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: train_threads
+    threads: planned(plan.train_threads)
     resources:
-        gpu=train_gpus,
+        gpu=planned(plan.train_gpus),
     params:
-        model=arch_model,
-        settings=train_settings,
-        model_params=arch_params,
+        model=planned(plan.arch_model),
+        settings=planned(plan.train_settings),
+        model_params=planned(plan.arch_params),
     script:
         "../scripts/pretrain.py"
 
 
 rule train:
     input:
-        unpack(train_inputs),
+        unpack(planned(plan.train_inputs)),
     output:
         model=f"{MODEL_DIR}/model.pt",
         history=f"{MODEL_DIR}/history.csv",
@@ -39,17 +39,17 @@ rule train:
         arch=NETWORK_PATTERN,
     conda:
         "../../envs/train.yaml"
-    threads: train_threads
+    threads: planned(plan.train_threads)
     resources:
-        gpu=train_gpus,
+        gpu=planned(plan.train_gpus),
     params:
-        kind=task_kind,
-        scoring=task_scoring,
-        task=task_data,
-        model=arch_model,
-        multitask=arch_multitask,
-        settings=train_settings,
-        model_params=arch_params,
+        kind=planned(plan.task_kind),
+        scoring=planned(plan.task_scoring),
+        task=planned(plan.task_data),
+        model=planned(plan.arch_model),
+        multitask=planned(plan.arch_multitask),
+        settings=planned(plan.train_settings),
+        model_params=planned(plan.arch_params),
         # Not an output: Snakemake would delete it when the job fails, and it is what a
         # rerun of a killed job resumes from. Removed by the job once it completes.
         resume=f"{MODEL_DIR}/resume.pt",
@@ -59,7 +59,7 @@ rule train:
 
 rule train_tabular:
     input:
-        unpack(tabular_inputs),
+        unpack(planned(plan.tabular_inputs)),
     output:
         model=f"{MODEL_DIR}/model.joblib",
         history=f"{MODEL_DIR}/history.csv",
@@ -73,11 +73,11 @@ rule train_tabular:
         arch=TABULAR_PATTERN,
     conda:
         "../../envs/train.yaml"
-    threads: train_threads
+    threads: planned(plan.train_threads)
     params:
-        scoring=task_scoring,
-        task=task_data,
-        settings=tabular_settings,
-        model_params=arch_params,
+        scoring=planned(plan.task_scoring),
+        task=planned(plan.task_data),
+        settings=planned(plan.tabular_settings),
+        model_params=planned(plan.arch_params),
     script:
         "../scripts/train_tabular.py"

@@ -49,6 +49,7 @@ from dlgenomics.design.gan import (
     train_gan,
     write_fasta,
 )
+from dlgenomics.design.targets import DESIGN_TARGETS
 from dlgenomics.files import atomic_path, save_torch
 from dlgenomics.models.checkpoint import predict, to_tensors
 from dlgenomics.models.common import GenomicsModel
@@ -104,11 +105,11 @@ def sequence_column(vocab: dict[str, Any]) -> str:
 def learnt_sequences(
     train: Path, vocab: dict[str, Any], objective: Objective, head: int, top_fraction: float
 ) -> tuple[list[str], int]:
-    """The training rows the objective has a GAN learn for output `head` (`design_rows`), as
+    """The training rows the objective has a GAN learn for output `head` (DESIGN_TARGETS), as
     DNA, and how many of them were left out for another length: a GAN writes one length, the
     most common one (ties: the longer). Test rows are left out, as from every model."""
     columns = read_tensors(train)
-    rows = objective.design_rows(columns[TARGET], head, top_fraction)
+    rows = DESIGN_TARGETS[objective.name].rows(columns[TARGET], head, top_fraction)
     decoded = decode_nucleotides(columns[sequence_column(vocab)][rows])
     sequences = [sequence.replace("U", "T") for sequence in decoded]
     if not sequences:
@@ -201,7 +202,7 @@ class DesignTask:
             settings=design,
             head=head,
             name=name,
-            learnt=goal.design_learnt(name, design.top_fraction),
+            learnt=DESIGN_TARGETS[goal.name].learnt(name, design.top_fraction),
             positives=positives,
             motif=motif_judge(design, consensus, known_matrix(motifs, name)),
             other_lengths=other_lengths,
@@ -210,7 +211,7 @@ class DesignTask:
     @property
     def score(self) -> str:
         """The best network's prediction each sequence is judged by (a column name)."""
-        return self.objective.design_score
+        return DESIGN_TARGETS[self.objective.name].score
 
     @property
     def criterion(self) -> str:

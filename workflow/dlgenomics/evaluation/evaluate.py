@@ -24,7 +24,8 @@ from dlgenomics.metrics import (
 )
 from dlgenomics.report import plots
 from dlgenomics.report.html import UNDEFINED, interval, key_table, number, table, write_page
-from dlgenomics.tasks.objectives import ClassesView, Scoring
+from dlgenomics.report.views import PREDICTION_VIEWS, ClassesView
+from dlgenomics.tasks.objectives import Scoring
 
 
 def combine_folds(prediction_paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -449,7 +450,7 @@ def prediction_figure(
 ) -> None:
     """The figure of one architecture's (or the ensemble's) out-of-fold predictions."""
     plots.prediction_figure(
-        scoring.objective.prediction_figure,
+        PREDICTION_VIEWS[scoring.objective_name].figure,
         scoring.family,
         target,
         prediction,
@@ -607,7 +608,7 @@ def _curves(
 
     def view(name: str) -> ClassesView:
         frame = frames[name].loc[rows]
-        return scoring.objective.classes_view(
+        return PREDICTION_VIEWS[scoring.objective_name].classes(
             column_values(frame["target"]),
             column_values(frame["prediction"]),
             scoring.labels,

@@ -27,6 +27,37 @@ from dlgenomics.evaluation.inference import encode_rows, predict_member
 from dlgenomics.tasks.kinds.sequences import LINE, SequenceInput, read_unlabelled
 from dlgenomics.tasks.objectives import Scoring
 
+
+def _values_or_probabilities(prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    """`prediction` (one value per row), or a `p_<label>` probability per label or class."""
+    if prediction.ndim == 1:
+        return {"prediction": prediction}
+    names = labels or [str(k) for k in range(prediction.shape[1])]
+    return {f"p_{name}": prediction[:, k] for k, name in enumerate(names)}
+
+
+def _with_predicted_class(prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    """One probability per class, and the most probable class named."""
+    columns = _values_or_probabilities(prediction, labels)
+    names = [name.removeprefix("p_") for name in columns]
+    return {**columns, "predicted_class": np.asarray(names)[prediction.argmax(axis=1)]}
+
+
+def _per_track(prediction: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    """A `prediction_<track>` value per track."""
+    names = labels or [str(k) for k in range(prediction.shape[1])]
+    return {f"prediction_{name}": prediction[:, k] for k, name in enumerate(names)}
+
+
+# Objective name -> (predictions, labels) -> the columns a user's predictions table holds.
+PREDICTION_COLUMNS = {
+    "regression": _values_or_probabilities,
+    "binary": _values_or_probabilities,
+    "multiclass": _with_predicted_class,
+    "multilabel": _values_or_probabilities,
+    "multiregression": _per_track,
+}
+
 BEST = "best"  # the `model` choice that follows the leaderboard's first row
 PADDED = "padded"  # per-row flag: the sequence was shorter than the task's length
 
@@ -132,7 +163,8 @@ def predictions_table(
     positive class's probability (binary) or one probability per class or label, and the
     models that made it."""
     table = pd.DataFrame({"id": ids})
-    for name, values in scoring.objective.prediction_columns(prediction, scoring.labels).items():
+    columns = PREDICTION_COLUMNS[scoring.objective_name](prediction, scoring.labels)
+    for name, values in columns.items():
         table[name] = values
     table[PADDED] = padded
     table["model"] = chosen.label

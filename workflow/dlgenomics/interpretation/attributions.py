@@ -47,6 +47,31 @@ from dlgenomics.models.common import GenomicsModel, recording_token_vectors
 from dlgenomics.report import plots
 from dlgenomics.tasks.objectives import SINGLE_HEAD, Scoring
 
+
+def _positives_seen(labels: np.ndarray, logit: np.ndarray) -> np.ndarray:
+    """True positives (labelled so, and the models' mean logit agrees) or, failing that, every
+    labelled positive: motifs are read where the models see a site."""
+    positives = np.flatnonzero(labels == 1)
+    true_positives = positives[logit[positives] > 0]
+    return true_positives if len(true_positives) else positives
+
+
+def _every_row(target: np.ndarray, head: int, logit: np.ndarray) -> np.ndarray:
+    return np.arange(len(target))
+
+
+# Objective name -> (targets, output, the models' mean logit of it) -> the rows whose motifs
+# interpretation seeks for that output: its positives, or every row of a regression.
+SOUGHT_ROWS: dict[str, Callable[[np.ndarray, int, np.ndarray], np.ndarray]] = {
+    "regression": _every_row,
+    "binary": lambda target, head, logit: _positives_seen(np.asarray(target), logit),
+    "multiclass": lambda target, head, logit: _positives_seen(
+        (np.asarray(target, dtype=np.float64) == head).astype(int), logit
+    ),
+    "multilabel": lambda target, head, logit: _positives_seen(np.asarray(target)[:, head], logit),
+    "multiregression": _every_row,
+}
+
 DEFAULT_WIDTH = 12  # motif window when no known motif gives one (the primer motif's length)
 # Bases added each side of a known motif's length: a window off by a base or two (or a site on
 # the other strand) still holds the whole motif, which is then placed inside it.
@@ -388,7 +413,7 @@ def _attribute(
     gradients = _each_model(run, every, lambda m, t: token_gradients(m, t, head, contrast=contrast))
     saliency = {c: run.sign * gradient_times_input(g, run.columns[c]) for c, g in gradients.items()}
     logit = _each_model(run, every, lambda m, t: head_outputs(m, t, head))
-    rows = scoring.objective.positive_rows(run.columns[TARGET], head, logit)
+    rows = SOUGHT_ROWS[scoring.objective_name](run.columns[TARGET], head, logit)
     if len(rows) == 0:  # a class the held-out rows lack (an independent test set's gap)
         return None
     ism_rows = rows[: settings.ism_rows]

@@ -15,9 +15,31 @@ from dlgenomics import InputError
 from dlgenomics.data.nucleotides import both_strands, kmer_counts
 from dlgenomics.data.schema import CAT, FEATURE, MOD, NMOD, NUM, SEQ, TARGET_CONTEXT
 from dlgenomics.models.architectures import Architecture
-from dlgenomics.tasks.objectives import OBJECTIVES, Objective
+from dlgenomics.tasks.objectives import Objective
 
 SITE_FEATURES = (FEATURE + "site_", FEATURE + "flank_")
+
+
+@dataclass(frozen=True)
+class TabularOutput:
+    estimator: str  # scikit-learn's HistGradientBoostingRegressor or ...Classifier
+    # A fitted classifier's predict_proba -> predictions as the objective writes them (None:
+    # as they are).
+    shown: Any = None
+    one_per_row: bool = True  # one prediction per row, else one boosted model per output
+
+    def prediction(self, probabilities: np.ndarray) -> np.ndarray:
+        return probabilities if self.shown is None else self.shown(probabilities)
+
+
+# Objective name (objectives.OBJECTIVES) -> how gradient boosting fits and predicts it.
+TABULAR_OUTPUTS: dict[str, TabularOutput] = {
+    "regression": TabularOutput("HistGradientBoostingRegressor"),
+    "binary": TabularOutput("HistGradientBoostingClassifier", lambda p: p[:, 1]),
+    "multiclass": TabularOutput("HistGradientBoostingClassifier"),
+    "multilabel": TabularOutput("HistGradientBoostingClassifier", one_per_row=False),
+    "multiregression": TabularOutput("HistGradientBoostingRegressor", one_per_row=False),
+}
 
 
 # Input groups of the tabular model (dlgenomics.training.tabular): what each adds is in
@@ -205,11 +227,11 @@ def gbm_estimator(
     where a row has several."""
     from sklearn import ensemble
 
-    if outputs is not None and not objective.one_prediction_per_row:
+    if outputs is not None and not TABULAR_OUTPUTS[objective.name].one_per_row:
         return PerOutput(
             [gbm_estimator(objective, config, categorical, rounds, stop) for _ in range(outputs)]
         )
-    estimator = getattr(ensemble, objective.gradient_boosting())
+    estimator = getattr(ensemble, TABULAR_OUTPUTS[objective.name].estimator)
     return estimator(
         learning_rate=config.learning_rate,
         max_iter=rounds,
@@ -227,7 +249,7 @@ def gbm_estimator(
 def predict_tabular(model: Any, matrix: np.ndarray, objective: str) -> np.ndarray:
     """Predictions as the objective writes them (values, the positive class's probability, or
     every class's)."""
-    shown = OBJECTIVES[objective].tabular_prediction
+    shown = TABULAR_OUTPUTS[objective].prediction
     if hasattr(model, "predict_proba"):
         return shown(model.predict_proba(matrix))
     return model.predict(matrix)
@@ -235,7 +257,8 @@ def predict_tabular(model: Any, matrix: np.ndarray, objective: str) -> np.ndarra
 
 def staged_predictions(model: Any, matrix: np.ndarray, objective: Objective):
     if hasattr(model, "staged_predict_proba"):
-        return (objective.tabular_prediction(p) for p in model.staged_predict_proba(matrix))
+        shown = TABULAR_OUTPUTS[objective.name].prediction
+        return (shown(p) for p in model.staged_predict_proba(matrix))
     return model.staged_predict(matrix)
 
 

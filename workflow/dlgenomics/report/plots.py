@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from dlgenomics.files import atomic_path
 from dlgenomics.metrics import SIRNA_FAMILIES, SIRNA_THRESHOLD, class_indices
-from dlgenomics.tasks.objectives import ClassesView
+from dlgenomics.report.views import ClassesView
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -643,7 +643,7 @@ def track_figure(
     _save(fig, path)
 
 
-# --- The figures an objective names (`Objective.prediction_figure`, `ClassesView`) ----------
+# --- The figures an objective names (`report.views.PREDICTION_VIEWS`) -------------------------
 
 
 PREDICTION_FIGURES = ("predicted_vs_observed", "predicted_vs_observed_known", "roc_per_label")

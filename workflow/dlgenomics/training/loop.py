@@ -209,11 +209,16 @@ class FoldTensors:
             return predict(network, meta, self.test)
         if self.stream is None:  # gathered a slice at a time: never a copy of them all
             rows = torch.from_numpy(self.valid_rows).to(self.target.device)
-            return np.concatenate([
-                predict(network, meta, {k: v[rows[start : start + VALID_SLICE]]
-                                        for k, v in self.data.items()})
-                for start in range(0, max(len(rows), 1), VALID_SLICE)
-            ])  # fmt: skip
+            return np.concatenate(
+                [
+                    predict(
+                        network,
+                        meta,
+                        {k: v[rows[start : start + VALID_SLICE]] for k, v in self.data.items()},
+                    )
+                    for start in range(0, max(len(rows), 1), VALID_SLICE)
+                ]
+            )
         if role == "valid":
             return streamed_predictions(
                 network, meta, self.stream.train, self.data, self.valid_rows, self.target.device
@@ -239,9 +244,13 @@ class Progress:
     first_epoch: int = 1
 
     def record(
-        self, epoch: int, metrics: dict[str, Any], network: Any, metric: str,
+        self,
+        epoch: int,
+        metrics: dict[str, Any],
+        network: Any,
+        metric: str,
         valid: np.ndarray,
-    ) -> None:  # fmt: skip
+    ) -> None:
         best = None if self.best_metrics is None else self.best_metrics[metric]
         if is_better(metric, metrics[metric], best):
             self.best_metrics, self.best_epoch, self.stale = metrics, epoch, 0
@@ -251,86 +260,103 @@ class Progress:
             self.stale += 1
 
 
-def train_fold(
-    *,
-    kind: TaskKind,
-    scoring: Scoring,
-    arch: str,
-    model: str | None = None,
-    model_params: dict[str, Any],
-    settings: TrainSettings,
-    train_columns: dict[str, np.ndarray],
-    test_columns: dict[str, np.ndarray],
-    vocab: dict[str, Any],
-    fold: int,
-    out_checkpoint: Path,
-    out_history: Path,
-    out_predictions: Path,
-    multitask: bool = False,
-    pretrained: Path | None = None,
-    resume: Path | None = None,
-    progress: bool = True,
-    stream: Stream | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FoldRun:
+    """One architecture on one fold: what `train_fold` reads and where it writes."""
+
+    kind: TaskKind
+    scoring: Scoring
+    arch: str  # the configured name
+    model_params: dict[str, Any]
+    settings: TrainSettings
+    train_columns: dict[str, np.ndarray]
+    test_columns: dict[str, np.ndarray]
+    vocab: dict[str, Any]
+    fold: int
+    out_checkpoint: Path
+    out_history: Path
+    out_predictions: Path
+    model: str | None = None  # the registry architecture behind `arch` (default `arch`)
+    multitask: bool = False  # adds the kind's auxiliary head
+    pretrained: Path | None = None  # an encoder to start from
+    # The per-epoch resume file: resumed from when it matches this run, removed once done.
+    resume: Path | None = None
+    progress: bool = True  # a log line per epoch
+    # The token columns of tables over the memory budget (the columns hold the rest).
+    stream: Stream | None = None
+
+    @property
+    def model_name(self) -> str:
+        return self.model or self.arch
+
+
+def train_fold(run: FoldRun) -> dict[str, Any]:
     """Train one architecture on one fold; write its best checkpoint, per-epoch history and
-    validation + test predictions; return the best epoch's validation metrics. `arch` is the
-    configured name, `model` the registry architecture behind it (default `arch`); `multitask`
-    adds the kind's auxiliary head; `pretrained` is an encoder to start from; `resume` the
-    per-epoch resume file (resumed from when it matches this run, removed once it completes);
-    `stream` the token columns of tables over the memory budget (the columns hold the rest)."""
-    model_name = model or arch
+    validation + test predictions; return the best epoch's validation metrics."""
+    settings, scoring, train_columns = run.settings, run.scoring, run.train_columns
     device = prepare_device(settings)
-    train_rows, valid_rows = fold_rows(train_columns[FOLD], fold)
-    if multitask and kind.auxiliary_label is None:
-        raise InputError(f"task kind {kind.name!r} has no auxiliary head for multitask models")
-    network, meta = _build_network(
-        model_name, model_params, scoring, settings, train_columns, train_rows, vocab,
-        multitask, pretrained, device,
-    )  # fmt: skip
-    meta.update(arch=arch, fold=fold)
+    train_rows, valid_rows = fold_rows(train_columns[FOLD], run.fold)
+    if run.multitask and run.kind.auxiliary_label is None:
+        raise InputError(f"task kind {run.kind.name!r} has no auxiliary head for multitask models")
+    network, meta = _build_network(run, train_rows, device)
     step_model = torch.compile(network) if settings.compile else network
-    tensors = _fold_tensors(
-        kind, scoring, settings, train_columns, test_columns, train_rows, valid_rows,
-        meta["target_scale"], multitask, device,
-    )  # fmt: skip
-    tensors.stream = stream
+    tensors = _fold_tensors(run, train_rows, valid_rows, meta["target_scale"], device)
     optimizer, scheduler = _optimiser(network, settings, len(train_rows))
     generator = torch.Generator(device=device).manual_seed(settings.seed)
-    fingerprint = _run_fingerprint(meta, settings, train_columns, pretrained)
-    state = _resumed(resume, fingerprint, device, network, optimizer, scheduler, generator)
-    targets, metric = train_columns[TARGET], scoring.selection
+    fingerprint = _run_fingerprint(meta, settings, train_columns, run.pretrained)
+    state = _resumed(run.resume, fingerprint, device, network, optimizer, scheduler, generator)
+    targets, metric, strands = (
+        train_columns[TARGET],
+        scoring.selection,
+        strand_order(run.vocab, meta["n_outputs"]),
+    )
     for epoch in range(state.first_epoch, settings.max_epochs + 1):
         if state.stale >= settings.patience:
             break  # a resumed run that had already stopped early
         started = time.perf_counter()
         with no_host_sync(settings.sync_debug, device):
             running, seen = _train_epoch(
-                step_model, network, tensors, scoring, settings, optimizer, scheduler,
-                generator, meta["n_outputs"], strand_order(vocab, meta["n_outputs"]),
-            )  # fmt: skip
+                step_model,
+                network,
+                tensors,
+                scoring,
+                settings,
+                optimizer,
+                scheduler,
+                generator,
+                meta["n_outputs"],
+                strands,
+            )
         valid = tensors.predictions(network, meta, "valid")
         metrics = scoring.metrics(targets[valid_rows], valid)
-        state.history.append({
-            "epoch": epoch,
-            "train_loss": float(running) / seen,  # the one sync of the epoch
-            **{f"valid_{k}": v for k, v in metrics.items()},
-            "learning_rate": scheduler.get_last_lr()[0],
-            "seconds": time.perf_counter() - started,
-        })  # fmt: skip
+        state.history.append(
+            {
+                "epoch": epoch,
+                "train_loss": float(running) / seen,  # the one sync of the epoch
+                **{f"valid_{k}": v for k, v in metrics.items()},
+                "learning_rate": scheduler.get_last_lr()[0],
+                "seconds": time.perf_counter() - started,
+            }
+        )
         state.record(epoch, metrics, network, metric, valid)
-        if progress:
-            log.info(epoch_line(f"{arch} fold {fold}", state.history, settings.max_epochs, metric))
-        if resume is not None:
-            _save_progress(resume, fingerprint, epoch, network, optimizer, scheduler, generator,
-                           state)  # fmt: skip
+        if run.progress:
+            name = f"{run.arch} fold {run.fold}"
+            log.info(epoch_line(name, state.history, settings.max_epochs, metric))
+        if run.resume is not None:
+            _save_progress(
+                run.resume, fingerprint, epoch, network, optimizer, scheduler, generator, state
+            )
         if state.stale >= settings.patience:
             break
-    _write_outputs(network, meta, state, tensors, train_columns, test_columns, valid_rows,
-                   (out_checkpoint, out_history, out_predictions))  # fmt: skip
-    if resume is not None:
-        resume.unlink(missing_ok=True)  # done: a rerun must start afresh
-    return {"fold": fold, "best_epoch": state.best_epoch, "epochs_run": len(state.history),
-            **state.best_metrics}  # fmt: skip
+    _write_outputs(run, network, meta, state, tensors, valid_rows)
+    if run.resume is not None:
+        run.resume.unlink(missing_ok=True)  # done: a rerun must start afresh
+    return {
+        "fold": run.fold,
+        "best_epoch": state.best_epoch,
+        "epochs_run": len(state.history),
+        **state.best_metrics,
+    }
 
 
 def epoch_line(name: str, history: list[dict[str, Any]], max_epochs: int, metric: str) -> str:
@@ -348,39 +374,46 @@ def epoch_line(name: str, history: list[dict[str, Any]], max_epochs: int, metric
 
 
 def _build_network(
-    model_name: str, model_params: dict[str, Any], scoring: Scoring, settings: TrainSettings,
-    train_columns: dict[str, np.ndarray], train_rows: np.ndarray, vocab: dict[str, Any],
-    multitask: bool, pretrained: Path | None, device: torch.device,
-) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    run: FoldRun, train_rows: np.ndarray, device: torch.device
+) -> tuple[Any, dict[str, Any]]:
     """The network (pretrained encoder loaded) and the checkpoint's metadata: everything
     needed to use it again without the config."""
-    layout = InputLayout.from_vocab(vocab)
-    stats = numeric_stats(train_columns, train_rows)
-    objective = scoring.objective
-    targets = train_columns[TARGET]
+    layout = InputLayout.from_vocab(run.vocab)
+    stats = numeric_stats(run.train_columns, train_rows)
+    objective, settings, name = run.scoring.objective, run.settings, run.model_name
+    targets = run.train_columns[TARGET]
     # What the model is fitted to; validation is always judged on the untouched targets.
     fitted = clip_target(targets, settings.target_clip) if objective.custom_losses else targets
-    n_outputs = output_count(scoring, multitask)
-    network = build_model(model_name, model_params, layout, stats, n_outputs).to(device)
-    if pretrained is not None:
-        network.load_encoder(pretrained)
+    n_outputs = output_count(run.scoring, run.multitask)
+    network = build_model(name, run.model_params, layout, stats, n_outputs).to(device)
+    if run.pretrained is not None:
+        network.load_encoder(run.pretrained)
     meta = {
-        "model": model_name, "params": asdict(make_config(model_name, model_params)),
-        "n_outputs": n_outputs, "layout": layout_dict(layout), "numeric_stats": stats,
-        "vocab": vocab, "objective": objective.name,
+        "model": name,
+        "params": asdict(make_config(name, run.model_params)),
+        "n_outputs": n_outputs,
+        "layout": layout_dict(layout),
+        "numeric_stats": stats,
+        "vocab": run.vocab,
+        "objective": objective.name,
         "target_scale": objective.target_scale(fitted, train_rows),
-        "selection_metric": scoring.selection, "settings": asdict(settings),
-    }  # fmt: skip
+        "selection_metric": run.scoring.selection,
+        "settings": asdict(settings),
+        "arch": run.arch,
+        "fold": run.fold,
+    }
     return network, meta
 
 
 def _fold_tensors(
-    kind: TaskKind, scoring: Scoring, settings: TrainSettings,
-    train_columns: dict[str, np.ndarray], test_columns: dict[str, np.ndarray],
-    train_rows: np.ndarray, valid_rows: np.ndarray, target_scale: tuple[float, float],
-    multitask: bool, device: torch.device,
-) -> FoldTensors:  # fmt: skip
+    run: FoldRun,
+    train_rows: np.ndarray,
+    valid_rows: np.ndarray,
+    target_scale: tuple[float, float],
+    device: torch.device,
+) -> FoldTensors:
     """Every table onto the device once; targets scaled, row weights and auxiliary labels."""
+    scoring, settings, train_columns = run.scoring, run.settings, run.train_columns
     targets = train_columns[TARGET]
     fitted = (
         clip_target(targets, settings.target_clip) if scoring.objective.custom_losses else targets
@@ -389,15 +422,18 @@ def _fold_tensors(
     weights = row_weights(settings.loss, targets, loss_threshold(scoring.family, scoring.options))
     return FoldTensors(
         data=data,
-        test=_place(test_columns, device),
+        test=_place(run.test_columns, device),
         train_index=torch.from_numpy(train_rows).to(device),
         target=scoring.objective.scaled_target(torch.tensor(fitted, device=device), target_scale),
         row_weight=None if weights is None else torch.as_tensor(weights, device=device),
         auxiliary=(
-            torch.as_tensor(kind.auxiliary_label(targets), device=device) if multitask else None
+            torch.as_tensor(run.kind.auxiliary_label(targets), device=device)
+            if run.multitask
+            else None
         ),
         valid_rows=valid_rows,
         is_train=np.isin(np.arange(len(targets)), train_rows),
+        stream=run.stream,
     )
 
 
@@ -416,25 +452,38 @@ def _optimiser(network: Any, settings: TrainSettings, n_train: int) -> tuple[Any
 
 
 def _run_fingerprint(
-    meta: dict[str, Any], settings: TrainSettings, train_columns: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    settings: TrainSettings,
+    train_columns: dict[str, np.ndarray],
     pretrained: Path | None,
-) -> str:  # fmt: skip
+) -> str:
     """What a resume file must match: model, settings, fold, data and pretrained encoder."""
     # Threads, device and compilation change speed, not results: a resume may differ in them.
     resume_settings = {
         k: v for k, v in asdict(settings).items() if k not in ("threads", "device", "compile")
     }
     return _fingerprint(
-        meta["model"], meta["params"], meta["n_outputs"], resume_settings, meta["fold"],
-        meta["vocab"], train_columns[TARGET], train_columns[FOLD],
+        meta["model"],
+        meta["params"],
+        meta["n_outputs"],
+        resume_settings,
+        meta["fold"],
+        meta["vocab"],
+        train_columns[TARGET],
+        train_columns[FOLD],
         None if pretrained is None else Path(pretrained).read_bytes(),
-    )  # fmt: skip
+    )
 
 
 def _resumed(
-    resume: Path | None, fingerprint: str, device: torch.device, network: Any, optimizer: Any,
-    scheduler: Any, generator: torch.Generator,
-) -> Progress:  # fmt: skip
+    resume: Path | None,
+    fingerprint: str,
+    device: torch.device,
+    network: Any,
+    optimizer: Any,
+    scheduler: Any,
+    generator: torch.Generator,
+) -> Progress:
     """The progress of a killed run of this same fold (its state loaded), else a fresh one."""
     if resume is None or not resume.exists():
         return Progress(history=[])
@@ -452,10 +501,17 @@ def _resumed(
 
 
 def _train_epoch(
-    step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
-    settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
-    n_outputs: int, strands: list[int] | None,
-) -> tuple[torch.Tensor, int]:  # fmt: skip
+    step_model: Any,
+    network: Any,
+    tensors: FoldTensors,
+    scoring: Scoring,
+    settings: TrainSettings,
+    optimizer: Any,
+    scheduler: Any,
+    generator: torch.Generator,
+    n_outputs: int,
+    strands: list[int] | None,
+) -> tuple[torch.Tensor, int]:
     """One pass over the training rows in a random order (at most `max_steps_per_epoch`
     batches): the summed loss and the rows it sums. No host sync: the loss stays on the
     device and is read once, by the caller."""
@@ -473,19 +529,37 @@ def _train_epoch(
             rows = table_order[start : start + settings.batch_size]
             batch = {k: v[local] for k, v in columns.items()}
             running += _train_step(
-                step_model, network, tensors, scoring, settings, optimizer, scheduler,
-                generator, n_outputs, strands, batch, rows,
-            )  # fmt: skip
+                step_model,
+                network,
+                tensors,
+                scoring,
+                settings,
+                optimizer,
+                scheduler,
+                generator,
+                n_outputs,
+                strands,
+                batch,
+                rows,
+            )
             seen, steps = seen + len(rows), steps + 1
     return running, seen
 
 
 def _train_step(
-    step_model: Any, network: Any, tensors: FoldTensors, scoring: Scoring,
-    settings: TrainSettings, optimizer: Any, scheduler: Any, generator: torch.Generator,
-    n_outputs: int, strands: list[int] | None, batch: dict[str, torch.Tensor],
+    step_model: Any,
+    network: Any,
+    tensors: FoldTensors,
+    scoring: Scoring,
+    settings: TrainSettings,
+    optimizer: Any,
+    scheduler: Any,
+    generator: torch.Generator,
+    n_outputs: int,
+    strands: list[int] | None,
+    batch: dict[str, torch.Tensor],
     rows: torch.Tensor,
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """One optimisation step on one batch (`rows`: its rows' numbers in the training table;
     `strands`: `strand_order`, None for one strand); the batch's summed loss, on the device."""
     device = tensors.target.device
@@ -514,19 +588,22 @@ def _train_step(
 
 
 def _write_outputs(
-    network: Any, meta: dict[str, Any], state: Progress, tensors: FoldTensors,
-    train_columns: dict[str, np.ndarray], test_columns: dict[str, np.ndarray],
-    valid_rows: np.ndarray, out: tuple[Path, Path, Path],
-) -> None:  # fmt: skip
+    run: FoldRun,
+    network: Any,
+    meta: dict[str, Any],
+    state: Progress,
+    tensors: FoldTensors,
+    valid_rows: np.ndarray,
+) -> None:
     """The best epoch's checkpoint, the history, and its validation and test predictions."""
     assert state.best_state is not None and state.best_metrics is not None
-    out_checkpoint, out_history, out_predictions = out
+    train_columns, test_columns = run.train_columns, run.test_columns
     network.load_state_dict(state.best_state)
     meta.update(epoch=state.best_epoch, metrics=state.best_metrics)
-    save_checkpoint(out_checkpoint, network, **meta)
-    write_history(state.history, out_history)
+    save_checkpoint(run.out_checkpoint, network, **meta)
+    write_history(state.history, run.out_history)
     write_fold_predictions(
-        out_predictions,
+        run.out_predictions,
         meta["fold"],
         valid=(
             train_columns[ROW_ID][valid_rows],
@@ -542,17 +619,30 @@ def _write_outputs(
 
 
 def _save_progress(
-    path: Path, fingerprint: str, epoch: int, network: Any, optimizer: Any, scheduler: Any,
-    generator: torch.Generator, state: Progress,
-) -> None:  # fmt: skip
+    path: Path,
+    fingerprint: str,
+    epoch: int,
+    network: Any,
+    optimizer: Any,
+    scheduler: Any,
+    generator: torch.Generator,
+    state: Progress,
+) -> None:
     """The resume file after `epoch`: everything a killed job needs to end where an
     uninterrupted run would."""
-    _save_resume(path, {
-        "format": RESUME_FORMAT, "fingerprint": fingerprint, "epoch": epoch,
-        "model": network.state_dict(), "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(), "rng": _rng_state(generator),
-        **{f.name: getattr(state, f.name) for f in fields(Progress)},
-    })  # fmt: skip
+    _save_resume(
+        path,
+        {
+            "format": RESUME_FORMAT,
+            "fingerprint": fingerprint,
+            "epoch": epoch,
+            "model": network.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": _rng_state(generator),
+            **{f.name: getattr(state, f.name) for f in fields(Progress)},
+        },
+    )
 
 
 def _save_resume(path: Path, state: dict[str, Any]) -> None:

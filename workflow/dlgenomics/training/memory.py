@@ -23,8 +23,9 @@ import numpy as np
 import torch
 
 from dlgenomics import InputError
-from dlgenomics.data.schema import ROW_GROUP_ROWS, TensorFile, read_tensors
+from dlgenomics.data.schema import ROW_GROUP_ROWS, TensorFile, read_tensors, read_vocab
 from dlgenomics.models.checkpoint import predict
+from dlgenomics.sirna.features import read_with_target_context
 
 log = logging.getLogger(__name__)
 # Peak memory of the in-memory loop per byte of table (the arrays, shared by their CPU
@@ -56,6 +57,23 @@ class Stream:
     train: TensorFile
     test: TensorFile
     groups_per_chunk: int
+
+
+def read_fold_inputs(
+    tables: tuple[Path, Path],
+    vocab_path: Path,
+    budget: int | str | None,
+    features: tuple[Path, Path, Path] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Stream | None, dict[str, Any]]:
+    """A training job's (training columns, test columns, stream, vocabulary): the encoded
+    (train, test) tables, streamed where they exceed the budget; with `features` (the siRNA
+    features of train and test, and their spec), held whole with the target context joined,
+    for networks that read it."""
+    vocab = read_vocab(vocab_path)
+    if features is None:
+        return (*load_fold_tables(*tables, budget), vocab)
+    train, test, merged = read_with_target_context(tables, features[:2], features[2], vocab)
+    return train, test, None, merged
 
 
 def load_fold_tables(

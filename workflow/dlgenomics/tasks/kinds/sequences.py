@@ -1,9 +1,10 @@
 """Kind `sequences`: any labelled sequence set a genomics user already has, described in config.
 
 Rows come from a delimited table, FASTA files or BED intervals cut from a genome
-(`SequenceInput`), their labels are read as the task's objective needs (`objectives.py`), and
-the result is the standard table every kind produces (`tasks.py`): `row_id`, `seq_<alphabet>`,
-`target` (or one `label_<name>` per label), optional `group`, `num_*` and `cat_*` columns.
+(`SequenceInput`), their labels are read as the task's objective writes them
+(`tasks/labels.py`), and the result is the standard table every kind produces
+(`tasks/base.py`): `row_id`, `seq_<alphabet>`, `target` (or one `label_<name>` per label),
+optional `group`, `num_*` and `cat_*` columns.
 
 Rules a user can rely on (config/README.md says them too):
 - lower case (soft-masked) is sequence; T and U are one token;
@@ -29,6 +30,7 @@ from dlgenomics import InputError
 from dlgenomics.data.tables import is_missing
 from dlgenomics.data.tokens import AMBIGUOUS
 from dlgenomics.tasks.base import StreamedTables, TaskKind, TaskTables
+from dlgenomics.tasks.labels import LABEL_FORMATS
 from dlgenomics.tasks.objectives import OBJECTIVES, Objective
 
 _NOT_SEQUENCE = re.compile(f"[^ACGTU{AMBIGUOUS}]", re.IGNORECASE)
@@ -132,26 +134,27 @@ def check_sequence_task(task: dict[str, Any], where: str) -> None:
         if key not in task:
             raise InputError(f"{where}.{key}: kind 'sequences' needs `{key}`")
     objective = OBJECTIVES[task["objective"]]
+    label_format = LABEL_FORMATS[objective.name]
     main, tests = inputs_of(task)
     for name, source in [("input", main)] + [(f"test[{i}]", t) for i, t in enumerate(tests)]:
         _check_input(source, f"{where}.{name}", objective)
     names = class_names(task)
-    if objective.needs_classes and not names:
+    if label_format.needs_classes and not names:
         raise InputError(
             f"{where}.classes: a {objective.name} task lists its classes "
             "(or input.classes names a file per class)"
         )
-    if objective.takes_negatives and names and not positive_class(task):
+    if label_format.takes_negatives and names and not positive_class(task):
         raise InputError(f"{where}.positive_class: name the class that is 1 (one of {names})")
     if task.get("positive_class") and names and task["positive_class"] not in names:
         raise InputError(f"{where}.positive_class: {task['positive_class']!r} is not in {names}")
-    if main.format == "table" and len(main.labels) < objective.label_columns:
+    if main.format == "table" and len(main.labels) < label_format.label_columns:
         raise InputError(
             f"{where}.input.labels: a {objective.name} task reads "
-            f"{objective.label_columns} or more label columns"
+            f"{label_format.label_columns} or more label columns"
         )
     negatives = task.get("negatives")
-    if negatives and not objective.takes_negatives:
+    if negatives and not label_format.takes_negatives:
         raise InputError(f"{where}.negatives: only a binary task adds negatives")
     if negatives and negatives["method"] == "genome" and main.format != "bed":
         raise InputError(f"{where}.negatives.method: 'genome' needs BED input (a genome to draw)")
@@ -198,7 +201,10 @@ def _check_input(source: SequenceInput, where: str, objective: Objective) -> Non
                 raise InputError(
                     f"{where}.label_pattern: not a regular expression ({error})"
                 ) from None
-    if source.classes is not None and not (objective.needs_classes or objective.takes_negatives):
+    label_format = LABEL_FORMATS[objective.name]
+    if source.classes is not None and not (
+        label_format.needs_classes or label_format.takes_negatives
+    ):
         raise InputError(f"{where}.classes: a {objective.name} task has no classes")
 
 
@@ -405,14 +411,14 @@ def _where(frame: pd.DataFrame) -> Callable[[int], str]:
 def targets(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     """The raw label column(s) -> `target` (or `label_<name>` per label), as the task's
     objective reads them; a value that is no label stops the run naming file, line and value."""
-    objective = OBJECTIVES[task["objective"]]
+    label_format = LABEL_FORMATS[task["objective"]]
     raw = [frame[c] for c in frame.columns if c.startswith(LABEL_RAW)]
     names = (
         [safe_name(n) for n in label_names(task)]
-        if objective.label_columns > 1
+        if label_format.label_columns > 1
         else (class_names(task) or [])
     )
-    labels = objective.read_labels(raw, names, positive_class(task), _where(frame))
+    labels = label_format.read(raw, names, positive_class(task), _where(frame))
     out = frame.drop(columns=[c for c in frame.columns if c.startswith(LABEL_RAW)])
     return out.assign(**labels)
 
@@ -532,7 +538,7 @@ def load_sequences(files: dict[str, Path], task: dict[str, Any]) -> Any:
 
     main, tests = inputs_of(task)
     dropped_ids: dict[str, list[str]] = {}
-    partial = OBJECTIVES[task["objective"]].partial_labels
+    partial = LABEL_FORMATS[task["objective"]].partial_labels
     labelled = _clean(targets(read_source(main, files), task), dropped_ids, partial)
     if labelled.empty:
         raise InputError(f"{files[main.files()[0]]}: no row with a sequence and a label")
@@ -565,7 +571,7 @@ def load_sequences_streamed(files: dict[str, Path], task: dict[str, Any], rows: 
     if main.format != "table" or tests or task.get("negatives"):
         return None
     path = files[main.file]
-    partial = OBJECTIVES[task["objective"]].partial_labels
+    partial = LABEL_FORMATS[task["objective"]].partial_labels
 
     def chunks(dropped_ids: dict[str, list[str]]) -> Iterator[pd.DataFrame]:
         for frame in table_chunks(main, path, rows):
@@ -595,14 +601,10 @@ def load_sequences_streamed(files: dict[str, Path], task: dict[str, Any], rows: 
 
 def check_classes(frame: pd.DataFrame, task: dict[str, Any], path: str) -> None:
     """Every class of a classification task present, each with at least a row per fold."""
-    objective = OBJECTIVES[task["objective"]]
-    if "target" not in frame:  # several label columns (multilabel): no one class per row
+    count = LABEL_FORMATS[task["objective"]].class_counts
+    if "target" not in frame or count is None:  # no single class per row
         return
-    counts = objective.class_counts(
-        frame["target"].to_numpy(), class_names(task) or [], positive_class(task)
-    )
-    if counts is None:
-        return
+    counts = count(frame["target"].to_numpy(), class_names(task) or [], positive_class(task))
     folds = task["split"]["folds"]
     present = {name: count for name, count in counts.items() if count}
     if len(present) < 2:
