@@ -43,6 +43,7 @@ rule all:
 
 include: "workflow/rules/download.smk"
 include: "workflow/rules/encode.smk"
+include: "workflow/rules/tune.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/submission.smk"

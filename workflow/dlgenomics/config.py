@@ -20,6 +20,7 @@ from dlgenomics.metrics import SIRNA_FAMILIES
 from dlgenomics.models.architectures import ARCHITECTURES, is_tabular, make_config
 from dlgenomics.tasks.kinds import TASK_KINDS, metric_options, objective_of, scoring
 from dlgenomics.tasks.objectives import OBJECTIVES, SINGLE_HEAD, check_selection_metric
+from dlgenomics.training.tuning import DEFAULT_SPACE, check_space
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -128,6 +129,7 @@ def _check_cross_references(config: dict[str, Any], source: str, training_keys: 
     for task_name, task in config["tasks"].items():
         where = f"{source}: tasks.{task_name}"
         _check_task_data(config, task, where)
+        _check_tuning(config, task, training_keys, where)
         for arch in task["architectures"]:
             check_arch(arch, f"{where}.architectures")
             _check_task_architecture(config, task_name, arch, where)
@@ -216,6 +218,24 @@ def _check_task_architecture(config: dict[str, Any], task_name: str, arch: str, 
             f"{where}.architectures: {arch} is multitask but kind {kind.name!r} has no "
             "auxiliary head"
         )
+
+
+def _check_tuning(
+    config: dict[str, Any], task: dict[str, Any], training_keys: set[str], where: str
+) -> None:
+    """A task's `tune`: networks of the task, each with a search space that fits it."""
+    for arch in task.get("tune", {}).get("architectures", []):
+        if arch not in task["architectures"]:
+            raise InputError(f"{where}.tune.architectures: {arch!r} is not one of the task's")
+        if is_tabular(model_name(config, arch)):
+            raise InputError(f"{where}.tune.architectures: {arch!r} is no network to tune")
+        space, model = search_space(config, arch), model_name(config, arch)
+        check_space(space, model, training_keys, f"{where}: search_spaces.{arch}")
+
+
+def search_space(config: dict[str, Any], arch: str) -> dict[str, dict[str, Any]]:
+    """What tuning `arch` searches: its `search_spaces` entry, else the default space."""
+    return config.get("search_spaces", {}).get(arch) or DEFAULT_SPACE
 
 
 def objective_of_task(task: Mapping[str, Any]) -> Any:

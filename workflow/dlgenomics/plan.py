@@ -17,6 +17,7 @@ from dlgenomics.config import (
     is_multitask,
     model_name,
     model_settings,
+    search_space,
     training_gpus,
     training_settings,
 )
@@ -43,6 +44,7 @@ INTERPRET_DIR = "results/{task}/interpretation"
 BENCHMARK_DIR = "results/benchmarks"
 GENERATED_DIR = "results/{task}/generated"
 EXPORT_DIR = "results/{task}/export"
+TUNE_DIR = "results/{task}/tuning/{arch}/fold{fold}"
 LEADERBOARD = f"{TASK_DIR}/leaderboard.csv"
 CROSS_DIR = "results/cross/{pair}"
 SCREEN_DIR = "results/screen/{screen}"
@@ -192,6 +194,8 @@ def train_inputs(config, wildcards):
     }
     if needs_pretraining(arch_model(config, wildcards), arch_params(config, wildcards)):
         inputs["pretrained"] = f"{PRETRAIN_DIR}/encoder.pt".format(**wildcards)
+    if is_tuned(config, wildcards.task, wildcards.arch):
+        inputs["tuned"] = f"{TUNE_DIR}/best.json".format(**wildcards)
     if TARGET_CONTEXT in (arch_params(config, wildcards).get("inputs") or []):
         inputs["features_train"] = f"{FEATURES}/train.parquet".format(task=wildcards.task)
         inputs["features_test"] = f"{FEATURES}/test.parquet".format(task=wildcards.task)
@@ -542,5 +546,57 @@ def trained_runs(config, wildcards):
     return [
         f"{MODEL_DIR}/run.json".format(task=task, arch=arch, fold=fold)
         for arch in task_architectures(config, wildcards)
+        for fold in range(fold_count(config, task))
+    ]
+
+
+# --- Tuning (tune.smk) ---------------------------------------------------------------------
+
+
+def is_tuned(config, task, arch):
+    """Whether `arch` is tuned on `task` before it trains (the task's `tune`)."""
+    return arch in config["tasks"][task].get("tune", {}).get("architectures", [])
+
+
+def tuned_architectures(config, wildcards):
+    """The task's architectures tuned before training ([] when none)."""
+    return list(config["tasks"][wildcards.task].get("tune", {}).get("architectures", []))
+
+
+def tune_settings(config, wildcards):
+    """The task's `tune` block less the architecture list (`tuning.TuneSettings`' fields)."""
+    tune = config["tasks"][wildcards.task]["tune"]
+    return {key: value for key, value in tune.items() if key != "architectures"}
+
+
+def tune_space(config, wildcards):
+    return search_space(config, wildcards.arch)
+
+
+def tune_workers(config, wildcards):
+    """Every trial process of one fold's study."""
+    workers = config["tasks"][wildcards.task]["tune"].get("workers", 1)
+    return [f"{TUNE_DIR}/worker{worker}.json".format(**wildcards) for worker in range(workers)]
+
+
+def tune_trial_inputs(config, wildcards):
+    """The encoded tensors a trial trains on, and the study's journal it writes to."""
+    return {
+        **tensors(wildcards.task, "train", "test", "vocab"),
+        "journal": f"{TUNE_DIR}/journal.log".format(**wildcards),
+    }
+
+
+def all_tuned_of(config, wildcards=None):
+    """The `tune` target: every tuned fold's best values, of every task."""
+    return all_tuned(config)
+
+
+def all_tuned(config):
+    """Every tuned fold's best values, of every task."""
+    return [
+        f"{TUNE_DIR}/best.json".format(task=task, arch=arch, fold=fold)
+        for task, settings in config["tasks"].items()
+        for arch in settings.get("tune", {}).get("architectures", [])
         for fold in range(fold_count(config, task))
     ]

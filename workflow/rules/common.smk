@@ -28,6 +28,7 @@ from dlgenomics.plan import (
     SCREEN_DIR,
     SIMULATED_DIR,
     TASK_DIR,
+    TUNE_DIR,
     VARIANTS_DIR,
 )
 from dlgenomics.steps import check_log_folders

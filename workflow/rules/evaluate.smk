@@ -106,6 +106,7 @@ rule leaderboard:
     params:
         scoring=planned(plan.task_scoring),
         names=planned(plan.ranked_names),
+        tuned=planned(plan.tuned_architectures),
     script:
         "../scripts/leaderboard.py"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from dlgenomics.evaluation.evaluate import (
     leaderboard,
     leaderboard_notes,
+    mark_tuned,
     with_uncertainty,
     write_leaderboard,
 )
@@ -21,6 +22,7 @@ def main() -> None:
     prediction_paths = dict(zip(names, map(Path, snakemake.input.predictions), strict=True))
     board = leaderboard(scoring, metric_paths)
     board = with_uncertainty(board, scoring, prediction_paths, Path(snakemake.input.groups))
+    board = mark_tuned(board, snakemake.params.tuned)
     title = f"{task} (ranked by out-of-fold {scoring.selection})"
     write_leaderboard(
         board,

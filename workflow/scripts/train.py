@@ -1,14 +1,18 @@
 """Train one architecture on one fold of one task (resuming a killed run of it)."""
 
+import json
 import logging
 from pathlib import Path
 
 from dlgenomics.report.provenance import write_provenance
 from dlgenomics.steps import run_step
-from dlgenomics.tasks.kinds import TASK_KINDS
-from dlgenomics.tasks.objectives import Scoring
-from dlgenomics.training.loop import FoldRun, TrainSettings, train_fold
+from dlgenomics.training.loop import TrainSettings, job_fold_run, train_fold
 from dlgenomics.training.memory import read_fold_inputs
+from dlgenomics.training.tuning import with_tuned
+
+
+def read_json(path: str) -> dict:
+    return json.loads(Path(path).read_text())
 
 
 def main() -> None:
@@ -16,33 +20,22 @@ def main() -> None:
     fold = int(snakemake.wildcards.fold)
     pretrained = snakemake.input.get("pretrained")
     features = [snakemake.input.get(f"features_{n}") for n in ("train", "test", "spec")]
-    train_columns, test_columns, stream, vocab = read_fold_inputs(
+    tables = read_fold_inputs(
         (Path(snakemake.input.train), Path(snakemake.input.test)),
         Path(snakemake.input.vocab),
         settings.memory_budget,
         tuple(map(Path, features)) if all(features) else None,
     )
-    result = train_fold(
-        FoldRun(
-            kind=TASK_KINDS[snakemake.params.kind],
-            scoring=Scoring.from_params(snakemake.params.scoring),
-            arch=snakemake.wildcards.arch,
-            model=snakemake.params.model,
-            model_params=snakemake.params.model_params,
-            multitask=snakemake.params.multitask,
-            settings=settings,
-            train_columns=train_columns,
-            test_columns=test_columns,
-            stream=stream,
-            vocab=vocab,
-            fold=fold,
-            pretrained=Path(pretrained) if pretrained else None,
-            resume=Path(snakemake.params.resume),
-            out_checkpoint=Path(snakemake.output.model),
-            out_history=Path(snakemake.output.history),
-            out_predictions=Path(snakemake.output.predictions),
-        )
-    )
+    tuned = read_json(snakemake.input.tuned)["values"] if snakemake.input.get("tuned") else {}
+    run = job_fold_run(
+        snakemake.params, snakemake.wildcards, snakemake.threads, tables,
+        (Path(snakemake.output.model), Path(snakemake.output.history),
+         Path(snakemake.output.predictions)),
+        multitask=snakemake.params.multitask,
+        pretrained=Path(pretrained) if pretrained else None,
+        resume=Path(snakemake.params.resume),
+    )  # fmt: skip
+    result = train_fold(with_tuned(run, tuned))
     logging.info("best: %s", result)
     write_provenance(
         Path(snakemake.output.run),
@@ -53,6 +46,7 @@ def main() -> None:
         seed=settings.seed,
         settings=snakemake.params.settings,
         model_params=snakemake.params.model_params,
+        **({"tuned": tuned} if tuned else {}),  # the fold's tuned values, over the two above
         multitask=snakemake.params.multitask,
         pretrained=pretrained,
         task_config=snakemake.params.task,

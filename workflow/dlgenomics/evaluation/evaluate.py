@@ -241,6 +241,15 @@ def score_board(scores: pd.DataFrame, names: list[str], scoring: Scoring) -> pd.
     ).reset_index(drop=True)
 
 
+def mark_tuned(board: pd.DataFrame, tuned: list[str]) -> pd.DataFrame:
+    """A `tuned` column (yes / no) after `architecture`, where the task tunes any."""
+    if not tuned:
+        return board
+    board = board.copy()
+    board.insert(1, "tuned", np.where(board["architecture"].isin(tuned), "yes", "no"))
+    return board
+
+
 def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
     """What the leaderboard's columns hold: where the rows come from, then each metric's
     meaning, unit and direction."""
@@ -252,13 +261,18 @@ def leaderboard_notes(scoring: Scoring, board: pd.DataFrame) -> list[str]:
     metrics = [
         re.sub(r"^(oof|test|test\[[^]]*\])_|^fold_(.*)_sd$", r"\2", column)
         for column in board.columns
-        if column not in ("architecture", *interval, *leaks)
+        if column not in ("architecture", "tuned", *interval, *leaks)
     ]
     sources = [
         "`oof_*`: out of fold, every training row predicted by the fold model that did not "
         "train on it, pooled",
         f"`fold_{selection}_sd`: standard deviation of the selection metric over folds",
     ]
+    if "tuned" in board.columns:
+        sources.append(
+            "`tuned`: yes where each fold's settings were tuned on that fold's training rows "
+            "before it trained (`tune`)"
+        )
     if interval[0] in board.columns:
         sources += [
             f"`oof_{selection}_ci_low`, `_ci_high`: 95% bootstrap interval of the out-of-fold "

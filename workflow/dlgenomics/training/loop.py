@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from dlgenomics.metrics import is_better
 from dlgenomics.models.architectures import build_model, make_config
 from dlgenomics.models.checkpoint import layout_dict, predict, save_checkpoint, to_tensors
 from dlgenomics.tasks.base import TaskKind
+from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.losses import clip_target, loss_threshold, row_weights
 from dlgenomics.tasks.objectives import Scoring
 from dlgenomics.training.memory import Stream, epoch_chunks, streamed_predictions
@@ -284,10 +285,43 @@ class FoldRun:
     progress: bool = True  # a log line per epoch
     # The token columns of tables over the memory budget (the columns hold the rest).
     stream: Stream | None = None
+    # Called after each epoch with (epoch, validation selection metric): tuning's pruner.
+    on_epoch: Callable[[int, float], None] | None = None
 
     @property
     def model_name(self) -> str:
         return self.model or self.arch
+
+
+def job_fold_run(
+    params: Any,
+    wildcards: Any,
+    threads: int,
+    tables: tuple,
+    outputs: tuple[Path, Path, Path],
+    **options: Any,
+) -> FoldRun:
+    """A training or tuning job's FoldRun: its rule's params (kind, scoring, model,
+    model_params, settings), wildcards (arch, fold), threads, the (training columns, test
+    columns, stream, vocabulary) it read and its (checkpoint, history, predictions) files."""
+    train_columns, test_columns, stream, vocab = tables
+    return FoldRun(
+        kind=TASK_KINDS[params.kind],
+        scoring=Scoring.from_params(params.scoring),
+        arch=wildcards.arch,
+        model=params.model,
+        model_params=dict(params.model_params),
+        settings=TrainSettings(**{**params.settings, "threads": threads}),
+        train_columns=train_columns,
+        test_columns=test_columns,
+        stream=stream,
+        vocab=vocab,
+        fold=int(wildcards.fold),
+        out_checkpoint=outputs[0],
+        out_history=outputs[1],
+        out_predictions=outputs[2],
+        **options,
+    )
 
 
 def train_fold(run: FoldRun) -> dict[str, Any]:
@@ -339,6 +373,8 @@ def train_fold(run: FoldRun) -> dict[str, Any]:
             }
         )
         state.record(epoch, metrics, network, metric, valid)
+        if run.on_epoch is not None:
+            run.on_epoch(epoch, metrics[metric])
         if run.progress:
             name = f"{run.arch} fold {run.fold}"
             log.info(epoch_line(name, state.history, settings.max_epochs, metric))
