@@ -205,3 +205,53 @@ def test_objective_scales_each_track_and_ignores_unknown_values():
     columns = PREDICTION_COLUMNS["multiregression"](np.array([[1.0, 2.0]]), TRACKS)
     assert list(columns) == ["prediction_gata", "prediction_ebox"]
     assert np.flatnonzero(DESIGN_TARGETS["multiregression"].rows(target, 1, 0.3)).tolist() == [2]
+
+
+def stranded_table(path: Path, rows: int = 300, seed: int = 1) -> None:
+    """Random 40-nt sequences holding 0-2 copies of GATAAG on either strand: track `plus`
+    counts those read forwards, `minus` those on the other strand (CTTATC forwards)."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for _ in range(rows):
+        letters = list("".join(rng.choice(list("ACGT"), 40)))
+        counts = {"plus": 0, "minus": 0}
+        for start in (2, 14, 26):
+            if rng.random() < 0.5:
+                strand = "plus" if rng.random() < 0.5 else "minus"
+                letters[start : start + 6] = "GATAAG" if strand == "plus" else "CTTATC"
+                counts[strand] += 1
+        records.append({"sequence": "".join(letters), **counts})
+    pd.DataFrame(records).to_csv(path, index=False)
+
+
+def test_both_strands_learn_a_stranded_pair_only_with_its_partners(tmp_path):
+    """Read on a random strand, a row's plus-strand signal is its minus strand's: with the
+    pair's partners recorded (what genome_tracks' `strand_pairs` writes) the network learns
+    both tracks; without them the flipped rows teach it that the two are the same."""
+    stranded_table(tmp_path / "stranded.csv")
+    task = _task(objective="multiregression", reverse_complement=True,
+                 input={"format": "table", "file": "stranded.csv", "sequence": "sequence",
+                        "labels": ["plus", "minus"]},
+                 split={"method": "random", "folds": 2, "test_fraction": 0.2})  # fmt: skip
+    out = encode_outputs(tmp_path / "encoded")
+    encode_task("sequences", {n: tmp_path / n for n in _files_of(task)}, task, out)
+    train, test, vocab = (
+        read_tensors(out["train"]),
+        read_tensors(out["test"]),
+        read_vocab(out["vocab"]),
+    )
+    figures = {}
+    for name, partners in (("paired", [1, 0]), ("blind", None)):
+        run_vocab = {**vocab, **({"reverse_strand_outputs": partners} if partners else {})}
+        figures[name] = train_fold(FoldRun(
+            kind=TASK_KINDS["sequences"], scoring=scoring(task), arch="cnn",
+            model_params={"channels": 16, "kernel_sizes": [6], "hidden": 16},
+            settings=TrainSettings(max_epochs=25, patience=25, batch_size=16,
+                                   learning_rate=3e-3, seed=0, threads=1),
+            train_columns=train, test_columns=test, vocab=run_vocab, fold=0,
+            out_checkpoint=tmp_path / f"{name}.pt", out_history=tmp_path / f"{name}.csv",
+            out_predictions=tmp_path / f"{name}.parquet", progress=False,
+        ))["median_pearson"]  # fmt: skip
+    # Measured: paired 0.80, blind 0.35 (median over the two tracks' Pearson r).
+    assert figures["paired"] > 0.7
+    assert figures["blind"] < figures["paired"] - 0.2
