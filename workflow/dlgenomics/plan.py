@@ -430,14 +430,14 @@ def cross_inputs(config, wildcards):
     return inputs
 
 
+def task_reading(config, name):
+    """What reading a task's raw files again takes: its name, kind and data settings."""
+    return {"name": name, "kind": config["tasks"][name]["kind"], "data": task_data_of(config, name)}
+
+
 def cross_evaluated_task(config, wildcards):
-    """The evaluated task's kind and data settings, and its metric settings."""
-    name = cross_pair(config, wildcards)["evaluate"]
-    return {
-        "name": name,
-        "kind": config["tasks"][name]["kind"],
-        "data": task_data_of(config, name),
-    }
+    """The evaluated task's kind and data settings."""
+    return task_reading(config, cross_pair(config, wildcards)["evaluate"])
 
 
 def screen_config(config, wildcards):
@@ -458,12 +458,7 @@ def screen_inputs(config, wildcards):
 
 
 def screen_task(config, wildcards):
-    name = screen_config(config, wildcards)["task"]
-    return {
-        "name": name,
-        "kind": config["tasks"][name]["kind"],
-        "data": task_data_of(config, name),
-    }
+    return task_reading(config, screen_config(config, wildcards)["task"])
 
 
 def predict_config(config, wildcards):

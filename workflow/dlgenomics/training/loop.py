@@ -339,28 +339,17 @@ def train_fold(run: FoldRun) -> dict[str, Any]:
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     fingerprint = _run_fingerprint(meta, settings, train_columns, run.pretrained)
     state = _resumed(run.resume, fingerprint, device, network, optimizer, scheduler, generator)
-    targets, metric, strands = (
-        train_columns[TARGET],
-        scoring.selection,
-        strand_order(run.vocab, meta["n_outputs"]),
-    )
+    stepper = Stepper(
+        step_model, network, tensors, scoring, settings, optimizer, scheduler, generator,
+        meta["n_outputs"], strand_order(run.vocab, meta["n_outputs"]),
+    )  # fmt: skip
+    targets, metric = train_columns[TARGET], scoring.selection
     for epoch in range(state.first_epoch, settings.max_epochs + 1):
         if state.stale >= settings.patience:
             break  # a resumed run that had already stopped early
         started = time.perf_counter()
         with no_host_sync(settings.sync_debug, device):
-            running, seen = _train_epoch(
-                step_model,
-                network,
-                tensors,
-                scoring,
-                settings,
-                optimizer,
-                scheduler,
-                generator,
-                meta["n_outputs"],
-                strands,
-            )
+            running, seen = _train_epoch(stepper)
         valid = tensors.predictions(network, meta, "valid")
         metrics = scoring.metrics(targets[valid_rows], valid)
         state.history.append(
@@ -536,26 +525,32 @@ def _resumed(
     return Progress(**kept, first_epoch=saved["epoch"] + 1)
 
 
-def _train_epoch(
-    step_model: Any,
-    network: Any,
-    tensors: FoldTensors,
-    scoring: Scoring,
-    settings: TrainSettings,
-    optimizer: Any,
-    scheduler: Any,
-    generator: torch.Generator,
-    n_outputs: int,
-    strands: list[int] | None,
-) -> tuple[torch.Tensor, int]:
+@dataclass
+class Stepper:
+    """What every optimisation step of one run uses."""
+
+    step_model: Any  # the network, compiled where asked
+    network: Any
+    tensors: FoldTensors
+    scoring: Scoring
+    settings: TrainSettings
+    optimizer: Any
+    scheduler: Any
+    generator: torch.Generator
+    n_outputs: int
+    strands: list[int] | None  # `strand_order`: None where rows are read on one strand
+
+
+def _train_epoch(stepper: Stepper) -> tuple[torch.Tensor, int]:
     """One pass over the training rows in a random order (at most `max_steps_per_epoch`
     batches): the summed loss and the rows it sums. No host sync: the loss stays on the
     device and is read once, by the caller."""
-    network.train()
+    tensors, settings = stepper.tensors, stepper.settings
+    stepper.network.train()
     running = torch.zeros((), device=tensors.target.device)
     seen, steps, cap = 0, 0, settings.max_steps_per_epoch
     chunks = epoch_chunks(
-        tensors.data, tensors.train_index, tensors.is_train, tensors.stream, generator
+        tensors.data, tensors.train_index, tensors.is_train, tensors.stream, stepper.generator
     )
     for columns, order, table_order in chunks:
         for start in range(0, len(order), settings.batch_size):
@@ -564,62 +559,40 @@ def _train_epoch(
             local = order[start : start + settings.batch_size]
             rows = table_order[start : start + settings.batch_size]
             batch = {k: v[local] for k, v in columns.items()}
-            running += _train_step(
-                step_model,
-                network,
-                tensors,
-                scoring,
-                settings,
-                optimizer,
-                scheduler,
-                generator,
-                n_outputs,
-                strands,
-                batch,
-                rows,
-            )
+            running += _train_step(stepper, batch, rows)
             seen, steps = seen + len(rows), steps + 1
     return running, seen
 
 
 def _train_step(
-    step_model: Any,
-    network: Any,
-    tensors: FoldTensors,
-    scoring: Scoring,
-    settings: TrainSettings,
-    optimizer: Any,
-    scheduler: Any,
-    generator: torch.Generator,
-    n_outputs: int,
-    strands: list[int] | None,
-    batch: dict[str, torch.Tensor],
-    rows: torch.Tensor,
+    stepper: Stepper, batch: dict[str, torch.Tensor], rows: torch.Tensor
 ) -> torch.Tensor:
     """One optimisation step on one batch (`rows`: its rows' numbers in the training table;
     `strands`: `strand_order`, None for one strand); the batch's summed loss, on the device."""
+    tensors, settings, strands = stepper.tensors, stepper.settings, stepper.strands
     device = tensors.target.device
     multitask = tensors.auxiliary is not None
     target = tensors.target[rows]
     if strands is not None:  # each row on a random strand: the site reads the same on both
-        flip = torch.rand(len(rows), device=device, generator=generator) < 0.5
+        flip = torch.rand(len(rows), device=device, generator=stepper.generator) < 0.5
         batch = reverse_complement_batch(batch, flip)
         if swaps_outputs(strands):  # stranded tracks: a flipped row has the other's signal
             target = torch.where(flip[:, None], target[:, strands[: target.shape[1]]], target)
     with mixed_precision(device):
-        output = step_model(batch).float()
+        output = stepper.step_model(batch).float()
     weight = None if tensors.row_weight is None else tensors.row_weight[rows]
-    loss = scoring.objective.loss(output[:, : n_outputs - multitask], target, weight, settings.loss)
+    outputs = output[:, : stepper.n_outputs - multitask]
+    loss = stepper.scoring.objective.loss(outputs, target, weight, settings.loss)
     if multitask:
         loss = loss + settings.auxiliary_weight * F.binary_cross_entropy_with_logits(
             output[:, -1], tensors.auxiliary[rows]
         )
-    optimizer.zero_grad(set_to_none=True)
+    stepper.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if settings.grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(network.parameters(), settings.grad_clip)
-    optimizer.step()
-    scheduler.step()
+        torch.nn.utils.clip_grad_norm_(stepper.network.parameters(), settings.grad_clip)
+    stepper.optimizer.step()
+    stepper.scheduler.step()
     return loss.detach() * len(rows)
 
 
