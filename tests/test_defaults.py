@@ -14,9 +14,11 @@ from conftest import REPO
 
 from dlgenomics.config import load_schema
 from dlgenomics.data.simulate import SimulationSettings
+from dlgenomics.models.architectures import ARCHITECTURES, architecture
 from dlgenomics.tasks.kinds import TASK_KINDS
 from dlgenomics.tasks.objectives import OBJECTIVES
 from dlgenomics.training.loop import TrainSettings
+from dlgenomics.training.tuning import TuneSettings
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 TASK_PROPERTIES = SCHEMA["properties"]["tasks"]["additionalProperties"]["properties"]
@@ -85,3 +87,39 @@ def test_the_schemas_enums_are_the_registries():
     filled = load_schema()["properties"]["tasks"]["additionalProperties"]["properties"]
     assert filled["kind"]["enum"] == list(TASK_KINDS)
     assert filled["objective"]["enum"] == list(OBJECTIVES)
+
+
+def test_the_readme_architecture_table_states_each_dataclass_default():
+    """config/README.md's table of architectures: every hyperparameter of each is named, and
+    each default written beside it, `key` (default), is the one its module's dataclass holds."""
+    text = (REPO / "config" / "README.md").read_text()
+    table = text.split("| architecture | keys (defaults) |", 1)[1].split("\n\n", 1)[0]
+    rows = {
+        row.split("|")[1].strip().strip("`"): row.split("|")[2]
+        for row in table.splitlines()[2:]
+        if row.startswith("| `")
+    }
+    assert set(rows) == set(ARCHITECTURES)
+    wrong = {}
+    for name, row in rows.items():
+        fields = {f.name: default_of(f) for f in dataclasses.fields(architecture(name).config)}
+        assert all(f"`{key}`" in row for key in fields), (name, sorted(fields))
+        for key, written in re.findall(r"`(\w+)` \(([^():]+?)[):]", row):
+            if key in fields and not written.startswith("all of"):
+                stated = yaml.safe_load(written.strip().strip("`"))
+                if stated != fields[key]:
+                    wrong[f"{name}.{key}"] = (stated, fields[key])
+    assert wrong == {}
+
+
+def test_the_readme_tuning_table_states_the_dataclass_defaults():
+    text = (REPO / "config" / "README.md").read_text()
+    table = text.split("### Tuning: `tasks.<name>.tune`", 1)[1].split("| key |", 1)[1]
+    table = table.split("\n\n", 1)[0]
+    stated = {}
+    for row in table.splitlines()[2:]:
+        key, kind = (cell.strip() for cell in row.strip("|").split("|")[:2])
+        if "required" not in kind:
+            stated[key.strip("`")] = yaml.safe_load(re.findall(r"`([^`]*)`", kind)[-1])
+    fields = {f.name: default_of(f) for f in dataclasses.fields(TuneSettings)}
+    assert stated == fields
