@@ -5,7 +5,12 @@ import sys
 from pathlib import Path
 
 from dlgenomics import InputError, plan
-from dlgenomics.config import ensemble_members_of, model_name, model_settings, validate_config
+from dlgenomics.config import (
+    ensemble_members_of,
+    model_name,
+    model_settings,
+    validate_config,
+)
 from dlgenomics.data.download import MIRROR_ENV_VAR, DownloadError, check_verified
 from dlgenomics.metrics import TRACK_FIGURE_METRICS, classifies
 from dlgenomics.models.architectures import is_tabular, needs_pretraining
@@ -107,7 +112,9 @@ def trained_outputs(task, arch):
     model_rule = (
         rules.train_tabular if is_tabular(model_name(config, arch)) else rules.train
     )
-    outputs = outputs_of(model_rule, task=task, arch=arch, fold=range(plan.fold_count(config, task)))
+    outputs = outputs_of(
+        model_rule, task=task, arch=arch, fold=range(plan.fold_count(config, task))
+    )
     if needs_pretraining(model_name(config, arch), model_settings(config, task, arch)):
         outputs += outputs_of(rules.pretrain, task=task, arch=arch)
     return outputs + outputs_of(rules.evaluate, task=task, arch=arch)
