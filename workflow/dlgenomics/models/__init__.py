@@ -1,2 +1,3 @@
-"""The networks, one small module each; their hyperparameters (`architectures`, torch-free),
-the registry that builds them by name (`registry`) and checkpoints (`checkpoint`)."""
+"""The networks and gradient boosting, one module each (its hyperparameters, its model and
+its `ARCHITECTURE`); the registry that names them (`architectures`) and checkpoints
+(`checkpoint`)."""
