@@ -43,9 +43,13 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("DLGENOMICS_MIRROR") or REPO.parent / "shared" / "data")
 
 
+# Entries that name the default config's tasks, which the bench's configs rename.
+NAMING_TASKS = ("tasks", "screen", "cross_evaluation", "predict", "variants")
+
+
 def large_config(base: dict[str, Any], train_jobs: int, folds: int) -> tuple[dict, int]:
     """Clones of the default tasks, `folds` folds each, until >= `train_jobs` training jobs."""
-    config = {k: copy.deepcopy(v) for k, v in base.items() if k != "tasks"}
+    config = {k: copy.deepcopy(v) for k, v in base.items() if k not in NAMING_TASKS}
     config["tasks"] = {}
     templates = list(base["tasks"].values())
     planned = 0
@@ -59,7 +63,7 @@ def large_config(base: dict[str, Any], train_jobs: int, folds: int) -> tuple[dic
 
 def reference_config(base: dict[str, Any]) -> dict[str, Any]:
     """One task, one architecture, one fold (a single hold-out)."""
-    config = {k: copy.deepcopy(v) for k, v in base.items() if k != "tasks"}
+    config = {k: copy.deepcopy(v) for k, v in base.items() if k not in NAMING_TASKS}
     task = copy.deepcopy(next(iter(base["tasks"].values())))
     task["architectures"] = task["architectures"][:1]
     task["split"] = {"method": "random", "folds": 1, "valid_fraction": 0.1, "seed": 42}
