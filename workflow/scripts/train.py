@@ -28,13 +28,19 @@ def main() -> None:
     )
     tuned = read_json(snakemake.input.tuned)["values"] if snakemake.input.get("tuned") else {}
     run = job_fold_run(
-        snakemake.params, snakemake.wildcards, snakemake.threads, tables,
-        (Path(snakemake.output.model), Path(snakemake.output.history),
-         Path(snakemake.output.predictions)),
+        snakemake.params,
+        snakemake.wildcards,
+        snakemake.threads,
+        tables,
+        (
+            Path(snakemake.output.model),
+            Path(snakemake.output.history),
+            Path(snakemake.output.predictions),
+        ),
         multitask=snakemake.params.multitask,
         pretrained=Path(pretrained) if pretrained else None,
         resume=Path(snakemake.params.resume),
-    )  # fmt: skip
+    )
     result = train_fold(with_tuned(run, tuned))
     logging.info("best: %s", result)
     write_provenance(

@@ -340,9 +340,17 @@ def train_fold(run: FoldRun) -> dict[str, Any]:
     fingerprint = _run_fingerprint(meta, settings, train_columns, run.pretrained)
     state = _resumed(run.resume, fingerprint, device, network, optimizer, scheduler, generator)
     stepper = Stepper(
-        step_model, network, tensors, scoring, settings, optimizer, scheduler, generator,
-        meta["n_outputs"], strand_order(run.vocab, meta["n_outputs"]),
-    )  # fmt: skip
+        step_model,
+        network,
+        tensors,
+        scoring,
+        settings,
+        optimizer,
+        scheduler,
+        generator,
+        meta["n_outputs"],
+        strand_order(run.vocab, meta["n_outputs"]),
+    )
     targets, metric = train_columns[TARGET], scoring.selection
     for epoch in range(state.first_epoch, settings.max_epochs + 1):
         if state.stale >= settings.patience:

@@ -139,11 +139,18 @@ def trial_objective(base: FoldRun, space: Space, tune: TuneSettings):
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder)
             run = replace(
-                base, train_columns=inner, fold=0, settings=settings, resume=None,
-                model_params={**base.model_params, **params}, progress=False, on_epoch=report,
-                out_checkpoint=out / "model.pt", out_history=out / "history.csv",
+                base,
+                train_columns=inner,
+                fold=0,
+                settings=settings,
+                resume=None,
+                model_params={**base.model_params, **params},
+                progress=False,
+                on_epoch=report,
+                out_checkpoint=out / "model.pt",
+                out_history=out / "history.csv",
                 out_predictions=out / "predictions.parquet",
-            )  # fmt: skip
+            )
             return float(train_fold(run)[base.scoring.selection])
 
     return objective
