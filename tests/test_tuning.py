@@ -82,7 +82,7 @@ def test_the_same_seed_and_budget_give_the_same_values(tmp_path):
         run_trials(
             base, SPACE, TuneSettings(trials=4, seed=seed), journal, tmp_path / f"{name}.json"
         )
-        found.append(best_values(journal, "mlp_fold1", False, seed))
+        found.append(best_values(journal, "mlp_fold1", False))
     assert found[0] == found[1]
     assert found[0]["trials"] == {"complete": 4} or sum(found[0]["trials"].values()) == 4
     assert found[2]["values"] != found[0]["values"]  # another seed searches elsewhere

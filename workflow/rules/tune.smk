@@ -66,6 +66,5 @@ rule tune_fold:
         "../../envs/train.yaml"
     params:
         scoring=planned(plan.task_scoring),
-        tune=planned(plan.tune_settings),
     script:
         "../scripts/tune_fold.py"

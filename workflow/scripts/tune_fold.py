@@ -5,7 +5,7 @@ from pathlib import Path
 from dlgenomics.files import write_json
 from dlgenomics.steps import run_step
 from dlgenomics.tasks.objectives import Scoring
-from dlgenomics.training.tuning import TuneSettings, best_values
+from dlgenomics.training.tuning import best_values
 
 
 def main() -> None:
@@ -14,7 +14,6 @@ def main() -> None:
         Path(snakemake.input.journal),
         f"{snakemake.wildcards.arch}_fold{snakemake.wildcards.fold}",
         scoring.higher_is_better,
-        TuneSettings(**snakemake.params.tune).seed,
     )
     write_json(Path(snakemake.output.best), {**best, "metric": scoring.selection})
 

@@ -250,6 +250,12 @@ def _background_pool(
     return placed.starts[~touched]
 
 
+def _add_dropped(dropped: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    """Add one chromosome's dropped window ids, by reason, to those of the chromosomes before."""
+    for reason, ids in more.items():
+        dropped[reason] = [*dropped.get(reason, []), *ids]
+
+
 def _background_count(peaks: int, pool: int, share: float | None) -> int:
     """Background windows making up `share` of all (all of the pool for None or 1)."""
     if share is None or share >= 1:
@@ -278,8 +284,7 @@ def _peak_windows(
         union = tuple(np.concatenate(parts) for parts in zip(*spans, strict=True))
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
         placed = _place(chrom, seq, _peak_starts(*union, settings), settings, blocked)
-        for reason, ids in placed.dropped.items():
-            dropped[reason] = [*dropped.get(reason, []), *ids]
+        _add_dropped(dropped, placed.dropped)
         peaks[chrom] = placed.starts
         pools[chrom] = _background_pool(chrom, seq, union, settings, blocked)
     sizes = np.array([len(pool) for pool in pools.values()], dtype=np.int64)
@@ -310,8 +315,7 @@ def _tile_windows(
         seq = chromosome_bytes(genome, chrom)
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
         placed = _place(chrom, seq, _tiles(len(seq), settings), settings, blocked)
-        for reason, ids in placed.dropped.items():
-            dropped[reason] = [*dropped.get(reason, []), *ids]
+        _add_dropped(dropped, placed.dropped)
         keep = np.ones(len(placed.starts), dtype=bool)
         if settings.background is not None and settings.background < 1:
             positive = _interval_labels(chrom, placed.starts, tracks, settings).any(axis=1)
@@ -429,8 +433,7 @@ def bigwig_track_windows(
         blocked = excluded.get(chrom, np.empty((0, 2), np.int64))
         placed = _place(chrom, seq, _tiles(len(seq), settings), settings, blocked)
         starts[chrom] = placed.starts
-        for reason, ids in placed.dropped.items():
-            dropped[reason] = [*dropped.get(reason, []), *ids]
+        _add_dropped(dropped, placed.dropped)
 
     def labels(chrom: str, seq: np.ndarray, mine: np.ndarray) -> np.ndarray:
         bins = mine + settings.flank

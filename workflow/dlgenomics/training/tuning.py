@@ -163,7 +163,7 @@ def start_journal(journal: Path, space: Space, tune: dict[str, Any]) -> None:
     log.info("study: %s, searching %s", json.dumps(tune), json.dumps(space))
 
 
-def open_study(journal: Path, name: str, higher_is_better: bool, seed: int) -> Any:
+def open_study(journal: Path, name: str, higher_is_better: bool, seed: int = 0) -> Any:
     """The fold's study in its journal file (made by the first process to open it)."""
     import optuna
     from optuna.storages import JournalStorage
@@ -199,9 +199,9 @@ def run_trials(
     log.info("%s fold %d: %d trials in the study", base.arch, base.fold, len(study.trials))
 
 
-def best_values(journal: Path, name: str, higher_is_better: bool, seed: int) -> dict[str, Any]:
+def best_values(journal: Path, name: str, higher_is_better: bool) -> dict[str, Any]:
     """The study's best trial: its values, metric and the trials counted by state."""
-    study = open_study(journal, name, higher_is_better, seed)
+    study = open_study(journal, name, higher_is_better)  # read only: the sampler is unused
     states: dict[str, int] = {}
     for trial in study.trials:
         states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
